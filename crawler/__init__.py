@@ -1,0 +1,1 @@
+"""remotejobs Scrapy project: settings, item schema, middlewares, extensions, commands."""

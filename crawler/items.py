@@ -1,0 +1,91 @@
+"""The item schema: one JobPosting per platform posting, plus RejectedRecord.
+
+Field meanings follow schema.org JobPosting where one exists. Every value that a
+pipeline cleans keeps its raw twin (``salary_raw`` beside ``salary_*``,
+``posted_at_raw`` beside ``posted_at``, ``location_raw`` beside ``countries``...),
+so stored data can be re-normalised without re-crawling.
+
+Spiders fill the *platform* fields; the normalise pipeline fills the *normalised*
+fields; the store pipeline adds bookkeeping columns (first/last seen, hashes).
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+#: Fields a spider fills, straight from the platform (``doc`` is the column description).
+PLATFORM_FIELDS: dict[str, str] = {
+    "source": "Spider/platform name, e.g. 'remotive'.",
+    "source_id": "The platform's own id for the posting (unique within source).",
+    "url": "Canonical URL of the posting on the platform (schema.org url).",
+    "apply_url": "Where a candidate applies, if the platform gives a separate link.",
+    "title": "Job title as published (HTML entities decoded, nothing else changed).",
+    "company": "Hiring organisation name as published (schema.org hiringOrganization.name).",
+    "company_url": "Hiring organisation website, if given.",
+    "location_raw": "Location text as published (schema.org jobLocation / applicantLocationRequirements).",
+    "remote": "True/False when the platform states remoteness explicitly, else None.",
+    "employment_type": "Employment type as given (full_time, contract, ...), schema.org employmentType.",
+    "tags": "List of tags/skills/categories given by the platform.",
+    "description_html": "Description HTML, sanitised with nh3 (safe tags only).",
+    "description_text": "Description as plain text.",
+    "salary_raw": "Salary text as published, or a text rendering of the structured salary.",
+    "salary_min": "Platform's structured minimum salary as given (stated unit, not annualised).",
+    "salary_max": "Platform's structured maximum salary as given.",
+    "salary_currency": "Platform's structured salary currency as given.",
+    "salary_period": "Platform's structured salary period as given (hour/day/week/month/year).",
+    "posted_at_raw": "Posting date exactly as given (string).",
+    "posted_at": "Posting date, UTC ISO 8601 (filled by the normalise pipeline if the spider did not).",
+    "scraped_at": "When this record was scraped, UTC ISO 8601.",
+    "raw": "The platform's record as parsed JSON-compatible data (stored as JSON).",
+}
+
+#: Fields the normalise pipeline fills. ``None`` means "could not be read".
+NORMALIZED_FIELDS: dict[str, str] = {
+    "title_clean": "Display title: entities decoded, location/remote/gender markers removed.",
+    "seniority": "intern/junior/mid/senior/lead/staff/principal/manager/director/vp/executive or None.",
+    "category": "Job category (software-engineering, data-ai, ... other).",
+    "role": "Function without seniority, lower case ('backend engineer').",
+    "title_rule": "Which title rules fired (explanation).",
+    "workplace": "remote / hybrid / onsite, or None when not stated.",
+    "worldwide": "True when open to anywhere in the world.",
+    "countries": "ISO 3166-1 alpha-2 codes the posting is open to/located in (list).",
+    "regions": "Region words (eu, europe, emea, north-america, ...) (list).",
+    "timezone_min": "Earliest UTC offset (hours) of the stated timezone window.",
+    "timezone_max": "Latest UTC offset (hours) of the stated timezone window.",
+    "location_source": "structured / text / description: where the location came from.",
+    "salary_source": "structured / text / description: where the salary came from.",
+    "salary_estimate": "True when the figure is a site's own estimate, not the employer's.",
+    "salary_norm_min": "Parsed minimum in the stated unit and currency.",
+    "salary_norm_max": "Parsed maximum in the stated unit and currency.",
+    "salary_norm_currency": "ISO 4217 currency of the parsed salary.",
+    "salary_norm_period": "hour/day/week/month/year of the parsed salary.",
+    "salary_annual_min": "Annualised minimum in salary_norm_currency.",
+    "salary_annual_max": "Annualised maximum in salary_norm_currency.",
+    "salary_usd_min": "Annualised minimum in USD.",
+    "salary_usd_max": "Annualised maximum in USD.",
+    "salary_fx_rate": "USD per unit of salary_norm_currency used for the conversion.",
+    "salary_fx_date": "Date of the ECB reference rate used for the conversion.",
+    "salary_unparsed_reason": "Why a salary that was present could not be used (e.g. implausible).",
+    "company_norm": "Company name normalised for matching (case, punctuation, legal suffix).",
+}
+
+ALL_FIELDS = {**PLATFORM_FIELDS, **NORMALIZED_FIELDS}
+
+#: Fields without which a posting is not a posting.
+REQUIRED_FIELDS = ("source", "source_id", "url", "title")
+
+
+class JobPosting(scrapy.Item):
+    """One posting on one platform. See ``PLATFORM_FIELDS``/``NORMALIZED_FIELDS``."""
+
+    locals().update({name: scrapy.Field(doc=doc) for name, doc in ALL_FIELDS.items()})
+
+
+class RejectedRecord(scrapy.Item):
+    """A record that could not become a posting; stored in ``rejects``, never lost."""
+
+    source = scrapy.Field(doc="Spider name.")
+    source_id = scrapy.Field(doc="The platform id when known.")
+    url = scrapy.Field(doc="Response or record URL.")
+    reason = scrapy.Field(doc="Why it was rejected.")
+    raw = scrapy.Field(doc="The raw record (JSON-compatible) or text snippet.")
