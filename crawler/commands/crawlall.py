@@ -1,0 +1,51 @@
+"""``scrapy crawlall [SPIDER ...]``: run every spider (or those named) in one process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.runner import format_summary, resolve_names, run_all, summarise
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[options] [spider ...]"
+
+    def short_desc(self) -> str:
+        return "Run every spider (or the named ones) in one process, then print a summary"
+
+    def long_desc(self) -> str:
+        return (
+            "Runs the spiders concurrently in one process; each gets its own crawl_runs row. "
+            "Prints postings new/updated/unchanged/rejected per spider and exits non-zero "
+            "when any spider failed or finished only partially."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
+            help="set a spider argument for every spider (may be repeated)",
+        )  # fmt: skip
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        try:
+            names = resolve_names(self.settings, args)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        spargs = dict(arg.split("=", 1) for arg in opts.spargs)
+        assert self.crawler_process is not None
+        crawlers = run_all(self.crawler_process, names, spargs)
+        rows = summarise(crawlers, self.settings.get("JOBS_DB"))
+        print(format_summary(rows))
+        failed = [r.spider for r in rows if not r.ok]
+        if failed:
+            print(f"not clean: {', '.join(failed)}", file=sys.stderr)
+            self.exitcode = 1

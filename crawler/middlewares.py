@@ -1,0 +1,193 @@
+"""Replay and record downloader middlewares (cassette format: ../shared/spec/replay.md).
+
+``REPLAY_DIR=<folder>[:<folder>...]`` answers every request from recorded
+responses and never lets one reach the network; ``RECORD_DIR=<folder>`` writes
+every response a live crawl receives into a cassette that replays it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from scrapy.http.headers import Headers
+from scrapy.responsetypes import responsetypes
+from w3lib.url import canonicalize_url
+
+logger = logging.getLogger(__name__)
+
+
+def match_key(method: str, url: str) -> tuple[str, str]:
+    """The key two exchanges must share to match: method and canonical URL."""
+    return method.upper(), canonicalize_url(url)
+
+
+@dataclass
+class Exchange:
+    """One recorded request/response pair of a cassette."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, Any]
+    body_path: Path
+    request_body: str | None = None
+
+
+@dataclass
+class Cassette:
+    """The exchanges of one or more cassette folders, earlier folders first."""
+
+    exchanges: dict[tuple[str, str], list[Exchange]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folders: list[Path]) -> Cassette:
+        cassette = cls()
+        for folder in folders:
+            index = folder / "index.jsonl"
+            if not index.is_file():
+                raise NotConfigured(f"REPLAY_DIR: no index.jsonl in {folder}")
+            for lineno, line in enumerate(index.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                try:
+                    entry = json.loads(line)
+                    exchange = Exchange(
+                        method=str(entry.get("method") or "GET").upper(),
+                        url=entry["url"],
+                        status=int(entry.get("status") or 200),
+                        headers=dict(entry.get("headers") or {}),
+                        body_path=folder / entry["body"],
+                        request_body=entry.get("request_body"),
+                    )
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise NotConfigured(f"{index}:{lineno}: not a cassette line ({exc})") from exc
+                key = match_key(exchange.method, exchange.url)
+                cassette.exchanges.setdefault(key, []).append(exchange)
+        return cassette
+
+    def find(self, request: Request) -> Exchange | None:
+        body = request.body.decode("utf-8", errors="replace") if request.body else ""
+        for exchange in self.exchanges.get(match_key(request.method, request.url), []):
+            if exchange.request_body is None or exchange.request_body == body:
+                return exchange
+        return None
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.exchanges.values())
+
+
+def split_dirs(value: str) -> list[Path]:
+    return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+
+
+class ReplayMiddleware:
+    """Answers requests from cassettes; unrecorded requests get a 404, never the network."""
+
+    def __init__(self, crawler: Crawler, folders: list[Path]) -> None:
+        self.crawler = crawler
+        self.cassette = Cassette.load(folders)
+        logger.info(
+            "Replaying %d recorded exchanges from %s", len(self.cassette), ", ".join(map(str, folders))
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        value = crawler.settings.get("REPLAY_DIR") or ""
+        if not value:
+            raise NotConfigured("REPLAY_DIR not set")
+        return cls(crawler, split_dirs(value))
+
+    def process_request(self, request: Request) -> Response:
+        stats = self.crawler.stats
+        assert stats is not None
+        exchange = self.cassette.find(request)
+        if exchange is None:
+            logger.warning("replay: no recording for %s %s: answering 404", request.method, request.url)
+            stats.inc_value("replay/missing")
+            return Response(url=request.url, status=404, request=request, flags=["replay-missing"])
+        stats.inc_value("replay/hit")
+        body = exchange.body_path.read_bytes()
+        headers = Headers(exchange.headers)
+        cls = responsetypes.from_args(headers=headers, url=exchange.url, body=body)
+        return cls(
+            url=request.url,
+            status=exchange.status,
+            headers=headers,
+            body=body,
+            request=request,
+            flags=["replay"],
+        )
+
+
+class RecordMiddleware:
+    """Writes every received response into a cassette folder (appending to index.jsonl)."""
+
+    def __init__(self, crawler: Crawler, folder: Path) -> None:
+        self.crawler = crawler
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.Lock()
+        logger.info("Recording responses into %s", folder)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        value = crawler.settings.get("RECORD_DIR") or ""
+        if not value:
+            raise NotConfigured("RECORD_DIR not set")
+        middleware = cls(crawler, Path(value))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def body_name(self, request: Request, response: Response) -> str:
+        parts = urlsplit(response.url)
+        stem = Path(parts.path).name or "index"
+        suffix = Path(stem).suffix or _suffix_for(response)
+        digest = hashlib.sha1(f"{request.method} {response.url} {request.body!r}".encode()).hexdigest()[:12]
+        safe_stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(stem).stem)[:60]
+        return f"{parts.hostname or 'host'}/{safe_stem}_{digest}{suffix}"
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "replay" in response.flags:  # never re-record what we replayed
+            return response
+        name = self.body_name(request, response)
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(response.body)
+        entry: dict[str, Any] = {
+            "method": request.method,
+            "url": response.url,
+            "status": response.status,
+            "headers": {"Content-Type": (response.headers.get("Content-Type") or b"").decode("latin-1")},
+            "body": name,
+        }
+        if request.body:
+            entry["request_body"] = request.body.decode("utf-8", errors="replace")
+        with self.lock, (self.folder / "index.jsonl").open("a", encoding="utf-8") as index:
+            index.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("record/saved")
+        return response
+
+    def spider_closed(self) -> None:
+        logger.info("Cassette written to %s (replay with -s REPLAY_DIR=%s)", self.folder, self.folder)
+
+
+def _suffix_for(response: Response) -> str:
+    content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    for needle, suffix in (("json", ".json"), ("xml", ".xml"), ("rss", ".xml"), ("html", ".html")):
+        if needle in content_type:
+            return suffix
+    return ".bin"

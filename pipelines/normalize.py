@@ -1,0 +1,101 @@
+"""Normalise pipeline: fill the clean fields beside the raw ones.
+
+A value a normaliser cannot read stays raw, its clean fields stay null and the
+crawl stat ``normalize/<kind>/unparsed`` counts it; a posting is never rejected
+or dropped for that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler.items import JobPosting
+from normalize import dates, location, salary, title
+from normalize.company import normalise_company
+
+logger = logging.getLogger(__name__)
+
+
+def _crawl_time(item: JobPosting) -> datetime:
+    scraped = item.get("scraped_at")
+    if scraped:
+        try:
+            parsed = datetime.fromisoformat(str(scraped))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
+    """Fill the normalised fields of ``item`` in place; ``count(stat)`` records misses."""
+    now = _crawl_time(item)
+
+    raw_title = item.get("title")
+    if raw_title:
+        parsed = title.parse(str(raw_title))
+        item["title_clean"] = parsed.get("title")
+        item["seniority"] = parsed.get("seniority")
+        item["category"] = parsed.get("category")
+        item["role"] = parsed.get("role")
+        rules = parsed.get("rules")
+        item["title_rule"] = "; ".join(map(str, rules)) if isinstance(rules, list) else rules
+        if not parsed.get("category"):
+            count("title")
+
+    if not item.get("posted_at") and item.get("posted_at_raw") not in (None, ""):
+        item["posted_at"] = dates.parse_date(str(item["posted_at_raw"]), now=now)
+        if item["posted_at"] is None:
+            count("date")
+
+    place = location.normalise_posting_location(
+        text=item.get("location_raw"),
+        description=item.get("description_text"),
+        remote_flag=item.get("remote"),
+    )
+    item.update({k: v for k, v in place.items() if k in item.fields})
+    if item.get("location_raw") and not (place.get("countries") or place.get("regions") or place.get("worldwide")):
+        count("location")
+
+    pay = salary.normalise_posting_salary(
+        structured_min=item.get("salary_min"),
+        structured_max=item.get("salary_max"),
+        structured_currency=item.get("salary_currency"),
+        structured_period=item.get("salary_period"),
+        text=item.get("salary_raw"),
+        description=item.get("description_text"),
+        on=date.fromisoformat(item["posted_at"][:10]) if item.get("posted_at") else now.date(),
+    )
+    item.update({k: v for k, v in pay.items() if k in item.fields})
+    if pay.get("salary_unparsed_reason"):
+        count("salary")
+
+    item["company_norm"] = normalise_company(item.get("company"))
+
+
+class NormalizePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def count(self, kind: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"normalize/{kind}/unparsed")
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, JobPosting):
+            return item
+        try:
+            normalise_item(item, self.count)
+        except Exception:  # a normaliser bug must not cost the posting: keep it raw
+            logger.exception("normalising %s %s failed; stored raw", item.get("source"), item.get("source_id"))
+            self.count("error")
+        return item

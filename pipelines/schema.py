@@ -1,0 +1,130 @@
+"""Database schema and versioned migrations.
+
+The schema version is SQLite's ``PRAGMA user_version``. Each migration runs once,
+inside a transaction, in order; opening a database always brings it up to date.
+To change the schema, append a migration (never edit a released one).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.items import ALL_FIELDS
+
+#: Columns stored as JSON text (lists and the raw record).
+JSON_COLUMNS = {"tags", "countries", "regions", "raw"}
+BOOL_COLUMNS = {"remote", "worldwide", "salary_estimate"}
+REAL_COLUMNS = {
+    "salary_min", "salary_max", "salary_norm_min", "salary_norm_max", "salary_annual_min",
+    "salary_annual_max", "salary_usd_min", "salary_usd_max", "salary_fx_rate", "timezone_min",
+    "timezone_max",
+}  # fmt: skip
+
+
+def _posting_columns() -> dict[str, type]:
+    columns: dict[str, type] = {"id": int}
+    for name in ALL_FIELDS:
+        if name == "raw":
+            continue
+        if name in BOOL_COLUMNS:
+            columns[name] = int
+        elif name in REAL_COLUMNS:
+            columns[name] = float
+        else:
+            columns[name] = str
+    columns.update(
+        raw_json=str,
+        content_hash=str,
+        first_seen_at=str,
+        last_seen_at=str,
+        closed_at=str,
+        first_run_id=int,
+        last_run_id=int,
+    )
+    return columns
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db["postings"].create(_posting_columns(), pk="id")
+    db["postings"].create_index(["source", "source_id"], unique=True)
+    db["postings"].create_index(["last_seen_at"])
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "finish_reason": str,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "rejected": int,
+            "request_errors": int,
+            "bad_responses": int,
+            "items_scraped": int,
+            "stats_json": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create_index(["spider", "started_at"])
+    db["rejects"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source": str,
+            "source_id": str,
+            "url": str,
+            "reason": str,
+            "raw_json": str,
+            "rejected_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["rejects"].create_index(["run_id"])
+
+
+Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
+
+MIGRATIONS: list[Migration] = [
+    (1, "postings, crawl_runs, rejects", _v1_initial),
+]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply pending migrations in order; return the versions applied."""
+    applied = []
+    for version, _description, apply in MIGRATIONS:
+        if version <= schema_version(db):
+            continue
+        with db.atomic():  # one transaction per migration: all of it or none
+            apply(db)
+            db.execute(f"PRAGMA user_version = {int(version)}")
+        applied.append(version)
+    return applied
+
+
+def open_db(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the jobs database in WAL mode, migrated to the latest schema."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    db = sqlite_utils.Database(conn)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if migrate_schema:
+        migrate(db)
+    return db

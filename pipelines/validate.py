@@ -1,0 +1,131 @@
+"""Validate pipeline: required fields, value types, sanitised HTML.
+
+A posting that fails validation is not dropped: it becomes a
+:class:`~crawler.items.RejectedRecord` with the reason and the raw record, which
+the store pipeline writes to ``rejects``. Later pipelines pass rejects through.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import nh3
+from scrapy.crawler import Crawler
+
+from crawler.items import REQUIRED_FIELDS, JobPosting, RejectedRecord
+
+logger = logging.getLogger(__name__)
+
+#: Tags kept in stored descriptions; everything else (scripts, styles, iframes, attributes
+#: other than links) is stripped by nh3 (Ammonia), a maintained whitelist sanitiser.
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|hr)\b[^>]*>", re.IGNORECASE)
+ANY_TAG = re.compile(r"<[^>]+>")
+SPACES = re.compile(r"[ \t\r\f\v]+")
+BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
+
+
+class ValidationError(ValueError):
+    """A posting that cannot be stored as such."""
+
+
+def sanitize_html(raw: str) -> str:
+    return nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener nofollow")
+
+
+def html_to_text(clean_html: str) -> str:
+    text = BLOCK_TAGS.sub("\n", clean_html)
+    text = html.unescape(ANY_TAG.sub(" ", text))
+    text = "\n".join(SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _number(value: Any, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{field} is a boolean, not a number")
+    try:
+        number = float(str(value).replace(",", ""))
+    except ValueError:
+        raise ValidationError(f"{field} is not a number: {value!r}") from None
+    if number < 0:
+        raise ValidationError(f"{field} is negative: {value!r}")
+    return number
+
+
+def check_posting(item: JobPosting) -> None:
+    """Raise ValidationError for a posting that cannot be stored; clean types in place."""
+    for field in REQUIRED_FIELDS:
+        value = item.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError(f"missing {field}")
+        if not isinstance(value, str):
+            item[field] = str(value)
+    for field in ("url", "apply_url", "company_url"):
+        url = item.get(field)
+        if url is None:
+            continue
+        parts = urlsplit(str(url).strip())
+        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+            if field == "url":
+                raise ValidationError(f"url is not an http(s) URL: {url!r}")
+            item[field] = None  # a broken secondary link is not worth losing the posting
+    if len(item["title"]) > 500:
+        raise ValidationError("title longer than 500 characters")
+    for field in ("salary_min", "salary_max"):
+        item[field] = _number(item.get(field), field)
+    low, high = item.get("salary_min"), item.get("salary_max")
+    if low is not None and high is not None and low > high:
+        raise ValidationError(f"salary_min {low} > salary_max {high}")
+    tags = item.get("tags")
+    if tags is None:
+        item["tags"] = []
+    elif not isinstance(tags, list):
+        raise ValidationError(f"tags is not a list: {type(tags).__name__}")
+    remote = item.get("remote")
+    if remote is not None and not isinstance(remote, bool):
+        raise ValidationError(f"remote is not a boolean: {remote!r}")
+
+
+class ValidatePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, JobPosting):
+            return item
+        try:
+            check_posting(item)
+        except ValidationError as exc:
+            spider = self.crawler.spider
+            logger.warning("rejecting %s posting %s: %s", item.get("source"), item.get("source_id"), exc)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("jobs/rejected_invalid")
+            return RejectedRecord(
+                source=item.get("source") or getattr(spider, "name", None),
+                source_id=item.get("source_id"),
+                url=item.get("url"),
+                reason=str(exc),
+                raw=item.get("raw") if item.get("raw") is not None else dict(item),
+            )
+        raw_html = item.get("description_html")
+        if raw_html:
+            clean = sanitize_html(str(raw_html))
+            item["description_html"] = clean
+            if not item.get("description_text"):
+                item["description_text"] = html_to_text(clean)
+        return item

@@ -1,0 +1,1 @@
+"""One spider per platform. Base spiders by API shape live in ``spiders.base``."""

@@ -1,0 +1,38 @@
+"""Remotive (https://remotive.com).
+
+Endpoint: ``https://remotive.com/api/remote-jobs`` (optionally ``?category=``);
+one JSON object with a ``jobs`` array, no pagination. Rate limits: Remotive
+asks for at most a few requests a day and attribution; jobs appear with a
+24-hour delay. Quirks: salary is free text (``"$36k"``, ``"80-100k EUR"``);
+``candidate_required_location`` is the applicant location requirement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import JobPosting
+from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
+
+
+class RemotiveSpider(JsonApiSpider):
+    name = "remotive"
+    start_urls = ["https://remotive.com/api/remote-jobs"]
+    records_path = "jobs"
+
+    def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        return JobPosting(
+            source_id=str(record["id"]),
+            url=text_or_none(record.get("url")),
+            title=unescape(record.get("title")),
+            company=unescape(record.get("company_name")),
+            location_raw=unescape(record.get("candidate_required_location")),
+            remote=True,
+            employment_type=text_or_none(record.get("job_type")),
+            tags=[*as_list(record.get("category")), *as_list(record.get("tags"))],
+            description_html=record.get("description"),
+            salary_raw=unescape(record.get("salary")),
+            posted_at_raw=text_or_none(record.get("publication_date")),
+        )
