@@ -106,7 +106,7 @@ class ReplayMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         value = crawler.settings.get("REPLAY_DIR") or ""
         if not value:
-            raise NotConfigured("REPLAY_DIR not set")
+            raise NotConfigured  # replay off: no message, so Scrapy logs no warning
         return cls(crawler, split_dirs(value))
 
     def process_request(self, request: Request) -> Response:
@@ -145,7 +145,7 @@ class RecordMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         value = crawler.settings.get("RECORD_DIR") or ""
         if not value:
-            raise NotConfigured("RECORD_DIR not set")
+            raise NotConfigured  # recording off
         middleware = cls(crawler, Path(value))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

@@ -23,6 +23,7 @@ from typing import Any, Self
 import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS, JobPosting, RejectedRecord
@@ -277,6 +278,15 @@ class StorePipeline:
         bad_responses = int(stats.get("jobs/bad_response", 0))
         items = self.counts["new"] + self.counts["updated"] + self.counts["unchanged"]
         status = run_status(reason, request_errors, bad_responses, items)
+        for path in self.crawler.settings.getlist("STORE_AFTER_RUN"):
+            # Post-crawl steps (dedupe, lifecycle, indexes) see the final status; one failing
+            # step is logged and must not lose the run's bookkeeping.
+            try:
+                load_object(path)(self.store.db, run_id=self.run_id, spider=self.spider_name, status=status)
+            except Exception:
+                logger.exception("after-run step %s failed", path)
+                if self.crawler.stats is not None:
+                    self.crawler.stats.inc_value("jobs/after_run_errors")
         self.store.finish_run(
             self.run_id,
             finished_at=utc_now(),

@@ -1,7 +1,8 @@
 """Remotive (https://remotive.com).
 
 Endpoint: ``https://remotive.com/api/remote-jobs`` (optionally ``?category=``);
-one JSON object with a ``jobs`` array, no pagination. Rate limits: Remotive
+one JSON object with a ``jobs`` array, no pagination. ``-a category=software-dev``
+limits the crawl to one category. Rate limits: Remotive
 asks for at most a few requests a day and attribution; jobs appear with a
 24-hour delay. Quirks: salary is free text (``"$36k"``, ``"80-100k EUR"``);
 ``candidate_required_location`` is the applicant location requirement.
@@ -10,6 +11,7 @@ asks for at most a few requests a day and attribution; jobs appear with a
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from scrapy.http import Response
 
@@ -21,6 +23,11 @@ class RemotiveSpider(JsonApiSpider):
     name = "remotive"
     start_urls = ["https://remotive.com/api/remote-jobs"]
     records_path = "jobs"
+
+    def __init__(self, *args: Any, category: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if category:
+            self.start_urls = [f"{self.start_urls[0]}?{urlencode({'category': category})}"]
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

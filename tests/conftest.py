@@ -1,0 +1,92 @@
+"""Shared fixtures: where the real cassettes are, and a real-engine crawl helper."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata")).resolve()
+
+
+def realdata(name: str) -> Path:
+    """A cassette folder of ../shared/realdata; fails loudly in CI, skips for a contributor without it."""
+    folder = REALDATA / name
+    if not (folder / "index.jsonl").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"real-data cassette missing: {folder}")
+        pytest.skip(f"real-data cassette not available: {folder} (clone ../shared beside the repo)")
+    return folder
+
+
+def cassette_bodies(name: str) -> list[Any]:
+    """Parsed JSON bodies of a real cassette, in index order (for independent counts)."""
+    folder = realdata(name)
+    bodies = []
+    for line in (folder / "index.jsonl").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            entry = json.loads(line)
+            bodies.append(json.loads((folder / entry["body"]).read_bytes()))
+    return bodies
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    db_path: Path
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        conn = sqlite3.connect(self.db_path)
+        conn.row_factory = sqlite3.Row
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.query(sql, params)[0][0]
+
+    @property
+    def last_run(self) -> sqlite3.Row:
+        return self.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+
+    def posting(self, source: str, source_id: str) -> dict[str, Any]:
+        rows = self.query("SELECT * FROM postings WHERE source = ? AND source_id = ?", (source, source_id))
+        assert rows, f"no posting {source}/{source_id}"
+        return dict(rows[0])
+
+
+def run_scrapy(args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str) -> CrawlResult:
+    """Run ``scrapy <args>`` through the real engine in a subprocess (a reactor cannot restart)."""
+    cmd = [sys.executable, "-m", "scrapy", *args, "-s", f"JOBS_DB={db_path}", "-s", "LOG_LEVEL=INFO"]
+    if replay:
+        cmd += ["-s", "REPLAY_DIR=" + os.pathsep.join(str(p) for p in replay)]
+    for setting in settings:
+        cmd += ["-s", setting]
+    env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, env=env)
+    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, db_path)
+
+
+@pytest.fixture
+def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
+    """``crawl("remotive", realdata("remotive"), "-a", "x=y")`` into a per-test database."""
+    db_path = tmp_path / "jobs.db"
+
+    def _crawl(spider: str, *cassettes: Path, args: tuple[str, ...] = (), settings: tuple[str, ...] = ()) -> CrawlResult:
+        result = run_scrapy(["crawl", spider, *args], db_path, list(cassettes), *settings)
+        assert result.returncode == 0, result.log[-4000:]
+        assert "Traceback" not in result.log, result.log[-4000:]
+        return result
+
+    return _crawl

@@ -1,0 +1,49 @@
+"""remotive spider against the real Remotive cassettes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cassette_bodies, realdata
+
+CASSETTES = [
+    pytest.param("remotive", (), id="full-2026-07"),
+    pytest.param("remotive-fixture", (), id="trimmed-fixture"),
+    pytest.param("remotive-2026-09-22", ("-a", "category=software-dev"), id="category-software-dev"),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("cassette", "args"), CASSETTES)
+def test_every_job_is_stored_once(crawl, cassette, args):
+    expected = sum(len(body["jobs"]) for body in cassette_bodies(cassette))
+    first = crawl("remotive", realdata(cassette), args=args)
+    assert first.scalar("SELECT count(*) FROM postings WHERE source = 'remotive'") == expected
+    assert first.last_run["new"] == expected
+    assert first.last_run["status"] == "finished"
+
+    second = crawl("remotive", realdata(cassette), args=args)
+    assert second.scalar("SELECT count(*) FROM postings") == expected
+    run = second.last_run
+    assert (run["new"], run["updated"], run["unchanged"]) == (0, 0, expected)
+    assert second.scalar("SELECT count(*) FROM crawl_runs") == 2
+
+
+@pytest.mark.realdata
+def test_named_record_fields(crawl):
+    result = crawl("remotive", realdata("remotive"))
+    job = result.posting("remotive", "2091069")
+    assert job["title"] == "Patient Care Specialist"
+    assert job["company"] == "STATLINX"
+    assert job["url"] == "https://remotive.com/remote-jobs/medical/patient-care-specialist-2091069"
+    assert job["location_raw"] == "USA"
+    assert job["salary_raw"] == "$36k"
+    assert job["employment_type"] == "full_time"
+    assert job["posted_at_raw"] == "2026-07-16T13:28:02"
+    assert job["posted_at"] == "2026-07-16T13:28:02+00:00"
+    assert json.loads(job["tags"])[0] == "Medical"
+    assert job["remote"] == 1
+    assert "<p" in job["description_html"] and "style=" not in job["description_html"]
+    assert json.loads(job["raw_json"])["id"] == 2091069 or json.loads(job["raw_json"])["id"] == "2091069"
