@@ -1,0 +1,135 @@
+"""PostingStore: insert, update, unchanged, rejects, runs, migrations, atomicity."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from pipelines.schema import MIGRATIONS, migrate, open_db, schema_version
+from pipelines.store import PostingStore, content_hash, run_status
+
+
+def posting(source_id: str, **fields):
+    base = {
+        "source": "remotive",
+        "source_id": source_id,
+        "url": f"https://remotive.com/remote-jobs/x-{source_id}",
+        "title": "Backend Engineer",
+        "company": "Acme",
+        "tags": ["python"],
+        "remote": True,
+        "raw": {"id": source_id},
+    }
+    return {**base, **fields}
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = open_db(tmp_path / "jobs.db")
+    yield PostingStore(db)
+    db.close()
+
+
+def test_new_then_unchanged_then_updated(store):
+    run1 = store.start_run("remotive", "2026-11-01T00:00:00+00:00")
+    assert store.write_batch(run1, [posting("1"), posting("2")], [], seen_at="2026-11-01T00:00:00+00:00") == {
+        "new": 2, "updated": 0, "unchanged": 0, "rejected": 0,
+    }  # fmt: skip
+    run2 = store.start_run("remotive")
+    counts = store.write_batch(
+        run2, [posting("1"), posting("2", title="Senior Backend Engineer")], [], seen_at="2026-11-02T00:00:00+00:00"
+    )
+    assert counts == {"new": 0, "updated": 1, "unchanged": 1, "rejected": 0}
+    rows = {r["source_id"]: r for r in store.db["postings"].rows}
+    assert len(rows) == 2
+    assert rows["1"]["first_seen_at"] == "2026-11-01T00:00:00+00:00"
+    assert rows["1"]["last_seen_at"] == "2026-11-02T00:00:00+00:00"
+    assert rows["1"]["last_run_id"] == run2
+    assert rows["2"]["title"] == "Senior Backend Engineer"
+    assert rows["2"]["first_seen_at"] == "2026-11-01T00:00:00+00:00"
+    assert rows["2"]["content_hash"] == content_hash(posting("2", title="Senior Backend Engineer"))
+    assert json.loads(rows["2"]["tags"]) == ["python"]
+    assert rows["2"]["remote"] == 1
+
+
+def test_same_posting_twice_in_one_batch_is_one_row(store):
+    run = store.start_run("remotive")
+    counts = store.write_batch(run, [posting("7"), posting("7")], [])
+    assert counts["new"] == 1 and counts["unchanged"] == 1
+    assert store.db["postings"].count == 1
+
+
+def test_scrape_time_does_not_count_as_a_change(store):
+    run = store.start_run("remotive")
+    store.write_batch(run, [posting("1", scraped_at="2026-11-01T00:00:00+00:00")], [])
+    counts = store.write_batch(run, [posting("1", scraped_at="2026-11-02T00:00:00+00:00")], [])
+    assert counts["unchanged"] == 1
+
+
+def test_rejects_keep_reason_and_raw(store):
+    run = store.start_run("remoteok")
+    store.write_batch(run, [], [{"source": "remoteok", "source_id": 5, "url": "https://x", "reason": "missing title",
+                                 "raw": {"id": 5, "position": ""}}])  # fmt: skip
+    (row,) = store.db["rejects"].rows
+    assert row["run_id"] == run and row["reason"] == "missing title" and row["source_id"] == "5"
+    assert json.loads(row["raw_json"]) == {"id": 5, "position": ""}
+
+
+def test_failed_batch_writes_nothing(store, monkeypatch):
+    run = store.start_run("remotive")
+    store.write_batch(run, [posting("1")], [])
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "_touch", disk_full)  # fails after the inserts of this batch
+    with pytest.raises(sqlite3.OperationalError):
+        store.write_batch(run, [posting("1"), posting("2")], [{"source": "remotive", "reason": "x", "raw": {}}])
+    assert [r["source_id"] for r in store.db["postings"].rows] == ["1"]
+    assert store.db["rejects"].count == 0
+
+
+def test_interrupted_run_is_marked_failed_by_the_next(store):
+    killed = store.start_run("remotive")
+    store.start_run("remotive")
+    assert store.db["crawl_runs"].get(killed)["status"] == "failed"
+    assert store.db["crawl_runs"].get(killed)["finish_reason"] == "interrupted"
+
+
+@pytest.mark.parametrize(
+    ("reason", "errors", "bad", "items", "expected"),
+    [
+        pytest.param("finished", 0, 0, 10, "finished", id="clean"),
+        pytest.param("finished", 2, 0, 10, "partial", id="request-errors"),
+        pytest.param("finished", 0, 1, 10, "partial", id="bad-response"),
+        pytest.param("finished", 1, 0, 0, "failed", id="errors-and-nothing-stored"),
+        pytest.param("shutdown", 0, 0, 10, "failed", id="interrupted"),
+        pytest.param("finished", 0, 0, 0, "finished", id="empty-but-clean"),
+    ],
+)
+def test_run_status(reason, errors, bad, items, expected):
+    assert run_status(reason, errors, bad, items) == expected
+
+
+def test_migrations_bring_an_old_database_up_to_date(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path, migrate_schema=False)
+    MIGRATIONS[0][2](db)  # a database created by the first release only
+    db.execute("PRAGMA user_version = 1")
+    db["postings"].insert({"source": "remotive", "source_id": "1", "url": "u", "title": "t"})
+    db.close()
+
+    db = open_db(path)
+    assert schema_version(db) == MIGRATIONS[-1][0]
+    assert db["postings"].count == 1  # data survives
+    assert migrate(db) == []  # idempotent
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_unique_posting_key_is_enforced(store):
+    store.db["postings"].insert({"source": "a", "source_id": "1", "url": "u", "title": "t"})
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db["postings"].insert({"source": "a", "source_id": "1", "url": "u", "title": "t"})
