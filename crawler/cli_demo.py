@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     db = open_db(db_path)
     try:
         print("\nPostings per platform:")
-        for source, count in db.execute("SELECT source, count(*) FROM postings GROUP BY source ORDER BY source"):
+        for source, count in db.execute(
+            "SELECT source, count(*) FROM postings GROUP BY source ORDER BY source"
+        ):
             print(f"  {source:<18}{count:>6}")
     finally:
         db.close()

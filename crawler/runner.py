@@ -47,7 +47,9 @@ def resolve_names(settings: Settings, wanted: Sequence[str]) -> list[str]:
     return list(wanted) or known
 
 
-def run_all(process: CrawlerProcess, names: Iterable[str], spider_kwargs: dict[str, Any] | None = None) -> list[Crawler]:
+def run_all(
+    process: CrawlerProcess, names: Iterable[str], spider_kwargs: dict[str, Any] | None = None
+) -> list[Crawler]:
     crawlers = []
     for name in names:
         crawler = process.create_crawler(name)
@@ -87,19 +89,20 @@ def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
 
 
 def format_summary(rows: Sequence[RunSummary]) -> str:
+    """A plain-text table: one line per spider, then totals."""
+    counted = ("new", "updated", "unchanged", "rejected", "request_errors")
     header = ("spider", "run", "status", "new", "updated", "unchanged", "rejected", "req.errors")
-    body = [
-        (r.spider, str(r.run_id or "-"), r.status, str(r.new), str(r.updated), str(r.unchanged),
-         str(r.rejected), str(r.request_errors))
-        for r in rows
-    ]  # fmt: skip
-    totals = ("TOTAL", "", f"{sum(r.ok for r in rows)}/{len(rows)} ok", *(
-        str(sum(getattr(r, f) for r in rows)) for f in ("new", "updated", "unchanged", "rejected", "request_errors")
-    ))  # fmt: skip
+    body = [(r.spider, str(r.run_id or "-"), r.status, *(str(getattr(r, f)) for f in counted)) for r in rows]
+    ok = sum(r.ok for r in rows)
+    totals = ("TOTAL", "", f"{ok}/{len(rows)} ok", *(str(sum(getattr(r, f) for r in rows)) for f in counted))
     table = [header, *body, totals]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in table]  # fmt: skip
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.insert(len(lines) - 1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    rule = "  ".join("-" * w for w in widths)
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 3 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in table
+    ]
+    return "\n".join([lines[0], rule, *lines[1:-1], rule, lines[-1]])

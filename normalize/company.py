@@ -7,11 +7,46 @@ import unicodedata
 from functools import cache
 
 LEGAL_SUFFIXES = (
-    "inc", "incorporated", "llc", "l l c", "ltd", "limited", "gmbh", "ag", "se", "sa", "sas", "sarl",
-    "bv", "b v", "nv", "plc", "corp", "corporation", "co", "company", "pty", "pty ltd", "oy", "ab",
-    "as", "aps", "srl", "spa", "kg", "ug", "gmbh co kg", "lp", "llp", "pte", "pvt", "private limited",
-)  # fmt: skip
-_SUFFIX_RE = re.compile(r"(?:\s+(?:" + "|".join(sorted(map(re.escape, LEGAL_SUFFIXES), key=len, reverse=True)) + r"))+$")
+    "inc",
+    "incorporated",
+    "llc",
+    "l l c",
+    "ltd",
+    "limited",
+    "gmbh",
+    "ag",
+    "se",
+    "sa",
+    "sas",
+    "sarl",
+    "bv",
+    "b v",
+    "nv",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "pty",
+    "pty ltd",
+    "oy",
+    "ab",
+    "as",
+    "aps",
+    "srl",
+    "spa",
+    "kg",
+    "ug",
+    "gmbh co kg",
+    "lp",
+    "llp",
+    "pte",
+    "pvt",
+    "private limited",
+)
+_SUFFIX_RE = re.compile(
+    r"(?:\s+(?:" + "|".join(sorted(map(re.escape, LEGAL_SUFFIXES), key=len, reverse=True)) + r"))+$"
+)
 _DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9-]+)\.(?:[a-z]{2,}\.?)+/?$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 

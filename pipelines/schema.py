@@ -19,10 +19,18 @@ from crawler.items import ALL_FIELDS
 JSON_COLUMNS = {"tags", "countries", "regions", "raw"}
 BOOL_COLUMNS = {"remote", "worldwide", "salary_estimate"}
 REAL_COLUMNS = {
-    "salary_min", "salary_max", "salary_norm_min", "salary_norm_max", "salary_annual_min",
-    "salary_annual_max", "salary_usd_min", "salary_usd_max", "salary_fx_rate", "timezone_min",
+    "salary_min",
+    "salary_max",
+    "salary_norm_min",
+    "salary_norm_max",
+    "salary_annual_min",
+    "salary_annual_max",
+    "salary_usd_min",
+    "salary_usd_max",
+    "salary_fx_rate",
+    "timezone_min",
     "timezone_max",
-}  # fmt: skip
+}
 
 
 def _posting_columns() -> dict[str, type]:
@@ -49,10 +57,10 @@ def _posting_columns() -> dict[str, type]:
 
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
-    db["postings"].create(_posting_columns(), pk="id")
-    db["postings"].create_index(["source", "source_id"], unique=True)
-    db["postings"].create_index(["last_seen_at"])
-    db["crawl_runs"].create(
+    db.table("postings").create(_posting_columns(), pk="id")
+    db.table("postings").create_index(["source", "source_id"], unique=True)
+    db.table("postings").create_index(["last_seen_at"])
+    db.table("crawl_runs").create(
         {
             "id": int,
             "spider": str,
@@ -71,8 +79,8 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["crawl_runs"].create_index(["spider", "started_at"])
-    db["rejects"].create(
+    db.table("crawl_runs").create_index(["spider", "started_at"])
+    db.table("rejects").create(
         {
             "id": int,
             "run_id": int,
@@ -86,7 +94,7 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "crawl_runs", "id")],
     )
-    db["rejects"].create_index(["run_id"])
+    db.table("rejects").create_index(["run_id"])
 
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]

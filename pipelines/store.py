@@ -64,7 +64,9 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
     for name in ALL_FIELDS:
         value = item.get(name)
         if name == "raw":
-            row["raw_json"] = json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
+            row["raw_json"] = (
+                json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
+            )
         elif name in JSON_COLUMNS:
             row[name] = json.dumps(value, ensure_ascii=False) if value is not None else None
         elif name in BOOL_COLUMNS:
@@ -90,28 +92,33 @@ class PostingStore:
                 "finished_at = COALESCE(finished_at, ?) WHERE spider = ? AND status = 'running'",
                 [utc_now(), spider],
             ).rowcount
-            run_id = self.db["crawl_runs"].insert(
-                {
-                    "spider": spider,
-                    "started_at": started_at or utc_now(),
-                    "status": "running",
-                    "new": 0,
-                    "updated": 0,
-                    "unchanged": 0,
-                    "rejected": 0,
-                    "request_errors": 0,
-                    "bad_responses": 0,
-                    "items_scraped": 0,
-                }
-            ).last_pk
+            run_id = (
+                self.db.table("crawl_runs")
+                .insert(
+                    {
+                        "spider": spider,
+                        "started_at": started_at or utc_now(),
+                        "status": "running",
+                        "new": 0,
+                        "updated": 0,
+                        "unchanged": 0,
+                        "rejected": 0,
+                        "request_errors": 0,
+                        "bad_responses": 0,
+                        "items_scraped": 0,
+                    }
+                )
+                .last_pk
+            )
         if stale:
             logger.warning("%d earlier %s run(s) never finished: marked failed (interrupted)", stale, spider)
+        assert run_id is not None
         return int(run_id)
 
     @retry_when_locked
     def finish_run(self, run_id: int, **values: Any) -> None:
         with self.db.atomic():
-            self.db["crawl_runs"].update(run_id, values)
+            self.db.table("crawl_runs").update(run_id, values)
 
     # -- postings ----------------------------------------------------------------------
     @retry_when_locked
@@ -133,7 +140,9 @@ class PostingStore:
                 key = (row["source"], row["source_id"])
                 found = existing.get(key)
                 if found is None:
-                    row.update(first_seen_at=seen_at, last_seen_at=seen_at, first_run_id=run_id, last_run_id=run_id)
+                    row.update(
+                        first_seen_at=seen_at, last_seen_at=seen_at, first_run_id=run_id, last_run_id=run_id
+                    )
                     inserts.append(row)
                     existing[key] = (-1, row["content_hash"])  # a repeat inside this batch is unchanged
                     counts["new"] += 1
@@ -145,15 +154,15 @@ class PostingStore:
                     touches.append(found[0])
                     counts["unchanged"] += 1
             if inserts:
-                self.db["postings"].insert_all(inserts, batch_size=200)
+                self.db.table("postings").insert_all(inserts, batch_size=200)
             for posting_id, row in updates:
                 if posting_id == -1:  # changed twice within one batch: update by key
                     self._update_by_key(row)
                 else:
-                    self.db["postings"].update(posting_id, row)
+                    self.db.table("postings").update(posting_id, row)
             self._touch([t for t in touches if t != -1], seen_at, run_id)
             if rejects:
-                self.db["rejects"].insert_all(
+                self.db.table("rejects").insert_all(
                     [
                         {
                             "run_id": run_id,
@@ -180,7 +189,8 @@ class PostingStore:
                 chunk = ids[start : start + LOOKUP_CHUNK]
                 marks = ",".join("?" * len(chunk))
                 for pk, source_id, digest in self.db.execute(
-                    f"SELECT id, source_id, content_hash FROM postings WHERE source = ? AND source_id IN ({marks})",
+                    "SELECT id, source_id, content_hash FROM postings "
+                    f"WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
                     found[(source, source_id)] = (pk, digest)
@@ -199,7 +209,8 @@ class PostingStore:
             chunk = ids[start : start + LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             self.db.execute(
-                f"UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL WHERE id IN ({marks})",
+                "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL "
+                f"WHERE id IN ({marks})",
                 [seen_at, run_id, *chunk],
             )
 
@@ -302,7 +313,13 @@ class StorePipeline:
             self.crawler.stats.set_value("jobs/run_status", status)
         logger.info(
             "Crawl run %d of %s %s: %d new, %d updated, %d unchanged, %d rejected, %d request errors",
-            self.run_id, self.spider_name, status, self.counts["new"], self.counts["updated"],
-            self.counts["unchanged"], self.counts["rejected"], request_errors,
-        )  # fmt: skip
+            self.run_id,
+            self.spider_name,
+            status,
+            self.counts["new"],
+            self.counts["updated"],
+            self.counts["unchanged"],
+            self.counts["rejected"],
+            request_errors,
+        )
         self.store.db.close()

@@ -66,7 +66,9 @@ class CrawlResult:
         return dict(rows[0])
 
 
-def run_scrapy(args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str) -> CrawlResult:
+def run_scrapy(
+    args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str
+) -> CrawlResult:
     """Run ``scrapy <args>`` through the real engine in a subprocess (a reactor cannot restart)."""
     cmd = [sys.executable, "-m", "scrapy", *args, "-s", f"JOBS_DB={db_path}", "-s", "LOG_LEVEL=INFO"]
     if replay:
@@ -83,7 +85,9 @@ def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
     """``crawl("remotive", realdata("remotive"), "-a", "x=y")`` into a per-test database."""
     db_path = tmp_path / "jobs.db"
 
-    def _crawl(spider: str, *cassettes: Path, args: tuple[str, ...] = (), settings: tuple[str, ...] = ()) -> CrawlResult:
+    def _crawl(
+        spider: str, *cassettes: Path, args: tuple[str, ...] = (), settings: tuple[str, ...] = ()
+    ) -> CrawlResult:
         result = run_scrapy(["crawl", spider, *args], db_path, list(cassettes), *settings)
         assert result.returncode == 0, result.log[-4000:]
         assert "Traceback" not in result.log, result.log[-4000:]

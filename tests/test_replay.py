@@ -37,15 +37,32 @@ def cassette(tmp_path: Path) -> Path:
         [
             "# a comment line",
             "",
-            json.dumps({"url": "https://example.org/api?b=2&a=1", "body": "api.json",
-                        "headers": {"Content-Type": "application/json"}}),
-            json.dumps({"method": "POST", "url": "https://example.org/search", "status": 201,
-                        "request_body": '{"q": "python"}', "body": "post.json"}),
-            json.dumps({"url": "https://example.org/page", "body": "sub/page.html",
-                        "headers": {"Content-Type": "text/html; charset=utf-8"}}),
+            json.dumps(
+                {
+                    "url": "https://example.org/api?b=2&a=1",
+                    "body": "api.json",
+                    "headers": {"Content-Type": "application/json"},
+                }
+            ),
+            json.dumps(
+                {
+                    "method": "POST",
+                    "url": "https://example.org/search",
+                    "status": 201,
+                    "request_body": '{"q": "python"}',
+                    "body": "post.json",
+                }
+            ),
+            json.dumps(
+                {
+                    "url": "https://example.org/page",
+                    "body": "sub/page.html",
+                    "headers": {"Content-Type": "text/html; charset=utf-8"},
+                }
+            ),
         ],
         {"api.json": b'{"ok": true}', "post.json": b"[]", "sub/page.html": b"<html><p>hi</p></html>"},
-    )  # fmt: skip
+    )
 
 
 def test_hit_answers_recorded_body_with_defaults(cassette):
@@ -97,9 +114,9 @@ def test_earlier_folder_wins(tmp_path, cassette):
 
 def test_broken_index_is_a_clear_error(tmp_path):
     folder = write_cassette(tmp_path / "bad", ['{"url": "https://x.org"}'], {})
-    with pytest.raises(NotConfigured, match=r"index.jsonl:1"):
+    with pytest.raises(NotConfigured, match=r"index\.jsonl:1"):
         Cassette.load([folder])
-    with pytest.raises(NotConfigured, match="no index.jsonl"):
+    with pytest.raises(NotConfigured, match=r"no index\.jsonl"):
         Cassette.load([tmp_path / "missing"])
 
 
@@ -121,8 +138,9 @@ def test_record_then_replay_round_trip(tmp_path):
         (Request("https://api.example.org/q", method="POST", body=b"q=1"), b"[]", "application/json", 201),
     ]
     for request, body, content_type, status in exchanges:
-        response = Response(request.url, status=status, body=body, request=request,
-                            headers={"Content-Type": content_type})  # fmt: skip
+        response = Response(
+            request.url, status=status, body=body, request=request, headers={"Content-Type": content_type}
+        )
         assert recorder.process_response(request, response) is response
     assert crawler.stats.get_value("record/saved") == 3
 

@@ -35,11 +35,17 @@ def store(tmp_path):
 def test_new_then_unchanged_then_updated(store):
     run1 = store.start_run("remotive", "2026-11-01T00:00:00+00:00")
     assert store.write_batch(run1, [posting("1"), posting("2")], [], seen_at="2026-11-01T00:00:00+00:00") == {
-        "new": 2, "updated": 0, "unchanged": 0, "rejected": 0,
-    }  # fmt: skip
+        "new": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     run2 = store.start_run("remotive")
     counts = store.write_batch(
-        run2, [posting("1"), posting("2", title="Senior Backend Engineer")], [], seen_at="2026-11-02T00:00:00+00:00"
+        run2,
+        [posting("1"), posting("2", title="Senior Backend Engineer")],
+        [],
+        seen_at="2026-11-02T00:00:00+00:00",
     )
     assert counts == {"new": 0, "updated": 1, "unchanged": 1, "rejected": 0}
     rows = {r["source_id"]: r for r in store.db["postings"].rows}
@@ -70,8 +76,19 @@ def test_scrape_time_does_not_count_as_a_change(store):
 
 def test_rejects_keep_reason_and_raw(store):
     run = store.start_run("remoteok")
-    store.write_batch(run, [], [{"source": "remoteok", "source_id": 5, "url": "https://x", "reason": "missing title",
-                                 "raw": {"id": 5, "position": ""}}])  # fmt: skip
+    store.write_batch(
+        run,
+        [],
+        [
+            {
+                "source": "remoteok",
+                "source_id": 5,
+                "url": "https://x",
+                "reason": "missing title",
+                "raw": {"id": 5, "position": ""},
+            }
+        ],
+    )
     (row,) = store.db["rejects"].rows
     assert row["run_id"] == run and row["reason"] == "missing title" and row["source_id"] == "5"
     assert json.loads(row["raw_json"]) == {"id": 5, "position": ""}
@@ -86,7 +103,9 @@ def test_failed_batch_writes_nothing(store, monkeypatch):
 
     monkeypatch.setattr(store, "_touch", disk_full)  # fails after the inserts of this batch
     with pytest.raises(sqlite3.OperationalError):
-        store.write_batch(run, [posting("1"), posting("2")], [{"source": "remotive", "reason": "x", "raw": {}}])
+        store.write_batch(
+            run, [posting("1"), posting("2")], [{"source": "remotive", "reason": "x", "raw": {}}]
+        )
     assert [r["source_id"] for r in store.db["postings"].rows] == ["1"]
     assert store.db["rejects"].count == 0
 
