@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import unicodedata
 from pathlib import Path
 
 SMALL_TOWN_COUNTRIES = {"DE", "AT", "CH"}
+SUFFIX = re.compile(r" (?:am|an der|an den|im|in|bei|ob der|vor der)\b| \(|, ")
 
 
 def key(name: str) -> str:
@@ -31,6 +33,7 @@ def key(name: str) -> str:
 def main(src: str) -> None:
     data = json.loads(Path(src).read_text(encoding="utf-8"))
     best: dict[str, tuple[int, str, str]] = {}
+    shorts: dict[str, tuple[int, str, str]] = {}
     for city in data.values():
         pop = int(city["population"])
         cc = city["countrycode"]
@@ -41,6 +44,14 @@ def main(src: str) -> None:
             continue
         if k not in best or best[k][0] < pop:
             best[k] = (pop, cc, city["name"])
+        if cc in SMALL_TOWN_COUNTRIES:
+            # "Hofheim am Taunus" is often written "Hofheim"
+            short = SUFFIX.split(city["name"])[0].strip()
+            if short != city["name"] and len(short) >= 3:
+                shorts.setdefault(key(short), (pop, cc, short))
+    for k, v in shorts.items():
+        if k not in best:
+            best[k] = v
     out = Path(__file__).with_name("geonames_towns.csv")
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
