@@ -68,7 +68,7 @@ UTC_OFFSET = re.compile(
     re.IGNORECASE,
 )
 PLUSMINUS = r"(?:±|\+\s*/\s*-|\+\s*-|-\s*/\s*\+|\+\s*or\s*-|plus\s+or\s+minus|plus/minus|within|within\s+\+/-)"
-PM_AFTER = re.compile(r"^\s*\)?\s*" + PLUSMINUS + r"\s*(\d{1,2}(?:\.5)?)\s*(?:h\b|hrs?\b|hours?\b)?", re.IGNORECASE)
+PM_AFTER = re.compile(r"\s*\)?\s*" + PLUSMINUS + r"\s*(\d{1,2}(?:\.5)?)\s*(?:h\b|hrs?\b|hours?\b)?", re.IGNORECASE)
 PM_BEFORE = re.compile(
     PLUSMINUS + r"\s*(\d{1,2}(?:\.5)?)\s*(?:h|hrs?|hours?)?\s*(?:of|from|around|to|within)?\s*(?:the\s+)?(?:US\s+)?$",
     re.IGNORECASE,
