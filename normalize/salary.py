@@ -1,9 +1,539 @@
-"""Salary normaliser (placeholder until the rules land)."""
+"""Salary normaliser: raw salary text -> min/max, ISO currency, period (spec "salary").
+
+``parse(text)`` reads one salary string ("$120k–150k + equity", "€60.000 brutto p.a.",
+"45-70 USD/hr") into ``{"min", "max", "currency", "period", "estimate"}`` in the stated
+unit. ``normalise_posting_salary(...)`` picks the best source of a posting (structured
+platform fields, then salary text, then anchored phrases of the description), annualises,
+converts to USD through the dated ECB table of ``normalize.fx`` and flags implausible
+results. The word lists are rules in ``data/salary.yaml``.
+
+How ``parse`` reads a string:
+
+1. Clean: HTML entities, dash variants -> "-", no-break spaces, "1 000" -> "1000",
+   "401(k)" removed.
+2. Scan figures: an optional currency sign, a number (thousands separators or a
+   decimal point/comma), an optional multiplier (k, M, lakh...).
+3. Walk the figures left to right; two figures joined by "-", "to", "and"... form a
+   range. The first candidate that is money (currency, multiplier, thousands
+   separators or a salary word before it) and not equity/bonus/funding wins.
+4. Currency: an ISO code next to the figures wins over a sign ("$300k AUD"), a specific
+   sign ("CA$") over "$". Period: words right after the figures, else before them,
+   else by magnitude (thousands-scale -> year, small -> hour).
+"""
 
 from __future__ import annotations
 
+import functools
+import html
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
+
+from normalize import fx
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "salary.yaml"
+
+PERIODS = ("hour", "day", "week", "month", "year")
+#: Multipliers to annual figures.
+ANNUAL_FACTOR: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
+#: Plausible annual USD range; outside it the parsed figures are not stored.
+PLAUSIBLE_USD = (1_000.0, 2_000_000.0)
+
+_DASHES = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\ufe58": "-",
+        "\ufe63": "-",
+        "\uff0d": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": "",
+        "\t": " ",
+        "\r": " ",
+    }
+)
+
+
+def _alt(items: list[str], *, escape: bool) -> str:
+    parts = sorted({re.escape(i) if escape else i for i in items}, key=len, reverse=True)
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    token: re.Pattern[str]
+    symbols: Mapping[str, str]
+    codes: Mapping[str, str]
+    words: Mapping[str, str]
+    multipliers: Mapping[str, float]
+    mult_currency: Mapping[str, str]
+    mult_period: Mapping[str, str]
+    code_before: re.Pattern[str]
+    currency_after: re.Pattern[str]
+    joiner: re.Pattern[str]
+    period_after: re.Pattern[str]
+    period_before: re.Pattern[str]
+    not_after: re.Pattern[str]
+    not_before: re.Pattern[str]
+    salary_word: re.Pattern[str]
+    conjunction: re.Pattern[str]
+    salary_before: re.Pattern[str]
+    up_to: re.Pattern[str]
+    from_: re.Pattern[str]
+    estimate: re.Pattern[str]
+    no_salary: frozenset[str]
+    anchor_lead: re.Pattern[str]
+    anchor_trail: re.Pattern[str]
+    year_min_usd: float
+    hour_max_usd: float
+
+
+def _period_pattern(
+    periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple[str, ...]
+) -> re.Pattern[str]:
+    groups = []
+    for period in PERIODS:
+        entries: list[str] = []
+        for kind in kinds:
+            entries.extend(periods.get(period, {}).get(kind, []) or [])
+        if entries:
+            groups.append(f"(?P<{period}>{_alt(entries, escape=False)})")
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(groups) + r")(?![A-Za-z])", re.I)
+
+
+@functools.cache
+def _rules() -> _Rules:
+    raw: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    symbols: dict[str, str] = {str(k): str(v) for k, v in raw["currency_symbols"].items()}
+    codes: dict[str, str] = {str(k): str(v) for k, v in raw["currency_codes"].items()}
+    words: dict[str, str] = {str(k).lower(): str(v) for k, v in raw["currency_words"].items()}
+    mults: dict[str, float] = {str(k): float(v) for k, v in raw["multipliers"].items()}
+
+    sym_parts = []
+    for sym in sorted(symbols, key=len, reverse=True):
+        esc = re.escape(sym)
+        sym_parts.append(rf"(?<![A-Za-z]){esc}" if sym[0].isalpha() else esc)
+    mult_alt = _alt(list(mults), escape=True)
+    token = re.compile(
+        rf"(?P<sym>{'|'.join(sym_parts)})?[ ]?~?[ ]?"
+        r"(?P<num>\d+(?:[.,'’]\d+)*)"
+        rf"(?:[ ]?(?P<mul>{mult_alt})(?![A-Za-z]))?"
+    )
+    code_alt = _alt(list(codes), escape=True)
+    # a code (optionally followed by a sign) right before a figure: "USD 85K", "GBP £54K", "USD85K"
+    code_before = re.compile(rf"(?<![A-Za-z])(?P<code>{code_alt})[ ]?(?:[-:=][ ]?)?$")
+    sym_after = _alt([s for s in symbols if s != "$" and not s.endswith("$")], escape=True)
+    word_alt = _alt(list(words), escape=True)
+    currency_after = re.compile(
+        rf"[ ]?(?:(?P<code>{code_alt})(?![A-Za-z])|(?P<sym>{sym_after})"
+        rf"|(?i:(?P<word>{word_alt}))(?![A-Za-z]))"
+    )
+    joiners = _alt(raw["range_joiners"], escape=False)
+    periods = raw["periods"]
+    joiner = re.compile(
+        rf"[ ]*(?:(?:{code_alt})[ ]*)?"  # "$100 USD - $120 USD"
+        r"(?:(?:/|per[ ]+)[ ]*[a-z]{1,6}\.?[ ]*)?"  # "$50k/yr - $60k/yr"
+        rf"(?:{joiners})[ ]*(?:(?:{code_alt})[ ]*)?$",
+        re.I,
+    )
+    not_after = re.compile(
+        r"[ ]*(?P<between>(?:[a-z][a-z'-]*[ ]+){0,2}?)(?:"
+        + _alt(raw["not_salary_after"], escape=True)
+        + r")(?![a-z])",
+        re.I,
+    )
+    not_before = re.compile(
+        r"(?<![a-z])(?:" + _alt(raw["not_salary_before"], escape=False) + r")[ ]*[:=]?[ ]*(?:of[ ]+)?"
+        r"(?:up[ ]+to[ ]+|~[ ]*|about[ ]+|over[ ]+)?$",
+        re.I,
+    )
+    salary_alt = _alt(raw["salary_words"], escape=False)
+    up_to = re.compile(r"(?<![a-z])(?:" + _alt(raw["up_to_words"], escape=False) + r")[ ]*[:.]?[ ]*$", re.I)
+    from_ = re.compile(r"(?<![a-z])(?:" + _alt(raw["from_words"], escape=False) + r")[ ]*[:.]?[ ]*$", re.I)
+    anchors = raw["description_anchors"]
+    dflt = raw["default_period"]
+    return _Rules(
+        token=token,
+        symbols=symbols,
+        codes=codes,
+        words=words,
+        multipliers=mults,
+        mult_currency={str(k): str(v) for k, v in raw["multiplier_currency"].items()},
+        mult_period={str(k): str(v) for k, v in raw["multiplier_period"].items()},
+        code_before=code_before,
+        currency_after=currency_after,
+        joiner=joiner,
+        period_after=_period_pattern(periods, ("any", "after")),
+        period_before=_period_pattern(periods, ("any",)),
+        not_after=not_after,
+        not_before=not_before,
+        salary_word=re.compile(rf"(?<![a-z])(?:{salary_alt})(?![a-z])", re.I),
+        conjunction=re.compile(
+            r"(?<![a-z])(?:" + _alt(raw["not_salary_conjunctions"], escape=True) + r")(?![a-z])", re.I
+        ),
+        salary_before=re.compile(rf"(?<![a-z])(?:{salary_alt})(?![a-z])[^•|;\n]{{0,40}}$", re.I),
+        up_to=up_to,
+        from_=from_,
+        estimate=re.compile(_alt(raw["estimate_markers"], escape=False), re.I),
+        no_salary=frozenset(str(w).lower() for w in raw["no_salary"]),
+        anchor_lead=re.compile(
+            r"(?<![a-z])(?:" + _alt(anchors["leading"], escape=False) + r")(?![a-z])", re.I
+        ),
+        anchor_trail=re.compile(
+            r"^[ ]?(?:[a-z]{1,12}[ ]){0,2}?(?:" + _alt(anchors["trailing"], escape=False) + r")(?![a-z])",
+            re.I,
+        ),
+        year_min_usd=float(dflt["year_min_usd"]),
+        hour_max_usd=float(dflt["hour_max_usd"]),
+    )
+
+
+# --- cleaning and numbers -------------------------------------------------------------------
+
+_SPACE_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?![\d.,]*\d)")
+# US retirement plans ("401(k) match"), not pay; a "$401K" figure or range end is kept.
+_RETIREMENT = re.compile(r"\b40[13]\s?\([kb]\)|(?<![$€£\d.,~-])(?<![$€£-] )\b40[13][kb](?![\w-])", re.I)
+_SEGMENT_END = re.compile(r"[•|;\n]|\.\s|\s-\s(?=[A-Za-z])")
+_MAX_LEN = 4000
+
+
+def _clean(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.translate(_DASHES)
+    if "40" in text:
+        text = _RETIREMENT.sub(" ", text)
+    if " " in text:
+        text = _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+    return text
+
+
+def _number(raw: str, has_mul: bool) -> float | None:
+    """'1,250.00' -> 1250.0, '60.000' -> 60000, '31,2' (with k) -> 31.2, '12,00,000' -> 1200000."""
+    s = raw.replace("'", "").replace("’", "")
+    has_comma, has_dot = "," in s, "." in s
+    if has_comma and has_dot:
+        decimal_comma = s.rfind(",") > s.rfind(".")
+        s = s.replace(".", "").replace(",", ".") if decimal_comma else s.replace(",", "")
+    elif has_comma or has_dot:
+        sep = "," if has_comma else "."
+        parts = s.split(sep)
+        if len(parts) > 2:  # several separators: thousands (incl. Indian 12,00,000)
+            if len(parts[-1]) != 3:
+                return None
+            s = "".join(parts)
+        elif len(parts[1]) == 3 and not (has_mul and sep == "."):
+            s = "".join(parts)  # "60.000", "120,000"; but "185.250k" is a decimal
+        else:
+            s = parts[0] + "." + parts[1]
+    try:
+        value = float(s)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass
+class _Fig:
+    """One figure found in the text."""
+
+    start: int  # start of the sign (or number)
+    end: int  # end of the multiplier (or number)
+    num_start: int
+    value: float  # without multiplier
+    mul: float  # 1 when none
+    mul_word: str | None
+    sym: str | None
+    separated: bool  # thousands separators written
+
+
+@dataclass
+class Parsed:
+    """Result of ``parse_details``: the spec fields plus how they were found."""
+
+    min: float | None = None
+    max: float | None = None
+    currency: str | None = None
+    period: str | None = None
+    estimate: bool = False
+    period_stated: bool = False
+    currency_stated: bool = False
+    start: int = -1
+    end: int = -1
+    rule: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "min": _out(self.min),
+            "max": _out(self.max),
+            "currency": self.currency,
+            "period": self.period,
+            "estimate": self.estimate,
+        }
+
+
+def _out(v: float | None) -> float | int | None:
+    if v is None:
+        return None
+    r = round(v, 2)
+    return int(r) if r == int(r) else r
+
+
+def _figures(text: str, rules: _Rules) -> list[_Fig]:
+    figs: list[_Fig] = []
+    for m in rules.token.finditer(text):
+        num_start = m.start("num")
+        sym = m.group("sym")
+        mul_word = m.group("mul")
+        has_mul = mul_word is not None
+        value = _number(m.group("num"), has_mul)
+        if value is None:
+            continue
+        if sym is None and num_start > 0:
+            prev = text[num_start - 1]
+            if (prev.isalnum() or prev in "._/#") and not rules.code_before.search(text, 0, num_start):
+                continue  # "IR35", "v2.5", "B2B", "24/7"
+        figs.append(
+            _Fig(
+                start=m.start(),
+                end=m.end(),
+                num_start=num_start,
+                value=value,
+                mul=rules.multipliers[mul_word] if mul_word else 1.0,
+                mul_word=mul_word,
+                sym=sym,
+                separated=bool(re.search(r"\d[.,'’ ]\d{3}", m.group("num"))) and not has_mul,
+            )
+        )
+    return figs
+
+
+def _segment_start(text: str, pos: int, floor: int) -> int:
+    """Start of the segment (after the last •|; or sentence end) that contains ``pos``."""
+    lo = max(floor, pos - 80)
+    cut = lo
+    for m in _SEGMENT_END.finditer(text, lo, pos):
+        cut = m.end()
+    return cut
+
+
+def _segment_end(text: str, pos: int, ceiling: int) -> int:
+    m = _SEGMENT_END.search(text, pos, min(ceiling, pos + 50))
+    return m.start() if m else min(ceiling, pos + 50)
+
+
+def _currency_after(text: str, pos: int, rules: _Rules) -> tuple[str | None, int]:
+    m = rules.currency_after.match(text, pos)
+    if not m:
+        return None, pos
+    if m.group("code"):
+        return rules.codes[m.group("code")], m.end()
+    if m.group("sym"):
+        return rules.symbols[m.group("sym")], m.end()
+    return rules.words[m.group("word").lower()], m.end()
+
+
+def _usd_scale(value: float, currency: str | None) -> float:
+    if currency and currency != "USD":
+        rate = fx.usd_rate(currency, None)
+        if rate:
+            return value * rate[0]
+    return value
+
+
+def _default_period(value: float, currency: str | None, rules: _Rules) -> str | None:
+    usd = _usd_scale(value, currency)
+    if usd >= rules.year_min_usd:
+        return "year"
+    if usd <= rules.hour_max_usd:
+        return "hour"
+    return None
+
+
+def _is_year_like(f: _Fig) -> bool:
+    bare = f.sym is None and f.mul_word is None and not f.separated
+    return bare and 1900 <= f.value <= 2100 and f.value == int(f.value)
+
+
+def _range_values(a: _Fig, b: _Fig | None) -> tuple[float, float | None] | None:
+    """(low, high) of a figure or range; "k" on one end applies to both ("100-150k").
+
+    None when two joined figures do not make a range ("$70k and 25 days").
+    """
+    lo = a.value * a.mul
+    if b is None:
+        return lo, None
+    hi = b.value * b.mul
+    if a.mul == 1 and b.mul > 1 and a.value < 1000 and a.value * b.mul <= hi:
+        lo = a.value * b.mul
+    elif b.mul == 1 and a.mul > 1 and b.value < 1000 and b.value * a.mul >= lo:
+        hi = b.value * a.mul
+    if hi < lo:
+        if b.mul == a.mul and b.sym == a.sym and b.sym is not None:
+            return hi, lo
+        return None
+    return lo, hi
+
+
+def _excluded_after(after_text: str, rules: _Rules) -> bool:
+    """Figures followed by bonus/equity/funding words ("€10k signing bonus")."""
+    na = rules.not_after.match(after_text)
+    if not na:
+        return False
+    between = na.group("between")
+    return not (rules.salary_word.search(between) or rules.conjunction.search(between))
+
+
+def _candidate(
+    text: str, figs: list[_Fig], i: int, rules: _Rules, prev_end: int
+) -> tuple[Parsed | None, int]:
+    """Try figs[i] (and figs[i+1] as a range). Returns (result or None, figures consumed)."""
+    a = figs[i]
+    b: _Fig | None = None
+    if i + 1 < len(figs):
+        nxt = figs[i + 1]
+        gap = text[a.end : nxt.start]
+        if rules.joiner.match(gap) and not gap.strip().startswith("+"):
+            b = nxt
+    values = _range_values(a, b)
+    if values is None:
+        b, values = None, _range_values(a, None)
+        assert values is not None
+    lo, hi = values
+    used = 2 if b else 1
+    last = b or a
+
+    # equity / percentages: "0.05% - 0.25%", "0.8-1.6% equity"
+    tail = text[last.end : last.end + 3].lstrip()
+    if tail.startswith("%") or text[a.end : a.end + 2].lstrip().startswith("%"):
+        return None, used
+    if _is_year_like(a) or (b is not None and _is_year_like(b)):
+        return None, used
+    if lo <= 0 or (hi is not None and hi <= 0):
+        return None, used
+
+    seg_start = _segment_start(text, a.start, prev_end)
+    before = text[seg_start : a.start]
+    # currency written after the last figure ("$300-600k AUD", "60.000 €", "50k euros")
+    cur_after, after_pos = _currency_after(text, last.end, rules)
+    after_text = text[after_pos : after_pos + 60]
+
+    if rules.not_before.search(before) or _excluded_after(after_text, rules):
+        return None, used
+    # a figure glued to letters that are not a currency/period: "5th", "10x", "3years"
+    if after_pos == last.end and after_text[:1].isalpha() and not rules.period_after.match(after_text):
+        return None, used
+
+    # --- currency: a code next to the figures, else a specific sign, else "$"
+    code_m = rules.code_before.search(text, max(0, a.start - 6), a.start)
+    code = rules.codes[code_m.group("code")] if code_m else None
+    syms = [f.sym for f in (a, b) if f is not None and f.sym]
+    sym_cur = rules.symbols[syms[0]] if syms else None
+    between_code = None
+    if b is not None:
+        bm = re.search(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])", text[a.end : b.start])
+        if bm and bm.group(1) in rules.codes:
+            between_code = rules.codes[bm.group(1)]
+    currency = code or cur_after or between_code
+    if currency is None or (sym_cur and sym_cur != "USD" and currency == "USD" and code is None):
+        currency = sym_cur or currency
+    if currency is None:
+        for f in (a, b):
+            if f is not None and f.mul_word is not None and f.mul_word in rules.mult_currency:
+                currency = rules.mult_currency[f.mul_word]
+
+    # --- period: right after the figures, then later in the segment, then before them
+    period: str | None = None
+    seg_end = _segment_end(text, after_pos, len(text))
+    ws = len(text[after_pos:seg_end]) - len(text[after_pos:seg_end].lstrip())
+    pm = rules.period_after.match(text, after_pos + ws, seg_end)
+    direct = pm is not None
+    if pm is None:
+        window = text[after_pos:seg_end]
+        nxt_fig = next((f.start for f in figs[i + used :] if f.start >= after_pos), None)
+        if nxt_fig is not None and nxt_fig < seg_end:
+            window = text[after_pos:nxt_fig]
+        pm = rules.period_after.search(window)
+    if pm is None:
+        pm = rules.period_before.search(before)
+    if pm is not None:
+        period = pm.lastgroup
+    for f in (a, b):
+        if period is None and f is not None and f.mul_word is not None and f.mul_word in rules.mult_period:
+            period = rules.mult_period[f.mul_word]
+    period_stated = period is not None
+
+    # --- is it money at all? (a bare "40" or "2-3" is not)
+    figs_used = [f for f in (a, b) if f is not None]
+    slash_period = direct and pm is not None and pm.group(0).lstrip().startswith("/")
+    money = (
+        currency is not None
+        or any(f.mul > 1 for f in figs_used)
+        or (all(f.separated for f in figs_used) and lo >= 1000)
+        or slash_period
+        or (rules.salary_before.search(before) is not None and (lo >= 1000 or direct))
+    )
+    if not money:
+        return None, used
+
+    res = Parsed(currency=currency, currency_stated=currency is not None, start=a.start, end=last.end)
+    if b is not None:
+        res.min, res.max, res.rule = lo, hi, "range"
+    else:
+        res.min = res.max = lo
+        res.rule = "single"
+        plus = text[a.end : a.end + 1] == "+" and not rules.not_after.match(text[a.end + 1 : a.end + 40])
+        before_code = text[seg_start : code_m.start()] if code_m else ""
+        if rules.up_to.search(before[-20:]) or (code_m and rules.up_to.search(before_code)):
+            res.min, res.rule = None, "up to"
+        elif plus or rules.from_.search(before[-25:]):
+            res.max, res.rule = None, "from"
+    if period is None:
+        period = _default_period(res.max if res.max is not None else lo, currency, rules)
+    res.period = period
+    res.period_stated = period_stated
+    return res, used
+
+
+def parse_details(text: str) -> Parsed:
+    """Parse one salary string; see the module docstring. Never raises on odd input."""
+    if not text or not isinstance(text, str):
+        return Parsed()
+    rules = _rules()
+    text = _clean(text[:_MAX_LEN])
+    estimate = bool(rules.estimate.search(text))
+    figs = _figures(text, rules)
+    i = 0
+    prev_end = 0
+    while i < len(figs):
+        res, used = _candidate(text, figs, i, rules, prev_end)
+        if res is not None:
+            res.estimate = estimate
+            return res
+        prev_end = figs[min(i + used, len(figs)) - 1].end
+        i += used
+    out = Parsed(estimate=estimate)
+    if text.strip().lower().strip(".!") in rules.no_salary:
+        out.rule = "no salary"
+    return out
 
 
 def parse(text: str) -> dict[str, Any]:
-    return {"min": None, "max": None, "currency": None, "period": None, "estimate": False}
+    """``{"min", "max", "currency", "period", "estimate"}`` for one raw salary string."""
+    try:
+        return parse_details(text).as_dict()
+    except Exception:  # a normaliser never crashes on input; null fields instead
+        return Parsed().as_dict()
