@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +100,10 @@ class _Rules:
     anchor_trail: re.Pattern[str]
     year_min_usd: float
     hour_max_usd: float
+    structured_periods: Mapping[str, str]
 
 
-def _period_pattern(
-    periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple[str, ...]
-) -> re.Pattern[str]:
+def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple[str, ...]) -> re.Pattern[str]:
     groups = []
     for period in PERIODS:
         entries: list[str] = []
@@ -150,9 +150,7 @@ def _rules() -> _Rules:
         re.I,
     )
     not_after = re.compile(
-        r"[ ]*(?P<between>(?:[a-z][a-z'-]*[ ]+){0,2}?)(?:"
-        + _alt(raw["not_salary_after"], escape=True)
-        + r")(?![a-z])",
+        r"[ ]*(?P<between>(?:[a-z][a-z'-]*[ ]+){0,2}?)(?:" + _alt(raw["not_salary_after"], escape=True) + r")(?![a-z])",
         re.I,
     )
     not_before = re.compile(
@@ -189,15 +187,16 @@ def _rules() -> _Rules:
         from_=from_,
         estimate=re.compile(_alt(raw["estimate_markers"], escape=False), re.I),
         no_salary=frozenset(str(w).lower() for w in raw["no_salary"]),
-        anchor_lead=re.compile(
-            r"(?<![a-z])(?:" + _alt(anchors["leading"], escape=False) + r")(?![a-z])", re.I
-        ),
+        anchor_lead=re.compile(r"(?<![a-z])(?:" + _alt(anchors["leading"], escape=False) + r")(?![a-z])", re.I),
         anchor_trail=re.compile(
             r"^[ ]?(?:[a-z]{1,12}[ ]){0,2}?(?:" + _alt(anchors["trailing"], escape=False) + r")(?![a-z])",
             re.I,
         ),
         year_min_usd=float(dflt["year_min_usd"]),
         hour_max_usd=float(dflt["hour_max_usd"]),
+        structured_periods={
+            str(word).lower(): period for period, ws in raw["structured_periods"].items() for word in ws
+        },
     )
 
 
@@ -397,9 +396,7 @@ def _excluded_after(after_text: str, rules: _Rules) -> bool:
     return not (rules.salary_word.search(between) or rules.conjunction.search(between))
 
 
-def _candidate(
-    text: str, figs: list[_Fig], i: int, rules: _Rules, prev_end: int
-) -> tuple[Parsed | None, int]:
+def _candidate(text: str, figs: list[_Fig], i: int, rules: _Rules, prev_end: int) -> tuple[Parsed | None, int]:
     """Try figs[i] (and figs[i+1] as a range). Returns (result or None, figures consumed)."""
     a = figs[i]
     b: _Fig | None = None
@@ -537,3 +534,197 @@ def parse(text: str) -> dict[str, Any]:
         return parse_details(text).as_dict()
     except Exception:  # a normaliser never crashes on input; null fields instead
         return Parsed().as_dict()
+
+
+# --- posting level: structured fields, then text, then description --------------------------
+
+NULL_POSTING: dict[str, Any] = {
+    "salary_source": None,
+    "salary_estimate": False,
+    "salary_norm_min": None,
+    "salary_norm_max": None,
+    "salary_norm_currency": None,
+    "salary_norm_period": None,
+    "salary_annual_min": None,
+    "salary_annual_max": None,
+    "salary_usd_min": None,
+    "salary_usd_max": None,
+    "salary_fx_rate": None,
+    "salary_fx_date": None,
+    "salary_unparsed_reason": None,
+}
+
+
+def _structured_number(value: object) -> float | None:
+    """35000, "35000", "35,000.00", "$35k" -> float; 0, -1, None, "" and junk -> None (unknown)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number: float | None = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            got = parse_details(text)
+            number = got.min if got.min is not None else got.max
+    else:
+        return None
+    if number is None or not math.isfinite(number) or number <= 0:
+        return None
+    return number
+
+
+def _structured_currency(value: object, rules: _Rules) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    v = value.strip()
+    if v in rules.symbols:
+        return rules.symbols[v]
+    up = v.upper()
+    if up in rules.codes:
+        return rules.codes[up]
+    if len(up) == 3 and up.isalpha():
+        return up  # an ISO code we have no rule for; FX lookup decides if it converts
+    return rules.words.get(v.lower())
+
+
+def _structured_period(value: object, rules: _Rules) -> str | None:
+    if not isinstance(value, str):
+        return None
+    key = " ".join(value.strip().lower().replace("_", " ").split())
+    return rules.structured_periods.get(key) or rules.structured_periods.get(key.removeprefix("per "))
+
+
+def _description_salary(description: str, rules: _Rules) -> Parsed | None:
+    """A salary stated next to an anchor word in the description; never a bare number from prose."""
+    text = _clean(description[:20000])
+    # leading anchors: "Salary: $120k-$150k", "Compensation range: ...", "Gehalt: 60.000 €"
+    for m in rules.anchor_lead.finditer(text):
+        window = text[m.start() : m.end() + 90]
+        got = parse_details(window)
+        if got.min is None and got.max is None:
+            continue
+        if got.start - (m.end() - m.start()) > 60:
+            continue
+        if got.currency_stated or got.period_stated:
+            return got
+    # trailing anchors: "€60.000 - €70.000 brutto", "$150k base salary"
+    rules_figs = _figures(text, rules)
+    for f in rules_figs:
+        if not f.sym and not f.separated and f.mul == 1:
+            continue
+        window = text[max(0, f.start - 30) : f.end + 60]
+        got = parse_details(window)
+        if got.min is None and got.max is None:
+            continue
+        tail = window[got.end :]
+        _cur, pos = _currency_after(tail, 0, rules)
+        if rules.anchor_trail.match(tail[pos:]) and (got.currency_stated or got.period_stated):
+            return got
+    return None
+
+
+def _annual(value: float | None, period: str | None) -> float | None:
+    if value is None or period is None:
+        return None
+    return value * ANNUAL_FACTOR[period]
+
+
+def _fill(
+    out: dict[str, Any], source: str, got: Parsed, estimate: bool, on: date | None, rules: _Rules
+) -> dict[str, Any]:
+    lo, hi = got.min, got.max
+    if lo is not None and hi is not None and hi < lo:
+        lo, hi = hi, lo
+    period = got.period
+    if period is None:
+        period = _default_period(hi if hi is not None else (lo or 0.0), got.currency, rules)
+    ann_lo, ann_hi = _annual(lo, period), _annual(hi, period)
+    usd_lo = usd_hi = None
+    rate: tuple[float, str] | None = None
+    if got.currency and (ann_lo is not None or ann_hi is not None):
+        rate = fx.usd_rate(got.currency, on)
+        if rate:
+            usd_lo = ann_lo * rate[0] if ann_lo is not None else None
+            usd_hi = ann_hi * rate[0] if ann_hi is not None else None
+    out["salary_source"] = source
+    # plausibility on annual USD (or annual figures when the currency is unknown)
+    check = [v for v in (usd_lo, usd_hi) if v is not None]
+    label = "annual USD"
+    if not check and got.currency is None:
+        check, label = [v for v in (ann_lo, ann_hi) if v is not None], "annual (no currency)"
+    for v in check:
+        if v < PLAUSIBLE_USD[0]:
+            out["salary_unparsed_reason"] = f"implausible: {label} {v:,.0f} < {PLAUSIBLE_USD[0]:,.0f}"
+            return out
+        if v > PLAUSIBLE_USD[1]:
+            out["salary_unparsed_reason"] = f"implausible: {label} {v:,.0f} > {PLAUSIBLE_USD[1]:,.0f}"
+            return out
+    out.update(
+        salary_estimate=bool(estimate or got.estimate),
+        salary_norm_min=_out(lo),
+        salary_norm_max=_out(hi),
+        salary_norm_currency=got.currency,
+        salary_norm_period=period,
+        salary_annual_min=_out(ann_lo),
+        salary_annual_max=_out(ann_hi),
+        salary_usd_min=_out(usd_lo),
+        salary_usd_max=_out(usd_hi),
+        salary_fx_rate=round(rate[0], 6) if rate else None,
+        salary_fx_date=rate[1] if rate else None,
+    )
+    return out
+
+
+def normalise_posting_salary(
+    *,
+    structured_min: object = None,
+    structured_max: object = None,
+    structured_currency: object = None,
+    structured_period: object = None,
+    text: str | None = None,
+    description: str | None = None,
+    estimate: bool = False,
+    on: date | None = None,
+) -> dict[str, Any]:
+    """Normalised salary fields of one posting (``crawler.items.NORMALIZED_FIELDS`` salary_*).
+
+    Priority: structured platform fields (0/None/"" mean unknown), then the salary text
+    (``parse``), then the description through anchored phrases only. ``on`` picks the
+    FX rate (the posting date; latest on or before it). Implausible results (annual USD
+    outside 1,000..2,000,000) keep only ``salary_source`` and ``salary_unparsed_reason``.
+    """
+    out = dict(NULL_POSTING)
+    try:
+        rules = _rules()
+        text_got = parse_details(text) if isinstance(text, str) and text.strip() else None
+        lo, hi = _structured_number(structured_min), _structured_number(structured_max)
+        if lo is not None or hi is not None:
+            currency = _structured_currency(structured_currency, rules)
+            period = _structured_period(structured_period, rules)
+            # a missing currency/period may be written in the salary text of the same posting
+            if text_got is not None and text_got.min is not None:
+                currency = currency or text_got.currency
+                period = period or (text_got.period if text_got.period_stated else None)
+            got = Parsed(min=lo, max=hi, currency=currency, period=period, currency_stated=currency is not None)
+            if lo is not None and hi is None:
+                got.max = lo
+            elif hi is not None and lo is None:
+                got.min = hi
+            return _fill(out, "structured", got, estimate, on, rules)
+        if text_got is not None and (text_got.min is not None or text_got.max is not None):
+            return _fill(out, "text", text_got, estimate, on, rules)
+        if isinstance(description, str) and description.strip():
+            desc_got = _description_salary(description, rules)
+            if desc_got is not None:
+                return _fill(out, "description", desc_got, estimate, on, rules)
+        if text_got is not None and text_got.rule != "no salary":
+            out["salary_unparsed_reason"] = "unparsed text"
+        return out
+    except Exception as exc:  # never let one posting break the pipeline
+        fallback = dict(NULL_POSTING)
+        fallback["salary_unparsed_reason"] = f"error: {type(exc).__name__}"
+        return fallback
