@@ -89,6 +89,7 @@ CODE_WORDS = frozenset(
 # US state codes that are ordinary words or country codes: read only after a place.
 STATE_WORDS = frozenset("IN OR ME HI OK OH ID DE GA AL AR CO IL MA PA SC NE MT LA MS MD VA AS".split())
 WHOLE_SEGMENT_PROVINCES = frozenset({"BC", "QC"})
+SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "US"), ("VI", "US"), ("TW", "CN")})
 SEPARATOR_WORDS = frozenset({"or", "and", "und", "ou", "o", "y", "et", "plus", "also", "with"})
 
 
@@ -117,6 +118,7 @@ class Match:
     text: str
     negated: bool = False
     dropped: bool = False
+    alts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class Tables:
     phrases: Mapping[str, Entry]
     first: Mapping[str, int]  # first token key -> longest phrase length in tokens
     towns: Mapping[str, str]
+    town_alts: Mapping[str, tuple[str, ...]]
     states: Mapping[str, str]  # US/CA 2-letter code -> country
     alpha2: frozenset[str]
     filler: frozenset[str]
@@ -222,8 +225,13 @@ def _tables() -> Tables:
         first[parts[0]] = max(first.get(parts[0], 0), len(parts))
 
     towns: dict[str, str] = {}
+    town_alts: dict[str, tuple[str, ...]] = {}
     for row in _read_csv("geonames_towns.csv"):
-        towns.setdefault(_key(row["name"]), row["country"])
+        tk = _key(row["name"])
+        if tk not in towns:
+            towns[tk] = row["country"]
+            if row.get("also"):
+                town_alts[tk] = tuple(row["also"].split("|"))
 
     members_raw: dict[str, list[str]] = reg["members"]
     members: dict[str, frozenset[str]] = {}
@@ -244,6 +252,7 @@ def _tables() -> Tables:
         phrases=phrases,
         first=first,
         towns=towns,
+        town_alts=town_alts,
         states=states,
         alpha2=frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"},
         filler=frozenset(_key(str(w)) for w in kw["filler"]),
@@ -476,7 +485,8 @@ def _town_segment(
             for m in spans:
                 if m in matches:
                     matches.remove(m)  # type: ignore[arg-type]
-            m2 = Match("town", whole, a, b, clean[toks[a][0] : toks[b - 1][1]])
+            wk = " ".join(keys[a:b])
+            m2 = Match("town", whole, a, b, clean[toks[a][0] : toks[b - 1][1]], alts=t.town_alts.get(wk, ()))
             for j in range(a, b):
                 owner[j] = m2
             matches.append(m2)
@@ -505,10 +515,11 @@ def _town_segment(
         if core[-1] - core[0] + 1 != len(core) or not is_cap(core[0]):
             return
         cand = core
-        cc = t.towns.get(" ".join(keys[j] for j in cand))
+        k = " ".join(keys[j] for j in cand)
+        cc = t.towns.get(k)
         if cc is None:
             return
-    m = Match("town", cc, cand[0], cand[-1] + 1, clean[toks[cand[0]][0] : toks[cand[-1]][1]])
+    m = Match("town", cc, cand[0], cand[-1] + 1, clean[toks[cand[0]][0] : toks[cand[-1]][1]], alts=t.town_alts.get(k, ()))
     for j in range(cand[0], cand[-1] + 1):
         owner[j] = m
     matches.append(m)
@@ -536,12 +547,27 @@ def _resolve(
                 nxt.negated = True
                 rules.append(f"negated:{nxt.text}")
 
-    # city followed by its state/province/country: the qualifier decides the country
+    # city followed by its state/province/country ("Paris, TX", "Perth, Scotland, UK",
+    # "Bayonne, Pyrenees-Atlantiques, France"): the qualifier decides the country
     for idx, m in enumerate(matches):
         if m.kind not in ("city", "town") or idx + 1 >= len(matches):
             continue
         nxt = matches[idx + 1]
-        if nxt.start == m.end and nxt.kind in ("state", "country") and COMMA_GAP.match(gaps[nxt.start]):
+        if nxt.kind not in ("state", "country") or nxt.negated:
+            continue
+        between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
+        if nxt.start == m.end and COMMA_GAP.match(between):
+            pass
+        elif (
+            nxt.start - m.end <= 4
+            and re.fullmatch(r"[\w\s,.'’-]*", between)
+            and "," in between
+            and not any(keys[j] in SEPARATOR_WORDS for j in range(m.end, nxt.start))
+        ):
+            pass
+        else:
+            continue
+        if nxt.value != m.value:
             m.dropped = True
             rules.append(f"qualified:{m.text}+{nxt.text}")
 
@@ -554,6 +580,28 @@ def _resolve(
         )
         for m in matches
     )
+
+    context = {
+        m.value
+        for m in matches
+        if m.kind in ("country", "state", "city") and isinstance(m.value, str) and not m.negated and not m.dropped
+    }
+    for m in matches:
+        if m.kind == "town" and not m.dropped and m.value not in context:
+            pick = next((c for c in m.alts if c in context), None)
+            if pick is not None:
+                rules.append(f"town-context:{m.text}->{pick}")
+                m.value = pick
+    for idx, m in enumerate(matches[1:], 1):
+        prev = matches[idx - 1]
+        if (
+            m.kind == "country"
+            and prev.kind == "country"
+            and (prev.value, m.value) in SOVEREIGN_PAIRS
+            and COMMA_GAP.match(clean[toks[prev.end - 1][1] : toks[m.start][0]])
+        ):
+            m.dropped = True
+            rules.append(f"territory:{prev.text}, {m.text}")
 
     countries: set[str] = set()
     regions: set[str] = set()
@@ -617,6 +665,9 @@ def _resolve(
                 w = float(pm.group(1))
                 lo, hi = lo - w, hi + w
             add_tz(lo, hi, m.text)
+            if keys[m.start] in ("us", "usa") and toks[m.start][2].isupper():
+                countries.add("US")
+                rules.append(f"country:{toks[m.start][2]}->US")
 
     for om in UTC_OFFSET.finditer(clean):
         sign = -1.0 if om.group(1) in "-−–" else 1.0

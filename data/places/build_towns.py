@@ -6,7 +6,9 @@
 
 Kept: places with population >= 15,000 anywhere, and >= 1,000 in the
 German-speaking countries (Arbeitnow and similar boards name small towns
-there). A name shared by several countries maps to its most populous holder.
+there). A name shared by several countries maps to its most populous holder; the
+other holders are listed in ``also`` (used when the rest of the string names
+one of them: "Lodi; Milan, Italy").
 The normaliser matches these names only when a whole location segment is the
 place name (never inside free text), so common-word names are harmless.
 """
@@ -34,6 +36,7 @@ def main(src: str) -> None:
     data = json.loads(Path(src).read_text(encoding="utf-8"))
     best: dict[str, tuple[int, str, str]] = {}
     shorts: dict[str, tuple[int, str, str]] = {}
+    holders: dict[str, dict[str, int]] = {}
     for city in data.values():
         pop = int(city["population"])
         cc = city["countrycode"]
@@ -42,6 +45,8 @@ def main(src: str) -> None:
         k = key(city["name"])
         if len(k) < 3:
             continue
+        h = holders.setdefault(k, {})
+        h[cc] = max(h.get(cc, 0), pop)
         if k not in best or best[k][0] < pop:
             best[k] = (pop, cc, city["name"])
         if cc in SMALL_TOWN_COUNTRIES:
@@ -55,9 +60,10 @@ def main(src: str) -> None:
     out = Path(__file__).with_name("geonames_towns.csv")
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["name", "country", "population"])
-        for _k, (pop, cc, name) in sorted(best.items()):
-            w.writerow([name, cc, pop])
+        w.writerow(["name", "country", "population", "also"])
+        for k, (pop, cc, name) in sorted(best.items()):
+            others = sorted((c for c in holders.get(k, {}) if c != cc), key=lambda c: -holders[k][c])
+            w.writerow([name, cc, pop, "|".join(others)])
 
 
 if __name__ == "__main__":
