@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         names = resolve_names(settings, args.spiders)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    logging.getLogger().handlers.clear()  # Scrapy installs its own handler at LOG_LEVEL
     crawlers = run_all(CrawlerProcess(settings), names)
     rows = summarise(crawlers, db_path)
     print(f"Demo crawl into {db_path}\n")
@@ -58,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
     db = open_db(db_path)
     try:
         print("\nPostings per platform:")
-        for source, count in db.execute(
-            "SELECT source, count(*) FROM postings GROUP BY source ORDER BY source"
-        ):
+        for source, count in db.execute("SELECT source, count(*) FROM postings GROUP BY source ORDER BY source"):
             print(f"  {source:<18}{count:>6}")
     finally:
         db.close()
