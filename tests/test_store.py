@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 import pytest
 
@@ -103,9 +104,7 @@ def test_failed_batch_writes_nothing(store, monkeypatch):
 
     monkeypatch.setattr(store, "_touch", disk_full)  # fails after the inserts of this batch
     with pytest.raises(sqlite3.OperationalError):
-        store.write_batch(
-            run, [posting("1"), posting("2")], [{"source": "remotive", "reason": "x", "raw": {}}]
-        )
+        store.write_batch(run, [posting("1"), posting("2")], [{"source": "remotive", "reason": "x", "raw": {}}])
     assert [r["source_id"] for r in store.db["postings"].rows] == ["1"]
     assert store.db["rejects"].count == 0
 
@@ -152,3 +151,24 @@ def test_unique_posting_key_is_enforced(store):
     store.db["postings"].insert({"source": "a", "source_id": "1", "url": "u", "title": "t"})
     with pytest.raises(sqlite3.IntegrityError):
         store.db["postings"].insert({"source": "a", "source_id": "1", "url": "u", "title": "t"})
+
+
+def test_locked_database_is_retried_until_the_other_writer_finishes(tmp_path):
+    path = tmp_path / "jobs.db"
+    store = PostingStore(open_db(path))
+    store.db.execute("PRAGMA busy_timeout = 0")  # let SQLite fail fast so tenacity does the waiting
+    run = store.start_run("remotive")
+
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock...
+    release = threading.Timer(0.5, other.execute, ["COMMIT"])  # ...for half a second
+    release.start()
+    try:
+        counts = store.write_batch(run, [posting("1")], [])
+    finally:
+        release.join()
+        other.close()
+    assert counts["new"] == 1
+    assert PostingStore.write_batch.statistics["attempt_number"] > 1  # it really was retried
+    assert store.db.table("postings").count == 1
+    store.db.close()
