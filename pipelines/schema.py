@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
+from pipelines.dedupe_schema import v2_listings
 
 #: Columns stored as JSON text (lists and the raw record).
 JSON_COLUMNS = {"tags", "countries", "regions", "raw"}
@@ -101,6 +102,7 @@ Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "postings, crawl_runs, rejects", _v1_initial),
+    (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
 ]
 
 
