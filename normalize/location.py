@@ -59,8 +59,8 @@ TAG_RE = re.compile(r"<[^>]{0,200}>")
 CENTRAL_SOUTH = re.compile(r"\bcentral\s*(?:&|and|/|,)\s*south\s+america", re.IGNORECASE)
 NORTH_SOUTH = re.compile(r"\bnorth\s*(?:&|and|/|,|to)\s*south\s+america", re.IGNORECASE)
 DAYS_WEEK = re.compile(
-    r"\b\d(?:\s*[-–]\s*\d)?\s*(?:x|days?|d)\s*(?:/|per|a|an|each|every)?\s*(?:week|wk)\b"
-    r"|\b\d(?:\s*[-–]\s*\d)?\s*days?\s+(?:on[\s-]?site|in[\s-]office|in\s+the\s+office|remote|wfh)\b",
+    r"\b[1-4](?:\s*[-–]\s*[1-4])?\s*(?:x|days?|d)\s*(?:/|per|a|an|each|every)?\s*(?:week|wk)\b"
+    r"|\b[1-4](?:\s*[-–]\s*[1-4])?\s*days?\s+(?:on[\s-]?site|in[\s-]office|in\s+the\s+office|remote|wfh)\b",
     re.IGNORECASE,
 )
 UTC_OFFSET = re.compile(
@@ -78,6 +78,11 @@ US_ZONE_LIST = re.compile(
     r"(?:\s*(?:/|,|&|and|or|to|-)\s*(?:east(?:ern)?|central|mountain|pacific|west(?:ern)?))+)",
     re.IGNORECASE,
 )
+ZONE_LIST_SUFFIX = re.compile(
+    r"\b((?:east(?:ern)?|central|mountain|pacific)"
+    r"(?:\s*(?:/|,|&|and|or|to|-)\s*(?:east(?:ern)?|central|mountain|pacific))+)\s*(?:time|hours|tz|zones?|timezones?)",
+    re.IGNORECASE,
+)
 ZONE_WORD = {"east": -5, "eastern": -5, "central": -6, "mountain": -7, "pacific": -8, "west": -8, "western": -8}
 NON_US_PREFIX = re.compile(r"\bnon[\s-]*(?:u\.?\s?s\.?a?\.?|usa|us)\b", re.IGNORECASE)
 
@@ -93,11 +98,19 @@ SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "U
 SEPARATOR_WORDS = frozenset({"or", "and", "und", "ou", "o", "y", "et", "plus", "also", "with"})
 
 
+NON_WORD = re.compile(r"[^\w]+|_")
+
+
 def _key(text: str) -> str:
     """Match key: case-folded, accents removed, punctuation to spaces."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+|_", " ", stripped).split())
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(NON_WORD.sub(" ", folded).split())
+
+
+_token_key = functools.lru_cache(maxsize=200_000)(_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +143,7 @@ class Tables:
     states: Mapping[str, str]  # US/CA 2-letter code -> country
     alpha2: frozenset[str]
     filler: frozenset[str]
+    town_stop: frozenset[str]
     german_endings: tuple[str, ...]
     city_country: Mapping[str, str]
     members: Mapping[str, frozenset[str]]
@@ -226,9 +240,10 @@ def _tables() -> Tables:
 
     towns: dict[str, str] = {}
     town_alts: dict[str, tuple[str, ...]] = {}
+    town_stop = {_key(str(w)) for w in kw["town_stopwords"]}
     for row in _read_csv("geonames_towns.csv"):
         tk = _key(row["name"])
-        if tk not in towns:
+        if tk not in towns and tk not in town_stop:
             towns[tk] = row["country"]
             if row.get("also"):
                 town_alts[tk] = tuple(row["also"].split("|"))
@@ -256,6 +271,7 @@ def _tables() -> Tables:
         states=states,
         alpha2=frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"},
         filler=frozenset(_key(str(w)) for w in kw["filler"]),
+        town_stop=frozenset(_key(str(w)) for w in kw["town_stopwords"]),
         german_endings=tuple(sorted({_key(str(w)) for w in kw["german_place_endings"]}, key=len, reverse=True)),
         city_country=city_country,
         members=members,
@@ -321,7 +337,7 @@ def _parse_cached(text: str) -> Parsed:
     clean = _clean(text)
     toks = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(clean)]
     n = len(toks)
-    keys = [_key(tok[2]) for tok in toks]
+    keys = [_token_key(tok[2]) for tok in toks]
     gaps = [clean[toks[i - 1][1] : toks[i][0]] if i else clean[: toks[0][0]] for i in range(n)] if n else []
     gaps.append(clean[toks[-1][1] :] if n else clean)
     has_upper = any(ch.isupper() for ch in clean)
@@ -332,24 +348,22 @@ def _parse_cached(text: str) -> Parsed:
         w = toks[i][2]
         return w[:1].isupper() or w[:1].isdigit() or not has_upper
 
+    codes = [len(w) == 2 and w.isalpha() and w.isascii() and w.isupper() for _s, _e, w in toks]
+    hard = [g != " " and g != "" and HARD_GAP.search(g) is not None for g in gaps]
+
     def is_upper_code(i: int) -> bool:
-        w = toks[i][2]
-        return len(w) == 2 and w.isalpha() and w.isascii() and w.isupper()
+        return codes[i]
 
     def hard_before(i: int) -> bool:
         """Token i starts a segment (string start, list punctuation or a separator word)."""
-        if i == 0:
+        if i == 0 or hard[i]:
             return True
-        if HARD_GAP.search(gaps[i]):
-            return True
-        return keys[i - 1] in SEPARATOR_WORDS and not is_upper_code(i - 1)
+        return keys[i - 1] in SEPARATOR_WORDS and not codes[i - 1]
 
     def hard_after(i: int) -> bool:
-        if i == n - 1:
+        if i == n - 1 or hard[i + 1]:
             return True
-        if HARD_GAP.search(gaps[i + 1]):
-            return True
-        return keys[i + 1] in SEPARATOR_WORDS and not is_upper_code(i + 1)
+        return keys[i + 1] in SEPARATOR_WORDS and not codes[i + 1]
 
     matches: list[Match] = []
     owner: list[Match | None] = [None] * n
@@ -362,7 +376,7 @@ def _parse_cached(text: str) -> Parsed:
         matched = False
         # a capital 2-letter code right after a place word is positional: leave it for the code pass
         positional = (
-            is_upper_code(i)
+            codes[i]
             and i > 0
             and COMMA_GAP.match(gaps[i]) is not None
             and toks[i - 1][2][:1].isupper()
@@ -650,6 +664,8 @@ def _resolve(
                 between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
                 if re.fullmatch(r"\s*(?:\(|-|:|,)?\s*(?:(?:in|within|from|across)\s+)?(?:the\s+)?", between):
                     rules.append(f"worldwide-qualified:{m.text}")
+                    if m.value:
+                        workplace.add("remote")
                     continue
             worldwide = True
             rules.append(f"worldwide:{m.text}")
@@ -677,7 +693,7 @@ def _resolve(
             add_tz(-val, val, om.group(0).strip())
         else:
             add_tz(sign * val, sign * val, om.group(0).strip())
-    for um in US_ZONE_LIST.finditer(clean):
+    for um in [*US_ZONE_LIST.finditer(clean), *ZONE_LIST_SUFFIX.finditer(clean)]:
         offs = [ZONE_WORD[w.lower()] for w in re.findall(r"[A-Za-z]+", um.group(1)) if w.lower() in ZONE_WORD]
         if offs:
             add_tz(float(min(offs)), float(max(offs)), um.group(0).strip())
