@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES = [
     "crawler.cli_demo",
+    "crawler.cli_renormalize",
 ]
 
 
@@ -64,5 +65,7 @@ class CliError(Exception):
     """A user-facing error: printed without a traceback, exit status 2."""
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # `python -m crawler.cli`: use the importable module's classes
+    from crawler.cli import main as cli_main
+
+    raise SystemExit(cli_main())

@@ -1,0 +1,84 @@
+"""``remotejobs renormalize``: re-run the normalisers over stored raw values, no re-crawl.
+
+After a normaliser or reference-table change (new FX rates, a new title rule),
+this recomputes every normalised column of ``postings`` from the raw columns
+kept beside them, in batches, one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from crawler.cli import CliError, add_db_argument
+
+BATCH = 1000
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "renormalize",
+        help="recompute normalised fields (salary, location, title, dates) from the stored raw values",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db_argument(parser)
+    parser.add_argument("--source", action="append", help="only postings of this platform (repeatable)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
+    from pipelines.normalize import normalise_item
+    from pipelines.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
+
+    if not Path(args.db).is_file():
+        raise CliError(f"no database at {args.db} (run a crawl first, or pass --db)")
+    db = open_db(args.db)
+    where, params = "", []
+    if args.source:
+        where = f"WHERE source IN ({','.join('?' * len(args.source))})"
+        params = list(args.source)
+    misses: Counter[str] = Counter()
+    platform = [f for f in PLATFORM_FIELDS if f != "raw"]
+    changed = 0
+    last_id = 0
+    while True:
+        rows = list(
+            db.query(
+                f"SELECT id, {', '.join(f'[{f}]' for f in platform)} FROM postings "
+                f"{where + ' AND' if where else 'WHERE'} id > ? ORDER BY id LIMIT {BATCH}",
+                [*params, last_id],
+            )
+        )
+        if not rows:
+            break
+        with db.atomic():
+            for row in rows:
+                fields = {k: v for k, v in row.items() if k != "id" and v is not None}
+                for key in JSON_COLUMNS & fields.keys():
+                    fields[key] = json.loads(fields[key])
+                for key in BOOL_COLUMNS & fields.keys():
+                    fields[key] = bool(fields[key])
+                fields.pop("posted_at", None)  # recomputed from posted_at_raw
+                item = JobPosting(**fields)
+                normalise_item(item, lambda kind: misses.update([kind]))
+                update = {}
+                for name in NORMALIZED_FIELDS.keys() | {"posted_at"}:
+                    value = item.get(name)
+                    if name in JSON_COLUMNS and value is not None:
+                        value = json.dumps(value, ensure_ascii=False)
+                    elif name in BOOL_COLUMNS and value is not None:
+                        value = int(bool(value))
+                    update[name] = value
+                db.table("postings").update(row["id"], update)
+                changed += 1
+        last_id = rows[-1]["id"]
+    db.close()
+    print(f"renormalised {changed} postings")
+    for kind, count in sorted(misses.items()):
+        print(f"  unparsed {kind}: {count}")
+    return 0
