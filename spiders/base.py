@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
@@ -160,11 +162,24 @@ class JsonApiSpider(JobSpider):
 
     records_path: ClassVar[str | None] = None
 
+    def __init__(self, *args: Any, max_pages: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: ``-a max_pages=N``: follow at most N pages per start URL (None: all).
+        self.max_pages = int(max_pages) if max_pages else None
+
     def load_json(self, response: Response) -> Any:
         try:
             return json.loads(response.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadResponse(f"invalid JSON ({exc})") from exc
+
+    def read_json(self, response: Response) -> Any:
+        """For extra callbacks (thread, index pages): the JSON body, or None when unreadable (counted)."""
+        try:
+            return self.load_json(response)
+        except BadResponse as exc:
+            self.bad_response(response, str(exc)[:200])
+            return None
 
     def iter_records(self, response: Response) -> Iterable[Any]:
         data = self.load_json(response)
@@ -178,9 +193,17 @@ class JsonApiSpider(JobSpider):
         return None
 
     def next_requests(self, response: Response) -> Iterable[Request]:
+        page = int(response.meta.get("page") or 1)
+        if self.max_pages and page >= self.max_pages:
+            return
         url = self.next_page_url(response, response.meta.get("payload"))
         if url:
-            yield response.follow(url, callback=self.parse, errback=self.on_error)
+            meta = {**self.carry_meta(response), "page": page + 1}
+            yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
+
+    def carry_meta(self, response: Response) -> dict[str, Any]:
+        """Request meta a follow-up page inherits (the board slug for ATS spiders)."""
+        return {}
 
 
 class RssSpider(JobSpider):
@@ -226,3 +249,208 @@ def jsonable(value: Any) -> Any:
         return value
     except (TypeError, ValueError):
         return json.loads(json.dumps(value, default=str))
+
+
+def read_list_file(path: str | Path) -> list[str]:
+    """One entry per line; blank lines and ``#`` comments (whole-line or trailing) ignored."""
+    entries = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def http_status(failure: Any) -> int | None:
+    """The HTTP status behind an errback failure (HttpError), or None for network errors."""
+    response = getattr(getattr(failure, "value", None), "response", None)
+    return getattr(response, "status", None)
+
+
+class ListArgSpider(JobSpider):
+    """A spider fed a list of targets: ``-a <arg>=a,b,c``, ``-a <arg>_file=PATH`` or, by
+    default, ``BOARDS_DIR/<spider>.txt`` (setting ``BOARDS_DIR``, default ``data/boards``).
+
+    A target that answers 404 (a company left the platform, a job page was taken down) is
+    logged and counted in ``jobs/<list_arg>_not_found``; it is not a request error.
+    """
+
+    #: Name of the spider argument holding the list ("boards", "urls").
+    list_arg: ClassVar[str] = "boards"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.list_value: str | None = kwargs.pop(self.list_arg, None)
+        self.list_file: str | None = kwargs.pop(f"{self.list_arg}_file", None)
+        super().__init__(*args, **kwargs)
+
+    def targets(self) -> list[str]:
+        if self.list_value:
+            return [part.strip() for part in self.list_value.split(",") if part.strip()]
+        path = self.list_file or Path(self.settings.get("BOARDS_DIR") or "data/boards") / f"{self.name}.txt"
+        if not Path(path).is_file():
+            self.logger.warning("no %s given and no list file %s: nothing to crawl", self.list_arg, path)
+            return []
+        return read_list_file(path)
+
+    def on_error(self, failure: Any) -> None:
+        if http_status(failure) == 404 and int(failure.request.meta.get("page") or 1) == 1:
+            request = failure.request
+            self.logger.warning("%s not found (404): %s", self.list_arg, request.url)
+            self.inc_stat(f"jobs/{self.list_arg}_not_found")
+            return
+        super().on_error(failure)
+
+
+class AtsBoardSpider(ListArgSpider, JsonApiSpider):
+    """One public job-board API per company on an applicant-tracking system.
+
+    Set ``board_url`` with a ``{board}`` placeholder; the base requests it for every board
+    slug (see :class:`ListArgSpider`), remembers the slug in ``response.meta["board"]``
+    (``self.board(response)`` in ``parse_job``) and fills ``company`` with the slug when
+    the payload names no company.
+    """
+
+    board_url: ClassVar[str] = ""
+
+    async def start(self) -> AsyncIterator[Any]:
+        for board in self.targets():
+            url = self.board_url.format(board=board)
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": board})
+
+    @staticmethod
+    def board(response: Response) -> str:
+        return str(response.meta.get("board") or "")
+
+    def map_record(self, record: Any, response: Response) -> Iterator[Any]:
+        for item in super().map_record(record, response):
+            if isinstance(item, JobPosting) and not item.get("company"):
+                item["company"] = self.board(response) or None
+            yield item
+
+    def carry_meta(self, response: Response) -> dict[str, Any]:
+        return {"board": self.board(response)}
+
+
+def jsonld_objects(data: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a JSON-LD document, through lists and ``@graph``."""
+    if isinstance(data, list):
+        for element in data:
+            yield from jsonld_objects(element)
+    elif isinstance(data, dict):
+        yield data
+        yield from jsonld_objects(data.get("@graph"))
+
+
+def is_type(obj: dict[str, Any], wanted: str) -> bool:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(str(k).rsplit("/", 1)[-1] == wanted for k in kinds if k)
+
+
+def jsonld_places(record: dict[str, Any]) -> list[str]:
+    """A JobPosting's applicantLocationRequirements names, then its jobLocation addresses."""
+    names = [_ld_name(req) for req in _ld_objects(record.get("applicantLocationRequirements"))]
+    for place in _ld_objects(record.get("jobLocation")):
+        address = place.get("address")
+        if isinstance(address, dict):
+            keys = ("addressLocality", "addressRegion", "addressCountry")
+            names.append(", ".join(dict.fromkeys(as_list([_ld_name(address.get(k)) for k in keys]))))
+        elif address:
+            names.append(str(address))
+    return list(dict.fromkeys(unescape(n) or "" for n in names if n))
+
+
+def _ld_objects(value: Any) -> list[dict[str, Any]]:
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+
+
+def _ld_name(value: Any) -> Any:
+    return value.get("name") if isinstance(value, dict) else value
+
+
+class JsonLdSpider(ListArgSpider):
+    """HTML pages carrying schema.org ``JobPosting`` JSON-LD (career sites, job pages).
+
+    Pages come from ``-a urls=u1,u2``, ``-a urls_file=PATH`` (default
+    ``BOARDS_DIR/<spider>.txt``) or ``-a sitemap=URL`` (a sitemap or sitemap index; only
+    ``<loc>`` URLs matching ``-a sitemap_match=REGEX`` are followed, default all). Each
+    JobPosting object is one record; the page URL is ``response.url``. A page without one
+    is counted in ``jobs/pages_without_jobposting``.
+    """
+
+    list_arg = "urls"
+
+    def __init__(self, *args: Any, sitemap: str | None = None, sitemap_match: str = "", **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.sitemap = sitemap
+        self.sitemap_match = re.compile(sitemap_match)
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.sitemap:
+            yield scrapy.Request(self.sitemap, callback=self.parse_sitemap, errback=self.on_error)
+            return
+        for url in self.targets():
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        selector = Selector(body=response.body, type="xml")
+        selector.remove_namespaces()
+        for loc in selector.xpath("/sitemapindex/sitemap/loc/text()").getall():
+            yield response.follow(loc.strip(), callback=self.parse_sitemap, errback=self.on_error)
+        for loc in selector.xpath("/urlset/url/loc/text()").getall():
+            if self.sitemap_match.search(loc):
+                yield response.follow(loc.strip(), callback=self.parse, errback=self.on_error)
+
+    def iter_records(self, response: Response) -> Iterable[Any]:
+        if not isinstance(response, scrapy.http.TextResponse):
+            raise BadResponse("not an HTML page")
+        records = []
+        for script in response.xpath('//script[contains(@type, "ld+json")]/text()').getall():
+            try:
+                data = json.loads(script, strict=False)
+            except ValueError:
+                self.logger.warning("invalid JSON-LD block on %s", response.url)
+                self.inc_stat("jobs/bad_jsonld")
+                continue
+            records.extend(obj for obj in jsonld_objects(data) if is_type(obj, "JobPosting"))
+        if not records:
+            self.inc_stat("jobs/pages_without_jobposting")
+        return records
+
+
+#: Period words platforms use for structured salaries -> the item's hour/day/week/month/year.
+PERIODS = {
+    "hour": "hour", "hourly": "hour", "1 hour": "hour", "per_hour": "hour",
+    "day": "day", "daily": "day", "1 day": "day", "per_day": "day",
+    "week": "week", "weekly": "week", "1 week": "week", "per_week": "week",
+    "month": "month", "monthly": "month", "1 month": "month", "per_month": "month",
+    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "1 year": "year",
+    "per_year": "year", "salary": "year",
+}  # fmt: skip
+
+
+def number_or_none(value: Any) -> float | int | None:
+    """A positive amount, or None for missing/zero/garbage ("0 means not stated")."""
+    try:
+        amount = float(str(value).replace(",", "")) if value not in (None, "", False) else 0.0
+    except ValueError:
+        return None
+    if amount <= 0:
+        return None
+    return int(amount) if amount.is_integer() else amount
+
+
+def salary_fields(low: Any, high: Any, currency: Any, period: Any, raw: str | None = None) -> dict[str, Any]:
+    """Structured salary item fields plus a ``salary_raw`` rendering ("150000-300000 USD/year")."""
+    low, high = number_or_none(low), number_or_none(high)
+    if low is None and high is None:
+        return {"salary_raw": raw}
+    unit = PERIODS.get(str(period or "").strip().lower()) if period else None
+    cur = text_or_none(currency)
+    cur = cur.upper() if cur else None
+    amounts = f"{low}-{high}" if low is not None and high is not None and low != high else f"{low or high}"
+    text = " ".join(filter(None, [amounts, cur])) + (f"/{unit}" if unit else "")
+    return {
+        "salary_min": low, "salary_max": high, "salary_currency": cur, "salary_period": unit,
+        "salary_raw": raw or text,
+    }  # fmt: skip

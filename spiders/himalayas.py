@@ -1,0 +1,50 @@
+"""Himalayas (https://himalayas.app), remote jobs with location and timezone limits.
+
+Endpoint: ``https://himalayas.app/jobs/api?limit=20&offset=N`` -- ``{"offset",
+"limit", "totalCount", "jobs": [...]}``; at most 20 jobs a page (the body's
+``limit`` is what the server applied), so pagination walks ``offset`` by that limit
+up to ``totalCount``. ``-a max_pages=N`` stops early (100k jobs = 5000 pages).
+Rate limits: undocumented; they ask for attribution and a link back. Quirks: no
+job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
+``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod``
+(annual/hourly...); ``locationRestrictions`` lists countries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import JobPosting
+from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
+
+API = "https://himalayas.app/jobs/api?limit=20&offset={offset}"
+
+
+class HimalayasSpider(JsonApiSpider):
+    name = "himalayas"
+    start_urls = [API.format(offset=0)]
+    records_path = "jobs"
+
+    def next_page_url(self, response: Response, payload: Any) -> str | None:
+        offset, limit = int(payload.get("offset") or 0), int(payload.get("limit") or 20)
+        if not payload.get("jobs") or offset + limit >= int(payload.get("totalCount") or 0):
+            return None
+        return API.format(offset=offset + limit)
+
+    def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        return JobPosting(
+            source_id=text_or_none(record.get("guid")),
+            url=text_or_none(record.get("guid")),
+            apply_url=text_or_none(record.get("applicationLink")),
+            title=unescape(record.get("title")),
+            company=unescape(record.get("companyName")),
+            location_raw=", ".join(as_list(record.get("locationRestrictions"))) or None,
+            remote=True,
+            employment_type=text_or_none(record.get("employmentType")),
+            tags=[*as_list(record.get("parentCategories")), *as_list(record.get("categories"))],
+            description_html=record.get("description"),
+            posted_at_raw=text_or_none(record.get("pubDate")),
+            **salary_fields(*(record.get(k) for k in ("minSalary", "maxSalary", "currency", "salaryPeriod"))),
+        )

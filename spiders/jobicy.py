@@ -1,0 +1,44 @@
+"""Jobicy (https://jobicy.com), remote jobs.
+
+Endpoint: ``https://jobicy.com/api/v2/remote-jobs?count=50`` (documented at
+https://jobi.cy/apidocs; optional ``geo``, ``industry``, ``tag`` filters) --
+``{"jobCount", "jobs": [...]}``, the newest 50 jobs, no pagination. Rate limits:
+they ask for at most one request an hour and a credited link back to each job.
+Quirks: ``jobIndustry``/``jobType`` are lists with HTML entities ("Data Science
+&amp; Analytics"); ``jobGeo`` is free text ("EMEA,  LATAM,  USA"); structured
+salary only sometimes (``salaryMin``/``salaryMax``, ``salaryCurrency``,
+``salaryPeriod`` "yearly"); older payloads used ``annualSalaryMin``/``Max``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import JobPosting
+from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
+
+
+class JobicySpider(JsonApiSpider):
+    name = "jobicy"
+    start_urls = ["https://jobicy.com/api/v2/remote-jobs?count=50"]
+    records_path = "jobs"
+
+    def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        low = record.get("salaryMin") or record.get("annualSalaryMin")
+        high = record.get("salaryMax") or record.get("annualSalaryMax")
+        period = record.get("salaryPeriod") or ("year" if record.get("annualSalaryMin") else None)
+        return JobPosting(
+            source_id=str(record["id"]),
+            url=text_or_none(record.get("url")),
+            title=unescape(record.get("jobTitle")),
+            company=unescape(record.get("companyName")),
+            location_raw=unescape(record.get("jobGeo")),
+            remote=True,
+            employment_type=", ".join(as_list(record.get("jobType"))) or None,
+            tags=[unescape(t) or "" for t in as_list(record.get("jobIndustry"))],
+            description_html=record.get("jobDescription"),
+            posted_at_raw=text_or_none(record.get("pubDate")),
+            **salary_fields(low, high, record.get("salaryCurrency"), period),
+        )

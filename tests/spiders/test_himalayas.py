@@ -1,0 +1,44 @@
+"""himalayas spider against the real Himalayas cassette (one page; the next page is not recorded)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_replay
+
+NVIDIA = "https://himalayas.app/companies/nvidia/jobs/senior-system-software-engineer-nvsci"
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields(crawl):
+    expected = sum(len(body["jobs"]) for body in cassette_bodies("himalayas"))
+    result = check_replay(crawl, "himalayas", [realdata("himalayas")], expected, args=("-a", "max_pages=1"))
+    job = result.posting("himalayas", NVIDIA)
+    assert job["url"] == NVIDIA
+    assert job["title"] == "Senior System Software Engineer, NvSci"
+    assert job["company"] == "NVIDIA"
+    assert job["location_raw"] == "Canada, United States"
+    assert job["employment_type"] == "Full Time"
+    assert (job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]) == (
+        184000, 356500, "USD", "year",
+    )  # fmt: skip
+    assert job["salary_raw"] == "184000-356500 USD/year"
+    assert job["posted_at_raw"] == "1783731382"
+    hourly = result.posting(
+        "himalayas", "https://himalayas.app/companies/mindrift/jobs/portfolio-manager-freelance-ai-trainer-169480136"
+    )
+    assert (hourly["salary_min"], hourly["salary_period"], hourly["salary_raw"]) == (50, "hour", "50 USD/hour")
+    binance = result.posting("himalayas", "https://himalayas.app/companies/binance/jobs/product-manager-web3-defi")
+    assert binance["salary_min"] is None and binance["salary_raw"] is None
+    assert json.loads(binance["tags"])[0] == "Product-Management"
+
+
+@pytest.mark.realdata
+def test_without_page_limit_the_unrecorded_next_page_is_a_request_error(crawl):
+    result = crawl("himalayas", realdata("himalayas"))
+    assert "offset=5" in result.log  # offset advances by the limit the server applied (5), not 20
+    assert result.last_run["status"] == "partial"
+    assert result.last_run["request_errors"] == 1

@@ -1,0 +1,30 @@
+"""jobicy spider against the real Jobicy cassette."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_replay
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields(crawl):
+    expected = sum(len(body["jobs"]) for body in cassette_bodies("jobicy"))
+    result = check_replay(crawl, "jobicy", [realdata("jobicy")], expected)
+    job = result.posting("jobicy", "146002")
+    assert job["url"] == "https://jobicy.com/jobs/146002-senior-content-marketing-manager-narrative-comms"
+    assert job["title"] == "Content Marketing Manager, Organic Growth (SEO & AEO)"
+    assert job["company"] == "RevenueCat"
+    assert job["location_raw"] == "EMEA,  LATAM,  Canada,  USA"
+    assert job["employment_type"] == "Full-Time"
+    assert json.loads(job["tags"]) == ["Marketing & Sales"]
+    assert (job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]) == (
+        151000, None, "USD", "year",
+    )  # fmt: skip
+    assert job["salary_raw"] == "151000 USD/year"
+    assert job["posted_at_raw"] == "2026-07-10T19:25:02+00:00"
+    mozilla = result.posting("jobicy", "145880")
+    assert (mozilla["company"], mozilla["employment_type"], mozilla["salary_raw"]) == ("Mozilla", "Contract", None)

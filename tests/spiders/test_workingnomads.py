@@ -1,0 +1,27 @@
+"""workingnomads spider against the real Working Nomads cassette (no job id: the URL is the key)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_replay
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields(crawl):
+    expected = sum(len(body) for body in cassette_bodies("workingnomads"))
+    result = check_replay(crawl, "workingnomads", [realdata("workingnomads")], expected)
+    job = result.posting("workingnomads", "https://www.workingnomads.com/job/go/1713292/")
+    assert job["url"] == "https://www.workingnomads.com/job/go/1713292/"
+    assert job["title"] == "Email + SMS Marketing Strategist"
+    assert job["company"] == "Bebonia"
+    assert job["location_raw"] == "Global"
+    assert json.loads(job["tags"]) == [
+        "Marketing", "email marketing", "strategic marketing", "creative", "ab testing", "ecommerce",
+    ]  # fmt: skip
+    assert job["posted_at_raw"] == "2026-07-07T12:04:59-04:00"
+    # Same title and company, different jobs: both kept, keyed by URL.
+    assert result.scalar("SELECT count(*) FROM postings WHERE title = 'Data Analyst (No Experience Required)'") == 2
