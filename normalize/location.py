@@ -88,12 +88,82 @@ NON_US_PREFIX = re.compile(r"\bnon[\s-]*(?:u\.?\s?s\.?a?\.?|usa|us)\b", re.IGNOR
 
 # Two-letter capitals never read as a country when they stand alone.
 CODE_WORDS = frozenset(
-    "AI ML HR PR QA IT ID IN OR BI TV PM AM IO ME TO SO GO NO BY BE CV AS IS AD MS SA CO PT ET MT "
-    "OK HI OH LA DO AT AN UP US UX CX VP".split()
+    {
+        "AI",
+        "ML",
+        "HR",
+        "PR",
+        "QA",
+        "IT",
+        "ID",
+        "IN",
+        "OR",
+        "BI",
+        "TV",
+        "PM",
+        "AM",
+        "IO",
+        "ME",
+        "TO",
+        "SO",
+        "GO",
+        "NO",
+        "BY",
+        "BE",
+        "CV",
+        "AS",
+        "IS",
+        "AD",
+        "MS",
+        "SA",
+        "CO",
+        "PT",
+        "ET",
+        "MT",
+        "OK",
+        "HI",
+        "OH",
+        "LA",
+        "DO",
+        "AT",
+        "AN",
+        "UP",
+        "US",
+        "UX",
+        "CX",
+        "VP",
+    }
 )
 # US state codes that are ordinary words or country codes: read only after a place.
-STATE_WORDS = frozenset("IN OR ME HI OK OH ID DE GA AL AR CO IL MA PA SC NE MT LA MS MD VA AS".split())
+STATE_WORDS = frozenset(
+    {
+        "IN",
+        "OR",
+        "ME",
+        "HI",
+        "OK",
+        "OH",
+        "ID",
+        "DE",
+        "GA",
+        "AL",
+        "AR",
+        "CO",
+        "IL",
+        "MA",
+        "PA",
+        "SC",
+        "NE",
+        "MT",
+        "LA",
+        "MS",
+        "MD",
+        "VA",
+        "AS",
+    }
+)
 WHOLE_SEGMENT_PROVINCES = frozenset({"BC", "QC"})
+PLACE_KINDS = frozenset({"city", "country", "state", "region", "group", "town"})
 SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "US"), ("VI", "US"), ("TW", "CN")})
 SEPARATOR_WORDS = frozenset({"or", "and", "und", "ou", "o", "y", "et", "plus", "also", "with"})
 
@@ -196,9 +266,9 @@ def _tables() -> Tables:
     countries = _read_yaml("countries.yaml")
     for c in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
-            n = getattr(c, attr, None)
-            if n and "," not in n:
-                add(n, Entry("country", c.alpha_2, cap=True, name=n), override=True)
+            cname: str | None = getattr(c, attr, None)
+            if cname and "," not in cname:
+                add(cname, Entry("country", c.alpha_2, cap=True, name=cname), override=True)
     for n, code in countries["aliases"].items():
         add(str(n), Entry("country", code, cap=True, name=str(n)), override=True)
     for n, code in countries.get("ambiguous_with_us_state", {}).items():
@@ -326,9 +396,7 @@ def parse(text: str) -> dict[str, Any]:
     }
 
 
-Parsed = tuple[
-    str | None, bool, tuple[str, ...], tuple[str, ...], tuple[float, float] | None, tuple[str, ...]
-]
+Parsed = tuple[str | None, bool, tuple[str, ...], tuple[str, ...], tuple[float, float] | None, tuple[str, ...]]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -485,20 +553,18 @@ def _town_segment(
     # a whole segment naming a town beats partial matches inside it ("West Jordan", "Sandy Springs")
     if b - a >= 2:
         whole = t.towns.get(" ".join(keys[a:b]))
-        inner = {id(owner[j]) for j in range(a, b)}
-        spans = [owner[j] for j in range(a, b) if owner[j] is not None]
+        spans = [o for o in owner[a:b] if o is not None]
         if (
             whole is not None
             and spans
-            and all(m.kind in ("city", "country", "state") for m in spans)  # type: ignore[union-attr]
-            and not any(m.start == a and m.end == b for m in spans)  # type: ignore[union-attr]
-            and all(m.start >= a and m.end <= b for m in spans)  # type: ignore[union-attr]
+            and all(m.kind in ("city", "country", "state") for m in spans)
+            and not any(m.start == a and m.end == b for m in spans)
+            and all(m.start >= a and m.end <= b for m in spans)
             and is_cap(a)
-            and len(inner) >= 1
         ):
             for m in spans:
                 if m in matches:
-                    matches.remove(m)  # type: ignore[arg-type]
+                    matches.remove(m)
             wk = " ".join(keys[a:b])
             m2 = Match("town", whole, a, b, clean[toks[a][0] : toks[b - 1][1]], alts=t.town_alts.get(wk, ()))
             for j in range(a, b):
@@ -506,10 +572,9 @@ def _town_segment(
             matches.append(m2)
             return
     # the residual: unmatched tokens of the segment, minus trailing capital codes and keyword matches
-    idx = [j for j in range(a, b) if owner[j] is None or owner[j].kind in ("wp",)]  # type: ignore[union-attr]
-    if any(owner[j] is not None and owner[j].kind in ("city", "country", "state", "region", "group") for j in range(a, b)):  # type: ignore[union-attr]
+    if any(o is not None and o.kind in PLACE_KINDS for o in owner[a:b]):
         return
-    cand = [j for j in idx if owner[j] is None and not is_upper_code(j)]
+    cand = [j for j in range(a, b) if owner[j] is None and not is_upper_code(j)]
     if not cand or len(cand) > 6:
         return
     # must be one contiguous run
@@ -533,7 +598,9 @@ def _town_segment(
         cc = t.towns.get(k)
         if cc is None:
             return
-    m = Match("town", cc, cand[0], cand[-1] + 1, clean[toks[cand[0]][0] : toks[cand[-1]][1]], alts=t.town_alts.get(k, ()))
+    m = Match(
+        "town", cc, cand[0], cand[-1] + 1, clean[toks[cand[0]][0] : toks[cand[-1]][1]], alts=t.town_alts.get(k, ())
+    )
     for j in range(cand[0], cand[-1] + 1):
         owner[j] = m
     matches.append(m)
@@ -570,16 +637,14 @@ def _resolve(
         if nxt.kind not in ("state", "country") or nxt.negated:
             continue
         between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
-        if nxt.start == m.end and COMMA_GAP.match(between):
-            pass
-        elif (
+        adjacent = nxt.start == m.end and COMMA_GAP.match(between) is not None
+        chained = (
             nxt.start - m.end <= 4
-            and re.fullmatch(r"[\w\s,.'’-]*", between)
+            and re.fullmatch(r"[\w\s,.'’-]*", between) is not None
             and "," in between
             and not any(keys[j] in SEPARATOR_WORDS for j in range(m.end, nxt.start))
-        ):
-            pass
-        else:
+        )
+        if not (adjacent or chained):
             continue
         if nxt.value != m.value:
             m.dropped = True
@@ -588,10 +653,7 @@ def _resolve(
     us_evidence = any(
         not m.negated
         and not m.dropped
-        and (
-            (m.kind in ("city", "town", "state") and m.value == "US")
-            or (m.kind == "country" and m.value == "US")
-        )
+        and ((m.kind in ("city", "town", "state") and m.value == "US") or (m.kind == "country" and m.value == "US"))
         for m in matches
     )
 
@@ -637,8 +699,8 @@ def _resolve(
             v = m.value
             if isinstance(v, tuple):
                 if v[0] == "ambiguous":  # Georgia
-                    prev = matches[idx - 1] if idx else None
-                    after_us = prev is not None and prev.end == m.start and prev.value == "US"
+                    before = matches[idx - 1] if idx else None
+                    after_us = before is not None and before.end == m.start and before.value == "US"
                     v = "US" if after_us or us_evidence else v[1]
                     rules.append(f"collision:{m.text}->{v}")
                 else:  # bare "CA"
@@ -710,8 +772,10 @@ def _resolve(
         wp = None
     if wp is not None and wp not in workplace:
         rules.append(f"workplace:days-per-week->{wp}")
-    if NON_US_PREFIX.search(clean) and "US" in countries and not any(
-        m.value == "US" and not m.negated for m in matches if m.kind in ("city", "town", "state")
+    if (
+        NON_US_PREFIX.search(clean)
+        and "US" in countries
+        and not any(m.value == "US" and not m.negated for m in matches if m.kind in ("city", "town", "state"))
     ):
         countries.discard("US")
     tz = (tz_lo, tz_hi) if tz_lo is not None and tz_hi is not None else None

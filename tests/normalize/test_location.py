@@ -1,0 +1,322 @@
+"""Location normaliser: one case per row, grouped by rule class (own examples, not eval strings)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from normalize import location
+
+N = None  # workplace not stated
+
+
+def case(
+    text: str,
+    workplace: str | None,
+    countries: list[str],
+    regions: list[str] | None = None,
+    *,
+    ww: bool = False,
+    tz: list[float] | None = None,
+    id: str,
+) -> Any:
+    return pytest.param(text, workplace, ww, countries, regions or [], tz, id=id)
+
+
+CASES = [
+    # -- country names, aliases, ISO names from pycountry
+    case("Portugal", N, ["PT"], id="country-name"),
+    case("Czech Republic", N, ["CZ"], id="country-alias-czech-republic"),
+    case("Remote - South Korea", "remote", ["KR"], id="country-alias-south-korea"),
+    case("Taiwan", N, ["TW"], id="country-alias-taiwan"),
+    case("Remote (Türkiye)", "remote", ["TR"], id="country-alias-turkiye-accents"),
+    case("Deutschland", N, ["DE"], id="country-endonym"),
+    case("Viet Nam", N, ["VN"], id="country-pycountry-name"),
+    case("Remote, The Netherlands", "remote", ["NL"], id="country-with-article"),
+    case("Abu Dhabi, UAE", N, ["AE"], id="country-uae"),
+    # -- USA / UK spellings
+    case("Remote – USA Only", "remote", ["US"], id="usa-only"),
+    case("U.S.A. (remote)", "remote", ["US"], id="usa-dotted"),
+    case("remote within the U.S.", "remote", ["US"], id="us-dotted-lowercase-text"),
+    case("Remote (UK only)", "remote", ["GB"], id="uk-only"),
+    case("Wales", N, ["GB"], id="uk-nation"),
+    case("US-based, remote", "remote", ["US"], id="us-based"),
+    # -- cities (curated and GeoNames towns)
+    case("Lyon", N, ["FR"], id="city-lyon"),
+    case("Bengaluru, Karnataka, India", N, ["IN"], id="city-state-country"),
+    case("Gurugram, Haryana", N, ["IN"], id="city-indian-state"),
+    case("Guadalajara, Jalisco", N, ["MX"], id="city-mexican-state"),
+    case("Remote from Kraków", "remote", ["PL"], id="city-in-prose-accented"),
+    case("NYC / SF / Remote", "remote", ["US"], id="city-abbreviations"),
+    case("Menlo Park (onsite)", "onsite", ["US"], id="city-tech-hub"),
+    case("Bielefeld", N, ["DE"], id="city-german"),
+    case("Lüdenscheid", N, ["DE"], id="town-geonames-german"),
+    case("Bad Homburg", N, ["DE"], id="town-geonames-two-words"),
+    case("Marburg (Hybrid)", "hybrid", ["DE"], id="town-with-workplace"),
+    case("Trier Office", N, ["DE"], id="town-with-filler-word"),
+    case("Waltershausen", N, ["DE"], id="town-german-name-shape"),
+    case("Sioux Falls", N, ["US"], id="town-geonames-us"),
+    case("Curitiba", N, ["BR"], id="city-brazil"),
+    case("Remote Bogotá", "remote", ["CO"], id="city-colombia-after-remote"),
+    case("SÃ£o Carlos", N, ["BR"], id="mojibake-fixed-town"),
+    case("Parma; Modena; Bologna, Italy", N, ["IT"], id="town-alternate-country-from-context"),
+    # -- US states, "City, ST"
+    case("Boise, ID", N, ["US"], id="state-code-id-not-indonesia"),
+    case("Bozeman, MT", N, ["US"], id="state-code-mt-not-malta"),
+    case("Tulsa, OK", N, ["US"], id="state-code-ok"),
+    case("Greenwood, IN", N, ["US"], id="state-code-in-not-india"),
+    case("Smallville, DE", N, ["US"], id="state-code-de-unknown-city"),
+    case("Albuquerque NM", N, ["US"], id="state-code-without-comma"),
+    case("Montana", N, ["US"], id="state-name"),
+    case("Remote (Arizona)", "remote", ["US"], id="state-name-in-parens"),
+    case("Paris, TX", N, ["US"], id="state-code-overrides-city-country"),
+    case("Portland, Maine", N, ["US"], id="state-name-after-city"),
+    case("Washington, DC", N, ["US"], id="washington-dc"),
+    case("Washington - Remote", "remote", ["US"], id="washington-state"),
+    case("Indiana", N, ["US"], id="indiana"),
+    case("Silicon Valley", N, ["US"], id="us-area-name"),
+    # -- Canadian provinces and other qualifiers
+    case("Montreal, QC", N, ["CA"], id="province-code"),
+    case("London, ON", N, ["CA"], id="province-code-overrides-london"),
+    case("London, Ontario, Canada", N, ["CA"], id="province-name-chain"),
+    case("Remote (Ontario)", "remote", ["CA"], id="province-name"),
+    case("Perth, Scotland", N, ["GB"], id="city-qualified-by-nation"),
+    case("Berlin, DE", N, ["DE"], id="country-code-after-city"),
+    case("Helsinki, FI", N, ["FI"], id="country-code-after-city-fi"),
+    case("Tel Aviv, IL", N, ["IL"], id="il-after-israeli-city"),
+    case("Remote (DE)", "remote", ["DE"], id="country-code-whole-segment"),
+    case("Hong Kong, China", N, ["HK"], id="territory-then-sovereign"),
+    # -- collisions
+    case("Savannah, Georgia", N, ["US"], id="georgia-after-us-city"),
+    case("Tbilisi, Georgia", N, ["GE"], id="georgia-after-georgian-city"),
+    case("Georgia", N, ["GE"], id="georgia-alone-is-the-country"),
+    case("Georgia or Texas", N, ["US"], id="georgia-with-us-context"),
+    case("Fresno, CA", N, ["US"], id="ca-after-us-city"),
+    case("Chico, CA", N, ["US"], id="ca-after-unknown-city"),
+    case("Remote, CA", "remote", ["CA"], id="ca-alone-is-canada"),
+    case("Remote, CA; Austin, TX", "remote", ["US"], id="ca-with-us-context-is-california"),
+    case("Toronto, CA", N, ["CA"], id="ca-after-canadian-city"),
+    case("LA or Remote", "remote", ["US"], id="la-is-los-angeles"),
+    case("Baton Rouge, LA", N, ["US"], id="la-state-code-not-laos"),
+    case("St Helier, Jersey", N, ["JE"], id="jersey-island"),
+    case("Hoboken, New Jersey", N, ["US"], id="new-jersey"),
+    case("Jersey City", N, ["US"], id="jersey-city"),
+    case("West Jordan, Utah", N, ["US"], id="town-name-containing-country"),
+    case("REMOTE, OR ONSITE IN BEND, OR", "remote", ["US"], id="all-caps-or-is-oregon-only-after-comma"),
+    case("LONDON OR BERLIN", N, ["DE", "GB"], id="all-caps-or-is-a-word"),
+    # -- multi-country lists
+    case("US/Canada", N, ["CA", "US"], id="slash-list"),
+    case("Remote (US & Canada)", "remote", ["CA", "US"], id="ampersand-list"),
+    case("USA or Mexico", N, ["MX", "US"], id="or-list"),
+    case("Spain; Portugal; France", N, ["ES", "FR", "PT"], id="semicolon-list"),
+    case("Remote (Germany, Austria, Switzerland)", "remote", ["AT", "CH", "DE"], id="comma-list"),
+    case("DACH (remote)", "remote", ["AT", "CH", "DE"], id="dach-group"),
+    case("Remote (AU/NZ)", "remote", ["AU", "NZ"], id="two-letter-codes-list"),
+    # -- negation
+    case("Worldwide (except US)", N, [], ww=True, id="negated-country"),
+    case("Remote (non-US)", "remote", [], id="non-us"),
+    case("Remote, but not in the EU", "remote", [], id="negated-region"),
+    # -- region words
+    case("Remote in MENA", "remote", [], ["africa", "middle-east"], id="mena"),
+    case("LATAM only", N, [], ["latin-america"], id="latam"),
+    case("Remote (South America)", "remote", [], ["latin-america"], id="south-america"),
+    case("Remote (Central & South America)", "remote", [], ["latin-america"], id="central-and-south-america"),
+    case("Caribbean", N, [], ["latin-america"], id="caribbean"),
+    case("European Union", N, [], ["eu"], id="european-union"),
+    case("EU only", N, [], ["eu"], id="eu-only"),
+    case("Remote - EMEA", "remote", [], ["emea"], id="emea"),
+    case("Remote - Asia Pacific", "remote", [], ["apac"], id="asia-pacific"),
+    case("Remote, Nordics", "remote", [], ["europe"], id="nordics"),
+    case("Remote: Eastern Europe", "remote", [], ["europe"], id="eastern-europe"),
+    case("Northern America", N, [], ["north-america"], id="northern-america"),
+    case("North America (US & Canada)", N, ["CA", "US"], ["north-america"], id="region-and-countries"),
+    case("Sub-Saharan Africa", N, [], ["africa"], id="sub-saharan-africa"),
+    case("Oceania", N, [], ["oceania"], id="oceania"),
+    case("Remote (GCC)", "remote", [], ["middle-east"], id="gcc"),
+    case("Americas, EMEA", N, [], ["americas", "emea"], id="region-list"),
+    case("Remote (Southeast Asia)", "remote", [], ["asia"], id="southeast-asia"),
+    # -- worldwide
+    case("Worldwide", N, [], ww=True, id="worldwide"),
+    case("Anywhere on earth", N, [], ww=True, id="anywhere"),
+    case("Remote - Global", "remote", [], ww=True, id="global"),
+    case("Work from anywhere", "remote", [], ww=True, id="work-from-anywhere"),
+    case("Anywhere in the world (remote)", "remote", [], ww=True, id="anywhere-in-the-world"),
+    case("Anywhere in the US", N, ["US"], id="anywhere-qualified-by-country"),
+    case("Remote - anywhere in Europe", "remote", [], ["europe"], id="anywhere-qualified-by-region"),
+    case("Remote (World) / Lisbon", "remote", ["PT"], ww=True, id="world-plus-office"),
+    # -- workplace
+    case("Remote", "remote", [], id="bare-remote-is-not-worldwide"),
+    case("Hybrid", "hybrid", [], id="hybrid"),
+    case("On-site", "onsite", [], id="onsite"),
+    case("In office, Oslo", "onsite", ["NO"], id="in-office"),
+    case("Onsite or Hybrid, Madrid", "hybrid", ["ES"], id="onsite-or-hybrid"),
+    case("Hybrid or remote", "remote", [], id="remote-wins"),
+    case("Onsite (partially remote)", "hybrid", [], id="partially-remote"),
+    case("2 days/week in the office", "hybrid", [], id="days-per-week"),
+    case("In-office 5 days a week", "onsite", [], id="five-days-is-onsite"),
+    case("Homeoffice / Berlin", "remote", ["DE"], id="homeoffice"),
+    case("WFH (India)", "remote", ["IN"], id="wfh"),
+    case("Distributed", "remote", [], id="distributed"),
+    case("", N, [], id="empty"),
+    case("Full-time", N, [], id="no-location"),
+    case("Remote Senior Go Developer", "remote", [], id="title-like-text"),
+    # -- time zones
+    case("Remote (UTC-3 to UTC+1)", "remote", [], tz=[-3, 1], id="utc-range"),
+    case("Remote | UTC+5:30", "remote", [], tz=[5.5, 5.5], id="utc-half-hour"),
+    case("GMT+2", N, [], tz=[2, 2], id="gmt-offset"),
+    case("Remote (CET)", "remote", [], tz=[1, 1], id="cet"),
+    case("Remote (EST)", "remote", [], tz=[-5, -5], id="est"),
+    case("Remote, CET ± 2 hours", "remote", [], tz=[-1, 3], id="plus-minus-after"),
+    case("±3h of CET", N, [], tz=[-2, 4], id="plus-minus-before"),
+    case("Remote, GMT +/- 4", "remote", [], tz=[-4, 4], id="gmt-plus-minus"),
+    case("Remote (EST/PST)", "remote", [], tz=[-8, -5], id="two-abbreviations"),
+    case("Remote - Eastern Time", "remote", [], tz=[-5, -5], id="eastern-time"),
+    case("Remote US - Mountain or Pacific time", "remote", ["US"], tz=[-8, -7], id="zone-list"),
+    case("Remote (US East/Central)", "remote", ["US"], tz=[-6, -5], id="us-east-central"),
+    case("Remote (IST)", "remote", [], tz=[5.5, 5.5], id="ist"),
+    case("Remote, overlap with PST", "remote", [], tz=[-8, -8], id="pst-overlap"),
+    # -- text clean-up
+    case("Remote (Canada&#x2F;US)", "remote", ["CA", "US"], id="html-entities"),
+    case("Remote<br>Germany", "remote", ["DE"], id="html-tags"),
+]
+
+
+@pytest.mark.parametrize(("text", "workplace", "ww", "countries", "regions", "tz"), CASES)
+def test_parse(
+    text: str,
+    workplace: str | None,
+    ww: bool,
+    countries: list[str],
+    regions: list[str],
+    tz: list[float] | None,
+) -> None:
+    got = location.parse(text)
+    assert got["countries"] == countries, got["rules"]
+    assert got["regions"] == regions, got["rules"]
+    assert got["worldwide"] is ww, got["rules"]
+    assert got["workplace"] == workplace, got["rules"]
+    assert got["timezones"] == tz, got["rules"]
+
+
+def test_rules_explain_the_result() -> None:
+    got = location.parse("Savannah, Georgia")
+    assert any(r.startswith("collision:") for r in got["rules"]) or any("Georgia" in r for r in got["rules"])
+    assert set(got) >= {"workplace", "worldwide", "countries", "regions", "timezones", "rules"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\x00\x01", id="control-chars"),
+        pytest.param("(" * 500, id="parens"),
+        pytest.param("Remote " * 2000, id="very-long"),
+        pytest.param("&#xD800; &amp;&amp;", id="broken-entities"),
+        pytest.param("ÃÃÃ Â", id="mojibake-undecodable"),
+        pytest.param("±±± UTC+99 GMT-", id="tz-garbage"),
+        pytest.param("🌍🌍", id="emoji"),
+        pytest.param(", , ; / |", id="only-separators"),
+    ],
+)
+def test_never_crashes(text: str) -> None:
+    got = location.parse(text)
+    assert isinstance(got["countries"], list)
+
+
+def test_region_countries() -> None:
+    assert "DE" in location.region_countries("eu")
+    assert "GB" not in location.region_countries("eu")
+    assert "GB" in location.region_countries("europe")
+    assert {"DE", "NG", "AE"} <= location.region_countries("emea")
+    assert {"US", "BR"} <= location.region_countries("americas")
+    assert {"JP", "AU"} <= location.region_countries("apac")
+    assert location.region_countries("atlantis") == frozenset()
+    for region in location.REGIONS:
+        assert location.region_countries(region), region
+
+
+@pytest.mark.parametrize(
+    ("country", "countries", "regions", "ww", "expected"),
+    [
+        pytest.param("DE", [], ["eu"], False, True, id="de-in-eu"),
+        pytest.param("GB", [], ["eu"], False, False, id="gb-not-in-eu"),
+        pytest.param("DE", [], ["emea"], False, True, id="de-in-emea"),
+        pytest.param("US", ["CA"], [], False, False, id="us-not-in-canada-only"),
+        pytest.param("JP", [], [], True, True, id="worldwide"),
+    ],
+)
+def test_open_to(country: str, countries: list[str], regions: list[str], ww: bool, expected: bool) -> None:
+    assert location.open_to(country, countries, regions, ww) is expected
+
+
+POSTING_CASES = [
+    pytest.param(
+        {"text": "Anywhere", "structured": {"countries": ["US"], "remote": True}},
+        {"countries": ["US"], "workplace": "remote", "location_source": "structured"},
+        id="structured-codes-first",
+    ),
+    pytest.param(
+        {"text": None, "structured": {"country": "Germany"}},
+        {"countries": ["DE"], "location_source": "structured"},
+        id="structured-country-name",
+    ),
+    pytest.param(
+        {"text": None, "structured": {"country": "uk"}},
+        {"countries": ["GB"], "location_source": "structured"},
+        id="structured-uk-code",
+    ),
+    pytest.param(
+        {"text": "Remote (EU)", "structured": {}},
+        {"regions": ["eu"], "workplace": "remote", "location_source": "text"},
+        id="text-when-no-structured",
+    ),
+    pytest.param(
+        {"text": "Remote (UTC-2 to UTC+2)"},
+        {"timezone_min": -2, "timezone_max": 2, "location_source": "text"},
+        id="text-timezone-window",
+    ),
+    pytest.param(
+        {"text": "", "description": "We are a fully remote team. You must be located in the US."},
+        {"countries": ["US"], "workplace": "remote", "location_source": "description"},
+        id="description-anchored",
+    ),
+    pytest.param(
+        {"text": None, "description": "Our office in Berlin has great coffee."},
+        {"countries": [], "workplace": None, "location_source": None},
+        id="description-unanchored-ignored",
+    ),
+    pytest.param(
+        {"text": "Berlin", "remote_flag": True},
+        {"countries": ["DE"], "workplace": "remote", "location_source": "text"},
+        id="remote-flag",
+    ),
+    pytest.param(
+        {"text": None, "description": "This role is remote within the EU."},
+        {"regions": ["eu"], "location_source": "description"},
+        id="description-remote-within",
+    ),
+    pytest.param(
+        {"text": None, "description": "Work from anywhere in the world!"},
+        {"worldwide": True, "workplace": "remote", "location_source": "description"},
+        id="description-anywhere",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), POSTING_CASES)
+def test_normalise_posting_location(kwargs: dict[str, Any], expected: dict[str, Any]) -> None:
+    got = location.normalise_posting_location(**kwargs)
+    assert {"workplace", "worldwide", "countries", "regions", "timezone_min", "timezone_max"} <= set(got)
+    for key, value in expected.items():
+        assert got[key] == value, (key, got)
+
+
+def test_speed() -> None:
+    texts = [f"{c[0]} {i}" for i in range(40) for c in (p.values for p in CASES)]
+    location.parse("warm up")
+    start = time.process_time()
+    for text in texts:
+        location.parse(text)
+    rate = len(texts) / max(time.process_time() - start, 1e-9)
+    assert rate > 3000, rate  # loose floor for CI; bench/ measures the real figure
