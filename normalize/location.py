@@ -476,15 +476,17 @@ def _parse_cached(text: str) -> Parsed:
             i += 1
 
     # -- whole segments that name a town (GeoNames) when nothing else matched there
-    seg_start = 0
-    for i in range(n + 1):
-        if i == n or (i > seg_start and hard_before(i)):
-            _town_segment(t, seg_start, i, toks, keys, owner, matches, is_cap, is_upper_code, clean)
-            seg_start = i
+    if None in owner:
+        seg_start = 0
+        for i in range(1, n + 1):
+            if i == n or hard[i] or (keys[i - 1] in SEPARATOR_WORDS and not codes[i - 1]):
+                if None in owner[seg_start:i]:
+                    _town_segment(t, seg_start, i, toks, keys, owner, matches, is_cap, is_upper_code, clean)
+                seg_start = i
 
     # -- two-letter capitals
     for i in range(n):
-        if owner[i] is not None or not is_upper_code(i):
+        if not codes[i] or owner[i] is not None:
             continue
         code = toks[i][2]
         prev = owner[i - 1] if i > 0 else None
@@ -747,7 +749,9 @@ def _resolve(
                 countries.add("US")
                 rules.append(f"country:{toks[m.start][2]}->US")
 
-    for om in UTC_OFFSET.finditer(clean):
+    low = clean.lower()
+    has_digit = any(ch.isdigit() for ch in clean)
+    for om in UTC_OFFSET.finditer(clean) if ("utc" in low or "gmt" in low) and has_digit else ():
         sign = -1.0 if om.group(1) in "-−–" else 1.0
         val = float(om.group(2)) + (float(om.group(3)) / 60 if om.group(3) else 0.0)
         pm_prefix = clean[max(0, om.start(1) - 3) : om.start(1) + 3]
@@ -755,7 +759,12 @@ def _resolve(
             add_tz(-val, val, om.group(0).strip())
         else:
             add_tz(sign * val, sign * val, om.group(0).strip())
-    for um in [*US_ZONE_LIST.finditer(clean), *ZONE_LIST_SUFFIX.finditer(clean)]:
+    zone_hits = (
+        [*US_ZONE_LIST.finditer(clean), *ZONE_LIST_SUFFIX.finditer(clean)]
+        if any(w in low for w in ("east", "central", "mountain", "pacific", "west"))
+        else []
+    )
+    for um in zone_hits:
         offs = [ZONE_WORD[w.lower()] for w in re.findall(r"[A-Za-z]+", um.group(1)) if w.lower() in ZONE_WORD]
         if offs:
             add_tz(float(min(offs)), float(max(offs)), um.group(0).strip())
@@ -765,15 +774,16 @@ def _resolve(
     elif "hybrid" in workplace:
         wp = "hybrid"
     elif "onsite" in workplace:
-        wp = "hybrid" if DAYS_WEEK.search(clean) else "onsite"
-    elif DAYS_WEEK.search(clean) and re.search(r"office|on[\s-]?site", clean, re.IGNORECASE):
+        wp = "hybrid" if has_digit and DAYS_WEEK.search(clean) else "onsite"
+    elif has_digit and DAYS_WEEK.search(clean) and re.search(r"office|on[\s-]?site", clean, re.IGNORECASE):
         wp = "hybrid"
     else:
         wp = None
     if wp is not None and wp not in workplace:
         rules.append(f"workplace:days-per-week->{wp}")
     if (
-        NON_US_PREFIX.search(clean)
+        "non" in low
+        and NON_US_PREFIX.search(clean)
         and "US" in countries
         and not any(m.value == "US" and not m.negated for m in matches if m.kind in ("city", "town", "state"))
     ):
