@@ -1,9 +1,408 @@
-"""Title normaliser (placeholder until the rules land)."""
+"""Title normaliser: display title, seniority, category and role from rule tables.
+
+``parse("Sr. Backend Eng (Remote) (m/w/d)")`` gives::
+
+    {"title": "Sr. Backend Eng", "seniority": "senior",
+     "category": "software-engineering", "role": "backend engineer",
+     "rules": ["clean/gender", "clean/location", "seniority/senior", "role/backend engineer"]}
+
+The rules live in ``data/titles/``:
+
+- ``seniority.yaml``: seniority markers, their precedence and the IC roles whose
+  name contains "Manager";
+- ``roles.yaml``: role canonicalisation (synonyms, stacks, German titles) and
+  the category of each role;
+- ``markers.yaml``: gender, remote and location markers removed from the
+  display title (place names also come from ``data/places/``).
+
+Every table is compiled once into a few combined regexes (see ``_tables``), so
+a title costs a handful of regex scans. ``rules`` lists which rules fired.
+"""
 
 from __future__ import annotations
 
+import bisect
+import csv
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+TITLES = DATA / "titles"
+PLACES = DATA / "places"
+
+_MAX_LEN = 400  # longer "titles" are prose: only their start is read
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    role: str
+    category: str
+    tier: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    ranks: dict[str, int]
+    seniority_re: re.Pattern[str]
+    seniority: dict[str, tuple[str, str | None]]  # group -> (rule id, level)
+    role_re: re.Pattern[str]
+    rules: dict[str, tuple[int, _Rule]]  # group -> (table order, rule)
+    gender_re: re.Pattern[str]
+    vocab: dict[str, str]  # place/remote/filler phrase key -> kind
+    big_places: frozenset[str]  # place keys safe to strip as a bare trailing word
+    max_words: int
+
+
+def _load_yaml(name: str) -> Any:
+    with (TITLES / name).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _check(pattern: str, where: str) -> str:
+    compiled = re.compile(pattern)
+    if compiled.groups:
+        raise ValueError(f"{where}: use (?:...) instead of capturing groups: {pattern!r}")
+    return pattern
+
+
+def _fold(text: str) -> list[str]:
+    """Words of ``text`` with accents and punctuation folded (case kept)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.findall(r"[\w%+&]+", re.sub(r"[-.'’_]", " ", text))
+
+
+def _key(text: str) -> str:
+    """Lower case, accents and punctuation folded: the key of a place phrase."""
+    return " ".join(_fold(text.casefold()))
+
+
+def _place_names() -> tuple[set[str], set[str], set[str]]:
+    """(place name keys, big place keys, upper-case-only codes) from pycountry and data/places/."""
+    names: set[str] = set()
+    big: set[str] = set()
+    codes: set[str] = set()
+    try:
+        import pycountry
+
+        for country in pycountry.countries:
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    names.add(_key(value))
+                    big.add(_key(value))
+            codes.add(country.alpha_2.lower())
+            codes.add(country.alpha_3.lower())
+    except ImportError:  # pragma: no cover - pycountry is a project dependency
+        pass
+    towns = PLACES / "geonames_towns.csv"
+    if towns.exists():
+        with towns.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                name = _key(row.get("name") or "")
+                if not name:
+                    continue
+                names.add(name)
+                try:
+                    if int(row.get("population") or 0) >= 300_000:
+                        big.add(name)
+                except ValueError:
+                    pass
+    states = PLACES / "states.csv"
+    if states.exists():
+        with states.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("code"):
+                    codes.add(_key(row["code"]))
+                for value in (row.get("name"), *(row.get("aliases") or "").split("|")):
+                    if value:
+                        names.add(_key(value))
+    countries = PLACES / "countries.yaml"
+    if countries.exists():
+        with countries.open(encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or {}
+        aliases = doc.get("aliases") if isinstance(doc, dict) else None
+        if isinstance(aliases, dict):
+            for alias in aliases:
+                names.add(_key(str(alias)))
+                big.add(_key(str(alias)))
+    return names, big, codes - names
+
+
+def _alternation(items: Iterable[tuple[str, str]]) -> str:
+    return "|".join(f"(?:{pattern})(?!\\w)(?P<{group}>)" for group, pattern in items)
+
+
+@cache
+def _tables() -> _Tables:
+    sen = _load_yaml("seniority.yaml")
+    ranks = {level: i for i, level in enumerate(sen["ranks"])}
+    ic = "|".join(sen["ic_managers"])
+    ic_pattern = f"(?:{ic})[\\s-]*manager(?:in|innen|:in|\\*in|_in|/in)?"
+    seniority: dict[str, tuple[str, str | None]] = {}
+    sen_items = []
+    for i, marker in enumerate(sen["markers"]):
+        pattern = str(marker["pattern"]).replace("@IC_MANAGERS@", ic_pattern)
+        level = marker.get("level")
+        if level is not None and level not in ranks:
+            raise ValueError(f"seniority.yaml: unknown level {level!r}")
+        group = f"s{i}"
+        seniority[group] = (str(marker["id"]), level)
+        sen_items.append((group, _check(pattern, f"seniority.yaml {marker['id']}")))
+    seniority_re = re.compile(f"(?<!\\w)(?:{_alternation(sen_items)})")
+
+    roles = _load_yaml("roles.yaml")
+    macros: dict[str, str] = roles.get("macros") or {}
+    rules: dict[str, tuple[int, _Rule]] = {}
+    role_items = []
+    for i, rule in enumerate(roles["rules"]):
+        pattern = str(rule["match"])
+        for _ in range(3):  # macros may use macros
+            for name, value in macros.items():
+                pattern = pattern.replace(f"@{name}@", value)
+        group = f"r{i}"
+        rules[group] = (i, _Rule(str(rule["role"]), str(rule["category"]), int(rule.get("tier", 0))))
+        role_items.append((group, _check(pattern, f"roles.yaml {rule['role']}")))
+    role_re = re.compile(f"(?<!\\w)(?={_alternation(role_items)})")
+
+    markers = _load_yaml("markers.yaml")
+    gender_re = re.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
+    names, big, codes = _place_names()
+    not_places = {_key(w) for w in markers["not_places"]}
+    vocab: dict[str, str] = {code: "code" for code in codes}
+    for name in names - not_places:
+        vocab[name] = "place"
+    for region in markers["regions"]:
+        vocab[_key(region)] = "place"
+    for word in markers["fillers"]:
+        vocab.setdefault(_key(str(word)) or str(word), "filler")
+    for word in markers["remote"]:
+        vocab[_key(word)] = "remote"
+    big_places = frozenset(k for k in big - not_places if len(k) > 3)
+    max_words = max(len(k.split()) for k in vocab)
+    return _Tables(ranks, seniority_re, seniority, role_re, rules, gender_re, vocab, big_places, min(max_words, 5))
+
+
+# ---------------------------------------------------------------- display title
+
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_SPACES = re.compile(r"\s+")
+_PARENS = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")
+_DASH_SEGMENTS = re.compile(r"(\s+[-–—|]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+)")
+_ITEM_SPLIT = re.compile(r"(\s*[/,;]\s*|\s+(?:or|and|oder|und|&)\s+)")
+_IN_PLACE = re.compile(r"\s+(?:in|based\s+in|from|im\s+raum)\s+((?:[^\s,()|–—-]+\s*){1,4})", re.IGNORECASE)
+_LEADING_REMOTE = re.compile(r"^(?:100%\s+|fully\s+)?remote\s*(?:[-–|:/]\s*)?(?=\S)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d{1,2}(?:h|hrs?)?$")
+_TIDY = [
+    (re.compile(r"\(\s*\)|\[\s*\]"), ""),
+    (re.compile(r"\s+([,:;)\]])"), r"\1"),
+    (re.compile(r"([(\[])\s+"), r"\1"),
+    (re.compile(r"(?:\s*[-–—|:,/]\s*)+$"), ""),
+    (re.compile(r"^(?:\s*[-–—|:,/]\s*)+"), ""),
+]
+_GLUE = frozenset({"of", "for", "in", "to", "and", "&", "the", "at", "from", "de", "der", "des", "du", "la"})
+
+
+def _is_place(text: str, t: _Tables) -> bool:
+    """True when ``text`` only says where/how the job is worked (places, remote, fillers)."""
+    original = _fold(text)
+    if not original:
+        return False
+    words = [w.casefold() for w in original]
+    vocab, max_words = t.vocab, t.max_words
+    i, n, signal = 0, len(words), False
+    while i < n:
+        for size in range(min(max_words, n - i), 0, -1):
+            kind = vocab.get(" ".join(words[i : i + size]))
+            if kind == "code" and not (size == 1 and original[i].isupper()):
+                kind = None
+            if kind is not None:
+                signal = signal or kind != "filler"
+                i += size
+                break
+        else:
+            if _NUMBER.match(words[i]):
+                i += 1
+                continue
+            return False
+    return signal
+
+
+def _filter_items(text: str, t: _Tables) -> str | None:
+    """Drop the place items of a list ("Remote/SaaS" -> "SaaS"); None when all are places."""
+    parts = _ITEM_SPLIT.split(text)
+    items, seps = parts[0::2], parts[1::2]
+    keep = [not _is_place(item, t) for item in items]
+    if not any(keep):
+        return None
+    if all(keep):
+        return text
+    kept = [item.strip() for item, k in zip(items, keep, strict=True) if k and item.strip()]
+    sep = seps[0].strip() if seps else "/"
+    joiner = f"{sep} " if sep in {",", ";"} else f" {sep} "
+    return joiner.join(kept)
+
+
+def _strip_trailing_place(text: str, t: _Tables) -> str:
+    words = text.split()
+    if len(words) < 3:
+        return text
+    tail = [_key(w) for w in words[-4:]]
+    # allow "USA only", "Canada timezone" after the place
+    cut = len(words)
+    while tail and t.vocab.get(tail[-1]) == "filler" and tail[-1] not in {"us", "uk", "eu", "usa"}:
+        tail.pop()
+        cut -= 1
+    for size in (3, 2, 1):
+        if size > len(tail) or cut - size < 2:
+            continue
+        phrase = " ".join(tail[len(tail) - size :])
+        if phrase in t.big_places or phrase in {"usa", "us", "uk", "eu"}:
+            before = _key(words[cut - size - 1])
+            if before in _GLUE:
+                return text
+            return " ".join(words[: cut - size])
+    return text
+
+
+def _clean(raw: str, fired: list[str]) -> str:
+    t = _tables()
+    text = raw[:_MAX_LEN]
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if "<" in text:
+        text = _TAGS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return text
+
+    stripped = t.gender_re.sub(" ", text) if "/" in text or "(" in text or "[" in text else text
+    if stripped != text:
+        fired.append("clean/gender")
+        text = _SPACES.sub(" ", stripped).strip()
+
+    before = text
+
+    def paren(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        kept = _filter_items(inner, t)
+        if kept is None:
+            return ""
+        return m.group(0) if kept == inner else f" ({kept.strip()})"
+
+    if "(" in text or "[" in text:
+        text = _PARENS.sub(paren, text)
+
+    def in_place(m: re.Match[str]) -> str:
+        words = m.group(1).split()
+        for size in range(len(words), 0, -1):
+            if _is_place(" ".join(words[:size]), t):
+                rest = " ".join(words[size:])
+                return f" {rest}" if rest else ""
+        return m.group(0)
+
+    text = _IN_PLACE.sub(in_place, text)
+
+    parts = _DASH_SEGMENTS.split(text)
+    if len(parts) > 1:
+        out = [parts[0]]
+        for i in range(2, len(parts), 2):
+            kept = _filter_items(parts[i], t)
+            if kept is not None:
+                out.extend([parts[i - 1], kept])
+        text = "".join(out)
+    if ", " in text:
+        items = text.split(", ")
+        while len(items) > 1 and _is_place(items[-1], t):
+            items.pop()
+        text = ", ".join(items)
+
+    lead = _LEADING_REMOTE.sub("", text)
+    if lead != text and lead.strip():
+        text = lead
+    head, paren_at, rest = text.partition(" (")
+    head = _strip_trailing_place(head, t)
+    text = f"{head}{paren_at}{rest}"
+    for pattern, repl in _TIDY:
+        text = pattern.sub(repl, text)
+    text = _SPACES.sub(" ", text).strip()
+    if text != before:
+        fired.append("clean/location")
+    return text or before
+
+
+# ---------------------------------------------------------------- classification
+
+_SEGMENT = re.compile(r"\s[-–—|@]\s|\s*\|\s*|,\s|:\s|\sfor\s|\sat\s|\s*[()\[\]]\s*|\s[–—]|[–—]\s")
+
+
+def _seniority(low: str, t: _Tables, fired: list[str]) -> tuple[str | None, list[tuple[int, int]]]:
+    best: str | None = None
+    spans: list[tuple[int, int]] = []
+    for m in t.seniority_re.finditer(low):
+        rule_id, level = t.seniority[m.lastgroup or ""]
+        fired.append(f"seniority/{rule_id}")
+        if level is None:
+            continue
+        spans.append(m.span())
+        if best is None or t.ranks[level] > t.ranks[best]:
+            best = level
+    return best, spans
+
+
+def _role(low: str, t: _Tables, fired: list[str]) -> _Rule | None:
+    bounds = [m.start() for m in _SEGMENT.finditer(low)]
+    best: tuple[int, int, int, int] | None = None
+    chosen: _Rule | None = None
+    for m in t.role_re.finditer(low):
+        order, rule = t.rules[m.lastgroup or ""]
+        pos = m.start()
+        key = (rule.tier, bisect.bisect_right(bounds, pos), pos, order)
+        if best is None or key < best:
+            best, chosen = key, rule
+    if chosen is not None:
+        fired.append(f"role/{chosen.role}" + (f" (tier {chosen.tier})" if chosen.tier else ""))
+    return chosen
+
+
+def _fallback_role(low: str, spans: list[tuple[int, int]]) -> str | None:
+    for start, end in reversed(spans):
+        low = low[:start] + " " + low[end:]
+    head = _SEGMENT.split(low, maxsplit=1)[0]
+    words = re.findall(r"[\w+#.&'-]+", head)
+    role = " ".join(w.strip(".-'") for w in words).strip()
+    return role or None
+
+
+def _empty(title: str | None = None) -> dict[str, Any]:
+    return {"title": title, "seniority": None, "category": None, "role": None, "rules": []}
 
 
 def parse(text: str) -> dict[str, Any]:
-    return {"title": text.strip() or None, "seniority": None, "category": None, "role": None}
+    """Display title, seniority, category and role of a job title (never raises on str input)."""
+    if not isinstance(text, str) or not text.strip():
+        return _empty()
+    fired: list[str] = []
+    title = _clean(text, fired)
+    if not title:
+        return _empty()
+    t = _tables()
+    low = title.lower()
+    seniority, spans = _seniority(low, t, fired)
+    rule = _role(low, t, fired)
+    if rule is not None:
+        role: str | None = rule.role
+        category = rule.category
+    else:
+        role = _fallback_role(low, spans)
+        category = "other"
+        fired.append("role/fallback")
+    return {"title": title, "seniority": seniority, "category": category, "role": role, "rules": fired}
