@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
+from pipelines.analytics import migrate_v3
 from pipelines.dedupe_schema import v2_listings
 
 #: Columns stored as JSON text (lists and the raw record).
@@ -103,6 +104,7 @@ Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 MIGRATIONS: list[Migration] = [
     (1, "postings, crawl_runs, rejects", _v1_initial),
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
+    (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
 ]
 
 

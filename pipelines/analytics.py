@@ -1,0 +1,755 @@
+"""Analytics layer: salary index, full-text search, analyst views, reference tables.
+
+Everything here reads ``listings`` (one row per real-world job, built by the dedupe
+step) and ``postings``; nothing here changes them.
+
+- **Salary index** (``salary_index``): P25 / median / P75 of annual USD salary per
+  category, per role and per category × region, over *open* listings whose salary
+  the *employer* stated (site estimates never count). A row is published only when
+  at least ``SALARY_INDEX_MIN_N`` listings stand behind it. Rebuilt after every
+  crawl (:func:`after_run`) and on demand (``remotejobs salaries --rebuild``).
+- **Percentiles** use linear interpolation between closest ranks: for sorted
+  values ``x[0..n-1]`` the q-quantile is at position ``h = (n - 1) * q`` and equals
+  ``x[floor(h)] + (h - floor(h)) * (x[floor(h) + 1] - x[floor(h)])``. This is
+  Hyndman & Fan type 7, numpy's default ``linear`` method and Python's
+  ``statistics.quantiles(..., method="inclusive")``.
+- **A listing's salary** is the midpoint of ``salary_usd_min`` and
+  ``salary_usd_max`` when both are known, else whichever is known.
+- **A listing's regions** (for the category × region scope): the regions it names,
+  every region containing one of those (``eu`` also counts in ``europe`` and
+  ``emea``), every region containing one of its countries, and ``worldwide`` for a
+  listing open to anywhere. A listing counts once in each of its regions.
+- **Search**: an FTS5 index ``postings_fts`` over postings' title, company, tags and
+  description text (sqlite-utils ``enable_fts``, porter stemming), kept in sync by
+  triggers on ``postings``; a listing matches when any of its postings does.
+- **Views**: ``open_listings`` (open listings with their sources),
+  ``listings_open_to_country`` (one row per country and open listing open to it:
+  worldwide, the country itself, or a region containing it) and
+  ``listings_with_salary``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MIN_N = 10
+FTS_COLUMNS = ("title", "company", "tags", "description_text")
+#: Spec regions (shared/spec/normalize.md), used when the location normaliser is absent.
+SPEC_REGIONS = (
+    "africa", "americas", "apac", "asia", "emea", "eu", "europe", "latin-america",
+    "middle-east", "north-america", "oceania",
+)  # fmt: skip
+WORLDWIDE = "worldwide"
+SCOPES = ("category", "role", "category-region")
+
+
+# ------------------------------------------------------------------ percentiles
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-quantile (0 <= q <= 1) of already sorted values, linear interpolation (type 7)."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile out of range: {q}")
+    h = (len(sorted_values) - 1) * q
+    lo = math.floor(h)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
+
+
+def quartiles(values: Iterable[float]) -> tuple[float, float, float]:
+    """(P25, median, P75) of the values."""
+    ordered = sorted(values)
+    return percentile(ordered, 0.25), percentile(ordered, 0.5), percentile(ordered, 0.75)
+
+
+def listing_salary(usd_min: float | None, usd_max: float | None) -> float | None:
+    """The one figure a listing contributes: midpoint of its range, else the known end."""
+    if usd_min is not None and usd_max is not None:
+        return (float(usd_min) + float(usd_max)) / 2
+    if usd_min is not None:
+        return float(usd_min)
+    if usd_max is not None:
+        return float(usd_max)
+    return None
+
+
+# ------------------------------------------------------------------ places
+
+
+def spec_regions() -> tuple[str, ...]:
+    from normalize import location  # lazy: keeps pipelines.schema free of import cycles
+
+    regions = getattr(location, "REGIONS", None)
+    return tuple(regions) if regions else SPEC_REGIONS
+
+
+def region_members() -> dict[str, frozenset[str]]:
+    """Region -> ISO alpha-2 countries, from the location normaliser's reference data."""
+    from normalize import location
+
+    lookup = getattr(location, "region_countries", None)
+    if lookup is None:
+        logger.warning("normalize.location.region_countries is missing: regions match no country")
+        return {region: frozenset() for region in spec_regions()}
+    return {
+        region: frozenset(c for c in lookup(region) if isinstance(c, str) and len(c) == 2 and c.isupper())
+        for region in spec_regions()
+    }
+
+
+def region_closure(members: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Region -> every region containing it (itself included): eu -> {eu, europe, emea}."""
+    out: dict[str, frozenset[str]] = {}
+    for region, inside in members.items():
+        out[region] = frozenset(
+            other for other, outer in members.items() if other == region or (inside and inside <= outer)
+        )
+    return out
+
+
+def listing_regions(
+    countries: Iterable[str],
+    regions: Iterable[str],
+    worldwide: bool,
+    members: dict[str, frozenset[str]],
+    closure: dict[str, frozenset[str]] | None = None,
+) -> set[str]:
+    """The regions a listing counts in for the category × region index (see module doc)."""
+    out: set[str] = {WORLDWIDE} if worldwide else set()
+    closure = closure if closure is not None else region_closure(members)
+    for region in regions:
+        out |= closure.get(region, frozenset({region}))
+    codes = {c.upper() for c in countries}
+    for region, inside in members.items():
+        if codes & inside:
+            out.add(region)
+    return out
+
+
+def refresh_places(db: sqlite_utils.Database) -> None:
+    """(Re)fill ``ref_countries`` and ``ref_region_countries`` from the reference data."""
+    import pycountry
+
+    members = region_members()
+    countries = {c.alpha_2: c.name for c in pycountry.countries}
+    countries.setdefault("XK", "Kosovo")
+    for codes in members.values():
+        for code in codes:
+            countries.setdefault(code, code)
+    with db.atomic():
+        db.execute("DELETE FROM ref_countries")
+        db.execute("DELETE FROM ref_region_countries")
+        db.table("ref_countries").insert_all({"code": k, "name": v} for k, v in sorted(countries.items()))
+        db.table("ref_region_countries").insert_all(
+            {"region": region, "country": code} for region, codes in sorted(members.items()) for code in sorted(codes)
+        )
+
+
+# ------------------------------------------------------------------ salary index
+
+
+@dataclass(frozen=True)
+class SalaryRow:
+    scope: str
+    key: str
+    category: str | None
+    role: str | None
+    region: str | None
+    n: int
+    p25: float
+    median: float
+    p75: float
+
+
+def _json_list(text: Any) -> list[str]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+#: The listings the salary index stands on: open, employer-stated salary in USD.
+INDEX_LISTINGS_SQL = """
+SELECT id, category, role, worldwide, countries, regions, salary_usd_min, salary_usd_max
+FROM listings
+WHERE closed_at IS NULL
+  AND COALESCE(salary_estimate, 0) = 0
+  AND (salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL)
+"""
+
+
+def compute_salary_index(
+    listings: Iterable[dict[str, Any]], members: dict[str, frozenset[str]], min_n: int = DEFAULT_MIN_N
+) -> list[SalaryRow]:
+    """Salary index rows from listing dicts (rows of :data:`INDEX_LISTINGS_SQL`)."""
+    groups: dict[tuple[str, str | None, str | None, str | None], list[float]] = defaultdict(list)
+    closure = region_closure(members)
+    for listing in listings:
+        value = listing_salary(listing.get("salary_usd_min"), listing.get("salary_usd_max"))
+        if value is None or value <= 0:
+            continue
+        category, role = listing.get("category"), listing.get("role")
+        if category:
+            groups[("category", category, None, None)].append(value)
+            for region in listing_regions(
+                _json_list(listing.get("countries")),
+                _json_list(listing.get("regions")),
+                bool(listing.get("worldwide")),
+                members,
+                closure,
+            ):
+                groups[("category-region", category, None, region)].append(value)
+        if role:
+            groups[("role", None, role, None)].append(value)
+    rows = []
+    for (scope, cat, fn, where), values in groups.items():
+        if len(values) < min_n:
+            continue
+        p25, median, p75 = quartiles(values)
+        key = fn if scope == "role" else cat if scope == "category" else f"{cat} / {where}"
+        rows.append(SalaryRow(scope, str(key), cat, fn, where, len(values), p25, median, p75))
+    rows.sort(key=lambda r: (SCOPES.index(r.scope), -r.n, r.key))
+    return rows
+
+
+def rebuild_salary_index(db: sqlite_utils.Database, *, now: datetime | None = None, min_n: int = DEFAULT_MIN_N) -> int:
+    """Recompute ``salary_index`` from the listings; return the number of published rows."""
+    if "listings" not in db.table_names():
+        logger.warning("no listings table yet: salary index not built")
+        return 0
+    computed_at = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+    cursor = db.execute(INDEX_LISTINGS_SQL)
+    names = [d[0] for d in cursor.description]
+    listings = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = compute_salary_index(listings, region_members(), min_n)
+    with db.atomic():
+        db.execute("DELETE FROM salary_index")
+        db.table("salary_index").insert_all(
+            {
+                "scope": r.scope,
+                "key": r.key,
+                "category": r.category,
+                "role": r.role,
+                "region": r.region,
+                "n": r.n,
+                "p25": r.p25,
+                "median": r.median,
+                "p75": r.p75,
+                "min_n": min_n,
+                "computed_at": computed_at,
+            }
+            for r in rows
+        )
+    return len(rows)
+
+
+# ------------------------------------------------------------------ search
+
+
+def enable_search(db: sqlite_utils.Database) -> None:
+    """FTS5 over postings (porter stemming), kept in sync by triggers."""
+    db.table("postings").enable_fts(list(FTS_COLUMNS), tokenize="porter", create_triggers=True, replace=True)
+    # sqlite-utils' update trigger fires on every UPDATE; the store touches last_seen_at
+    # on every crawl, so re-index only when an indexed column is written.
+    cols = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+    new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+    db.execute('DROP TRIGGER IF EXISTS "postings_au"')
+    db.execute(
+        f'CREATE TRIGGER "postings_au" AFTER UPDATE OF {cols} ON "postings" BEGIN\n'
+        f'  INSERT INTO "postings_fts" ("postings_fts", rowid, {cols})\n'
+        f"    VALUES('delete', old.rowid, {old});\n"
+        f'  INSERT INTO "postings_fts" (rowid, {cols}) VALUES (new.rowid, {new});\n'
+        "END"
+    )
+
+
+def fts_query(text: str) -> str:
+    """User words -> an FTS5 query matching all of them (each quoted; no syntax errors)."""
+    terms = [t.replace('"', "") for t in text.split()]
+    return " ".join(f'"{t}"' for t in terms if t)
+
+
+# ------------------------------------------------------------------ views
+
+_VALID = "CASE WHEN json_valid({0}) THEN {0} ELSE '[]' END"
+
+VIEWS: dict[str, str] = {
+    "open_listings": """
+SELECT
+  l.id, l.title, l.company, l.category, l.role, l.seniority, l.workplace, l.worldwide,
+  l.countries, l.regions, l.salary_usd_min, l.salary_usd_max, l.salary_estimate, l.salary_source,
+  l.first_seen_at, l.last_seen_at, l.times_reposted, l.postings_count,
+  (SELECT group_concat(source, ', ') FROM (
+     SELECT DISTINCT p.source FROM postings p WHERE p.listing_id = l.id ORDER BY p.source)) AS sources,
+  (SELECT p.url FROM postings p WHERE p.id = l.canonical_posting_id) AS url,
+  l.apply_urls
+FROM listings l
+WHERE l.closed_at IS NULL""",
+    "listings_open_to_country": f"""
+SELECT
+  c.code AS country,
+  CASE
+    WHEN o.worldwide = 1 THEN 'worldwide'
+    WHEN EXISTS (SELECT 1 FROM json_each({_VALID.format("o.countries")}) j WHERE j.value = c.code)
+      THEN 'country'
+    ELSE 'region'
+  END AS open_via,
+  o.*
+FROM ref_countries c
+JOIN open_listings o
+WHERE o.worldwide = 1
+   OR EXISTS (SELECT 1 FROM json_each({_VALID.format("o.countries")}) j WHERE j.value = c.code)
+   OR EXISTS (
+     SELECT 1 FROM json_each({_VALID.format("o.regions")}) j
+     JOIN ref_region_countries rc ON rc.region = j.value
+     WHERE rc.country = c.code)""",
+    "listings_with_salary": """
+SELECT
+  l.id, l.title, l.company, l.category, l.role, l.seniority,
+  l.salary_usd_min, l.salary_usd_max,
+  CASE
+    WHEN l.salary_usd_min IS NOT NULL AND l.salary_usd_max IS NOT NULL
+      THEN (l.salary_usd_min + l.salary_usd_max) / 2.0
+    ELSE COALESCE(l.salary_usd_min, l.salary_usd_max)
+  END AS salary_usd_mid,
+  l.salary_source, COALESCE(l.salary_estimate, 0) AS salary_estimate,
+  CASE WHEN COALESCE(l.salary_estimate, 0) = 0 THEN 1 ELSE 0 END AS employer_stated,
+  CASE WHEN l.closed_at IS NULL THEN 1 ELSE 0 END AS is_open,
+  l.workplace, l.worldwide, l.countries, l.regions, l.first_seen_at, l.last_seen_at, l.closed_at
+FROM listings l
+WHERE l.salary_usd_min IS NOT NULL OR l.salary_usd_max IS NOT NULL""",
+}
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    for name in VIEWS:
+        db.execute(f"DROP VIEW IF EXISTS [{name}]")
+    for name, sql in VIEWS.items():
+        db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
+
+
+# ------------------------------------------------------------------ migration and hook
+
+
+def migrate_v3(db: sqlite_utils.Database) -> None:
+    """Schema v3: salary_index, reference place tables, postings FTS, analyst views."""
+    db.table("salary_index").create(
+        {
+            "scope": str,
+            "key": str,
+            "category": str,
+            "role": str,
+            "region": str,
+            "n": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+            "min_n": int,
+            "computed_at": str,
+        },
+        pk=("scope", "key"),
+    )
+    db.table("ref_countries").create({"code": str, "name": str}, pk="code")
+    db.table("ref_region_countries").create({"region": str, "country": str}, pk=("region", "country"))
+    db.table("ref_region_countries").create_index(["country"])
+    refresh_places(db)
+    enable_search(db)
+    create_views(db)
+
+
+def _min_n(settings: Any) -> int:
+    if settings is None:
+        try:
+            from scrapy.utils.project import get_project_settings
+
+            settings = get_project_settings()
+        except Exception:  # outside a Scrapy project
+            return DEFAULT_MIN_N
+    return int(settings.getint("SALARY_INDEX_MIN_N", DEFAULT_MIN_N))
+
+
+def after_run(db: sqlite_utils.Database, *, run_id: int, spider: str, status: str, **extra: Any) -> None:
+    """STORE_AFTER_RUN hook: refresh reference places and rebuild the salary index.
+
+    Runs whatever the crawl's status: the listings' open/closed state is already
+    decided by the lifecycle step, and a failed crawl closes nothing.
+    """
+    refresh_places(db)
+    published = rebuild_salary_index(db, min_n=_min_n(extra.get("settings")))
+    logger.info("salary index rebuilt after run %d of %s (%s): %d rows", run_id, spider, status, published)
+
+
+# ------------------------------------------------------------------ documentation
+#
+# One source for docs/schema.md and data/datasette.yml: table descriptions below,
+# posting columns from crawler.items. ``python -m pipelines.analytics docs`` rewrites
+# both files; a test fails when they drift or a column is undocumented.
+
+POSTING_BOOKKEEPING: dict[str, str] = {
+    "id": "Row id (primary key).",
+    "raw_json": "The platform's record as JSON (field `raw` of the item).",
+    "content_hash": "SHA-256 of the platform fields; a change means the posting was edited.",
+    "first_seen_at": "When a crawl first stored this posting (UTC ISO 8601).",
+    "last_seen_at": "When a crawl last saw this posting (UTC ISO 8601).",
+    "closed_at": "When the posting disappeared from its platform (NULL = open).",
+    "first_run_id": "crawl_runs.id of the run that first stored it.",
+    "last_run_id": "crawl_runs.id of the run that last saw it.",
+    "listing_id": "listings.id of the real-world job this posting belongs to (set by dedupe).",
+}
+
+LISTING_COLUMNS: dict[str, str] = {
+    "id": "Row id (primary key).",
+    "title": "Display title of the canonical posting.",
+    "company": "Hiring organisation as published on the canonical posting.",
+    "company_norm": "Company name normalised for matching.",
+    "category": "Job category (software-engineering, data-ai, ... other).",
+    "role": "Function without seniority, lower case ('backend engineer').",
+    "seniority": "intern/junior/mid/senior/lead/staff/principal/manager/director/vp/executive or NULL.",
+    "workplace": "remote / hybrid / onsite, or NULL when not stated.",
+    "worldwide": "1 when open to anywhere in the world.",
+    "countries": "JSON list of ISO 3166-1 alpha-2 codes the job is open to/located in.",
+    "regions": "JSON list of regions (eu, europe, emea, north-america, ...).",
+    "salary_usd_min": "Annualised minimum salary in USD.",
+    "salary_usd_max": "Annualised maximum salary in USD.",
+    "salary_estimate": "1 when the salary is a site's estimate, not the employer's.",
+    "salary_source": "structured / text / description: where the salary came from.",
+    "canonical_posting_id": "postings.id whose fields the listing carries (employer ATS first).",
+    "first_seen_at": "First time any of its postings was seen (UTC ISO 8601).",
+    "last_seen_at": "Last time any of its postings was seen (UTC ISO 8601).",
+    "closed_at": "When its last open posting closed (NULL = open).",
+    "times_reposted": "How many times the job was posted again after closing or elsewhere later.",
+    "postings_count": "Number of postings (platforms, reposts) behind the listing.",
+    "apply_urls": 'JSON list of {"source", "url"}: every place to apply.',
+}
+
+OPEN_LISTING_COLUMNS: dict[str, str] = {
+    **{k: v for k, v in LISTING_COLUMNS.items() if k not in {"company_norm", "canonical_posting_id", "closed_at"}},
+    "sources": "Platforms carrying the listing, comma-separated.",
+    "url": "URL of the canonical posting.",
+}
+
+TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "postings": (
+        "One row per platform posting, unique on (source, source_id): raw and normalised fields side by "
+        "side. Field meanings follow schema.org JobPosting (crawler/items.py).",
+        {},  # filled from crawler.items below
+    ),
+    "listings": (
+        "One row per real-world job (de-duplicated across platforms and reposts); open while any of "
+        "its postings is open.",
+        LISTING_COLUMNS,
+    ),
+    "crawl_runs": (
+        "One row per crawl of one spider, with its outcome and counts.",
+        {
+            "id": "Run id (primary key).",
+            "spider": "Spider name.",
+            "started_at": "Start time (UTC ISO 8601).",
+            "finished_at": "End time (UTC ISO 8601).",
+            "status": "running / finished (clean) / partial (finished with errors) / failed.",
+            "finish_reason": "Scrapy's close reason (finished, shutdown, ...).",
+            "new": "Postings stored for the first time.",
+            "updated": "Postings whose content changed.",
+            "unchanged": "Postings seen again unchanged.",
+            "rejected": "Records sent to rejects.",
+            "request_errors": "Failed requests and callback exceptions.",
+            "bad_responses": "Responses that could not be parsed (truncated/invalid body).",
+            "items_scraped": "Postings stored or seen in this run.",
+            "stats_json": "Scrapy's crawl stats as JSON.",
+        },
+    ),
+    "rejects": (
+        "Records that could not become postings, with the reason; never lost.",
+        {
+            "id": "Row id (primary key).",
+            "run_id": "crawl_runs.id of the run.",
+            "source": "Spider name.",
+            "source_id": "Platform id when known.",
+            "url": "Response or record URL.",
+            "reason": "Why it was rejected.",
+            "raw_json": "The raw record (JSON) or a text snippet.",
+            "rejected_at": "When (UTC ISO 8601).",
+        },
+    ),
+    "salary_index": (
+        "Annual USD salary P25/median/P75 per category, role and category × region over open "
+        "de-duplicated listings with an employer-stated salary (never estimates). Percentiles by linear "
+        "interpolation (numpy 'linear', statistics.quantiles 'inclusive'); a listing contributes the "
+        "midpoint of its range. Rows only at n >= SALARY_INDEX_MIN_N. Rebuilt after every crawl.",
+        {
+            "scope": "category, role or category-region.",
+            "key": "The group: a category, a role, or 'category / region'.",
+            "category": "Category (scopes category and category-region).",
+            "role": "Role (scope role).",
+            "region": "Region (scope category-region): a spec region or 'worldwide'.",
+            "n": "Number of listings behind the row.",
+            "p25": "25th percentile of annual USD salary.",
+            "median": "Median annual USD salary.",
+            "p75": "75th percentile of annual USD salary.",
+            "min_n": "The n threshold in force when the index was computed.",
+            "computed_at": "When the index was computed (UTC ISO 8601).",
+        },
+    ),
+    "ref_countries": (
+        "Reference: ISO 3166-1 countries (for the open-to-country view).",
+        {"code": "ISO 3166-1 alpha-2 code.", "name": "Country name."},
+    ),
+    "ref_region_countries": (
+        "Reference: which countries each region contains (data/places/regions.yaml).",
+        {"region": "Region (eu, europe, emea, ...).", "country": "ISO 3166-1 alpha-2 code."},
+    ),
+    "open_listings": ("View: open listings with their sources and canonical URL.", OPEN_LISTING_COLUMNS),
+    "listings_open_to_country": (
+        "View: one row per (country, open listing open to it): worldwide, the country itself, or a "
+        "region containing it. Query it with WHERE country = 'DE'.",
+        {
+            "country": "ISO 3166-1 alpha-2 code of the candidate's country.",
+            "open_via": "worldwide / country / region: why the listing is open to that country.",
+            **OPEN_LISTING_COLUMNS,
+        },
+    ),
+    "listings_with_salary": (
+        "View: listings (open or closed) with a USD salary, and the figure the salary index uses.",
+        {
+            **{
+                k: LISTING_COLUMNS[k]
+                for k in (
+                    "id",
+                    "title",
+                    "company",
+                    "category",
+                    "role",
+                    "seniority",
+                    "salary_usd_min",
+                    "salary_usd_max",
+                    "salary_source",
+                    "salary_estimate",
+                    "workplace",
+                    "worldwide",
+                    "countries",
+                    "regions",
+                    "first_seen_at",
+                    "last_seen_at",
+                    "closed_at",
+                )
+            },
+            "salary_usd_mid": "Midpoint of the range (or the known end): the salary index's figure.",
+            "employer_stated": "1 when the salary is the employer's (not an estimate).",
+            "is_open": "1 while the listing is open.",
+        },
+    ),
+}
+
+
+def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    from crawler.items import ALL_FIELDS
+
+    docs = dict(TABLE_DOCS)
+    posting_cols = {"id": POSTING_BOOKKEEPING["id"]}
+    posting_cols.update({k: v for k, v in ALL_FIELDS.items() if k != "raw"})
+    posting_cols.update({k: v for k, v in POSTING_BOOKKEEPING.items() if k != "id"})
+    docs["postings"] = (TABLE_DOCS["postings"][0], posting_cols)
+    return docs
+
+
+#: Tables SQLite or sqlite-utils create for FTS; Datasette hides them too.
+FTS_SHADOW = ("postings_fts", "postings_fts_data", "postings_fts_idx", "postings_fts_docsize", "postings_fts_config")
+
+
+def schema_objects(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
+    """Table or view name -> [(column, declared type)], FTS tables excluded."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, _kind in db.execute(
+        "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY type, name"
+    ):
+        if name in FTS_SHADOW:
+            continue
+        out[name] = [(str(r[1]), str(r[2] or "")) for r in db.execute(f"PRAGMA table_info([{name}])")]
+    return out
+
+
+def undocumented(db: sqlite_utils.Database) -> list[str]:
+    """'table.column' for every column in the database without a description."""
+    docs = table_docs()
+    missing = []
+    for name, columns in schema_objects(db).items():
+        described = docs.get(name, ("", {}))[1]
+        missing += [f"{name}.{col}" for col, _type in columns if col not in described]
+        if name not in docs:
+            missing.append(name)
+    return missing
+
+
+def schema_markdown(db: sqlite_utils.Database) -> str:
+    docs = table_docs()
+    objects = schema_objects(db)
+    lines = [
+        "# Database schema",
+        "",
+        "<!-- Generated by `python -m pipelines.analytics docs` from crawler/items.py and",
+        "     pipelines/analytics.py; tests/test_analytics_docs.py fails when it drifts. -->",
+        "",
+        "The jobs database (`data/jobs.db`, or `$JOBS_DB`) is SQLite. The schema version is",
+        "`PRAGMA user_version`; opening the database with the crawler or `remotejobs` migrates it.",
+        "JSON columns hold JSON text: query them with `json_each()` / `json_extract()`. Booleans",
+        "are 0/1. Times are UTC ISO 8601 strings, so they sort and compare as text.",
+        "",
+        "Full-text search: `postings_fts` (FTS5, porter stemming) indexes postings' "
+        + ", ".join(f"`{c}`" for c in FTS_COLUMNS)
+        + ", kept in sync by triggers. Example:",
+        "",
+        "```sql",
+        "SELECT p.id, p.title, p.company FROM postings_fts",
+        "JOIN postings p ON p.id = postings_fts.rowid",
+        "WHERE postings_fts MATCH 'python AND (backend OR django)' ORDER BY postings_fts.rank LIMIT 20;",
+        "```",
+        "",
+    ]
+    tables = [n for n in objects if n in docs] + sorted(n for n in objects if n not in docs)
+    order = list(docs)
+    tables.sort(key=lambda n: order.index(n) if n in order else len(order))
+    for name in tables:
+        description, columns = docs.get(name, ("(undocumented)", {}))
+        lines += [f"## `{name}`", "", description, "", "| column | type | description |", "|---|---|---|"]
+        for col, kind in objects[name]:
+            text = columns.get(col, "(undocumented)").replace("|", "\\|")
+            lines.append(f"| `{col}` | {kind or '—'} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+CANNED_QUERIES: dict[str, dict[str, Any]] = {
+    "salary_index": {
+        "title": "Salary index",
+        "description": "P25/median/P75 annual USD salary of open listings with an employer-stated salary. "
+        "scope: category (default), role or category-region.",
+        "sql": "SELECT scope, key, n, round(p25) AS p25, round(median) AS median, round(p75) AS p75, computed_at\n"
+        "FROM salary_index\n"
+        "WHERE scope = coalesce(nullif(:scope, ''), 'category')\n"
+        "ORDER BY n DESC, key",
+    },
+    "search": {
+        "title": "Search open listings",
+        "description": 'Full-text search (FTS5 syntax: words, "a phrase", OR, prefix*) over title, '
+        "company, tags and description of every posting of an open listing.",
+        "sql": "SELECT o.id, o.title, o.company, o.category, o.seniority, o.salary_usd_min, o.salary_usd_max,\n"
+        "  o.worldwide, o.countries, o.regions, o.sources, o.url\n"
+        "FROM open_listings o\n"
+        "JOIN (\n"
+        "  SELECT p.listing_id AS lid, min(postings_fts.rank) AS rank\n"
+        "  FROM postings_fts JOIN postings p ON p.id = postings_fts.rowid\n"
+        "  WHERE postings_fts MATCH coalesce(nullif(:q, ''), '\"\"') AND p.listing_id IS NOT NULL\n"
+        "  GROUP BY p.listing_id\n"
+        ") h ON h.lid = o.id\n"
+        "ORDER BY h.rank\n"
+        "LIMIT 200",
+    },
+    "remote_from_my_country": {
+        "title": "Remote from my country",
+        "description": "Open remote listings someone in this country can take (ISO code such as DE): "
+        "worldwide, the country itself, or a region containing it.",
+        "sql": "SELECT open_via, id, title, company, category, seniority, salary_usd_min, salary_usd_max,\n"
+        "  worldwide, countries, regions, sources, url\n"
+        "FROM listings_open_to_country\n"
+        "WHERE country = upper(trim(:country)) AND (workplace IS NULL OR workplace = 'remote')\n"
+        "ORDER BY last_seen_at DESC, id DESC\n"
+        "LIMIT 500",
+    },
+}
+
+DATASETTE_TABLE_EXTRAS: dict[str, dict[str, Any]] = {
+    "postings": {"facets": ["source", "category", "seniority", "workplace"], "sort_desc": "last_seen_at"},
+    "listings": {
+        "facets": ["category", "seniority", "workplace", {"array": "countries"}, {"array": "regions"}],
+        "sort_desc": "last_seen_at",
+    },
+    "open_listings": {"facets": ["category", "seniority", "sources"]},
+    "listings_with_salary": {"facets": ["category", "employer_stated", "is_open"]},
+    "salary_index": {"facets": ["scope"], "sort_desc": "n"},
+    "crawl_runs": {"facets": ["spider", "status"], "sort_desc": "started_at"},
+    "rejects": {"facets": ["source", "reason"]},
+}
+
+
+def datasette_metadata(db: sqlite_utils.Database, database_name: str = "jobs") -> dict[str, Any]:
+    docs = table_docs()
+    tables: dict[str, Any] = {}
+    for name in schema_objects(db):
+        if name not in docs:
+            continue
+        description, columns = docs[name]
+        entry: dict[str, Any] = {"description": description}
+        entry.update(DATASETTE_TABLE_EXTRAS.get(name, {}))
+        entry["columns"] = dict(columns)
+        tables[name] = entry
+    return {
+        "title": "remotejobs",
+        "description": "Remote job listings from many platforms, de-duplicated, with a salary index. "
+        "Column docs: docs/schema.md; example questions: docs/analysts.md.",
+        "databases": {
+            database_name: {
+                "description": "Postings (one per platform posting), listings (one per real job), crawl runs.",
+                "tables": tables,
+                "queries": CANNED_QUERIES,
+            }
+        },
+    }
+
+
+def datasette_yaml(db: sqlite_utils.Database) -> str:
+    import yaml
+
+    header = (
+        "# Datasette metadata: `datasette data/jobs.db -m data/datasette.yml`\n"
+        "# Generated by `python -m pipelines.analytics docs` (pipelines/analytics.py); do not edit.\n"
+    )
+    body = yaml.safe_dump(datasette_metadata(db), sort_keys=False, allow_unicode=True, width=100)
+    return header + body
+
+
+def write_docs(root: Any = None) -> list[str]:
+    """Rewrite docs/schema.md and data/datasette.yml from a freshly migrated database."""
+    from pathlib import Path
+
+    from pipelines.schema import open_db
+
+    base = Path(root) if root is not None else Path(__file__).resolve().parents[1]
+    db = open_db(":memory:")
+    try:
+        outputs = {
+            base / "docs" / "schema.md": schema_markdown(db),
+            base / "data" / "datasette.yml": datasette_yaml(db),
+        }
+    finally:
+        db.close()
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return [str(p) for p in outputs]
+
+
+if __name__ == "__main__":  # python -m pipelines.analytics docs
+    import sys
+
+    if sys.argv[1:] != ["docs"]:
+        raise SystemExit("usage: python -m pipelines.analytics docs")
+    for written in write_docs():
+        print("wrote", written)
