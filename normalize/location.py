@@ -271,6 +271,10 @@ def _tables() -> Tables:
                 add(cname, Entry("country", c.alpha_2, cap=True, name=cname), override=True)
     for n, code in countries["aliases"].items():
         add(str(n), Entry("country", code, cap=True, name=str(n)), override=True)
+    for a3 in countries.get("alpha3_upper", []):
+        c3 = pycountry.countries.get(alpha_3=str(a3))
+        if c3 is not None and _key(str(a3)) not in phrases:
+            add(str(a3), Entry("country", c3.alpha_2, upper=True, name=str(a3)))
     for n, code in countries.get("ambiguous_with_us_state", {}).items():
         add(str(n), Entry("country", ("ambiguous", code), cap=True, name=str(n)), override=True)
 
@@ -448,7 +452,10 @@ def _parse_cached(text: str) -> Parsed:
             and i > 0
             and COMMA_GAP.match(gaps[i]) is not None
             and toks[i - 1][2][:1].isupper()
-            and (owner[i - 1] is None or owner[i - 1].kind in ("city", "state"))  # type: ignore[union-attr]
+            and (
+                ("," in gaps[i] and owner[i - 1] is None)
+                or (owner[i - 1] is not None and owner[i - 1].kind in ("city", "state"))  # type: ignore[union-attr]
+            )
             and not (all_caps and "," not in gaps[i] and toks[i][2] in STATE_WORDS)
             and keys[i - 1] not in SEPARATOR_WORDS
         )
@@ -490,31 +497,38 @@ def _parse_cached(text: str) -> Parsed:
             continue
         code = toks[i][2]
         prev = owner[i - 1] if i > 0 else None
+        prev_known = prev is not None and prev.kind in ("city", "state", "town")
         prev_place = (
             i > 0
             and COMMA_GAP.match(gaps[i]) is not None
             and toks[i - 1][2][:1].isupper()
             and keys[i - 1] not in SEPARATOR_WORDS
-            and (prev is None or prev.kind in ("city", "state", "town"))
+            and (prev is None or prev_known)
+            # "Carrollton TX" needs a known place before it; "Gobii AI", "N26 SE" are not places
+            and ("," in gaps[i] or prev_known)
             and not (all_caps and "," not in gaps[i] and code in STATE_WORDS)
         )
         if prev_place:
             city_cc = prev.value if prev is not None and prev.kind in ("city", "town") else None
             cc = "GB" if code == "UK" else code
-            if city_cc is not None and city_cc == cc and code in t.alpha2 | {"UK"}:
+            is_country = code in t.alpha2 or code == "UK"
+            if city_cc is not None and city_cc == cc and is_country:
                 m = Match("country", cc, i, i + 1, code)
-            elif code in t.states:
+            elif code in t.states and (t.states[code] == "US" or city_cc == "CA" or not is_country):
                 m = Match("state", t.states[code], i, i + 1, code)
-            elif code in t.alpha2 or code == "UK":
+            elif is_country and (prev_known or code not in CODE_WORDS):
                 m = Match("country", cc, i, i + 1, code)
             else:
                 continue
             rules.append(f"code-after-place:{code}->{m.value}")
         elif hard_before(i) and hard_after(i):
+            us_seen = any(x.value == "US" for x in matches)
             if code == "CA":
                 m = Match("country", ("ambiguous-ca", "CA"), i, i + 1, code)
             elif code in WHOLE_SEGMENT_PROVINCES:
                 m = Match("state", "CA", i, i + 1, code)
+            elif us_seen and code in t.states and t.states[code] == "US":
+                m = Match("state", "US", i, i + 1, code)
             elif code in t.alpha2 and code not in CODE_WORDS:
                 m = Match("country", code, i, i + 1, code)
             elif code in t.states and code not in STATE_WORDS and t.states[code] == "US":
@@ -527,7 +541,13 @@ def _parse_cached(text: str) -> Parsed:
         owner[i] = m
         matches.append(m)
 
-    if not matches and 1 <= n <= 3 and toks[0][2][:1].isupper() and not HARD_GAP.search("".join(gaps[1:n])):
+    if (
+        not matches
+        and 1 <= n <= 2
+        and toks[0][2][:1].isupper()
+        and not toks[0][2].isupper()
+        and (n == 1 or gaps[1] == "-")
+    ):
         word = keys[n - 1] if n > 1 else keys[0]
         umlaut = any(ch in "äöüßÄÖÜ" for ch in clean)
         if umlaut or (len(word) >= 5 and word.endswith(t.german_endings)):
@@ -587,6 +607,8 @@ def _town_segment(
         cand = core
     if not is_cap(cand[0]):
         return
+    if all(toks[j][2].isupper() for j in cand) and sum(len(toks[j][2]) for j in cand) <= 4:
+        return  # acronyms ("CAN", "HIRE") are not town names
     k = " ".join(keys[j] for j in cand)
     cc = t.towns.get(k)
     if cc is None:
