@@ -1,0 +1,45 @@
+"""Greenhouse job boards (https://www.greenhouse.com), one board per company.
+
+Endpoint: ``https://boards-api.greenhouse.io/v1/boards/<board>/jobs?content=true``
+-- ``{"jobs": [...], "meta": {"total": N}}``, every published job of the board, no
+pagination. Boards: ``-a boards=a,b``, ``-a boards_file=PATH`` or
+``data/boards/greenhouse.txt``; an unknown board answers 404 (counted, not fatal).
+Rate limits: public and cached, undocumented; be gentle. Quirks: ``content`` is
+HTML *escaped once more* (``&lt;p&gt;``); many boards omit ``content``,
+``departments`` and ``offices``; ``absolute_url`` may point at the company's own
+careers site (``?gh_jid=<id>``); ``id`` is the numeric job id.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import JobPosting
+from spiders.base import AtsBoardSpider, dig, text_or_none, unescape
+
+EMPLOYMENT_KEYS = ("employment type", "time type", "employment")
+
+
+class GreenhouseSpider(AtsBoardSpider):
+    name = "greenhouse"
+    board_url = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true"
+    records_path = "jobs"
+
+    def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        metadata = {str(m.get("name")).lower(): m.get("value") for m in record.get("metadata") or []}
+        employment = next((metadata[k] for k in EMPLOYMENT_KEYS if isinstance(metadata.get(k), str)), None)
+        content = record.get("content")
+        return JobPosting(
+            source_id=str(record["id"]),
+            url=text_or_none(record.get("absolute_url")),
+            title=unescape(record.get("title")),
+            company=unescape(record.get("company_name")),
+            location_raw=unescape(dig(record, "location.name")),
+            employment_type=text_or_none(employment),
+            tags=[d["name"] for d in record.get("departments") or [] if d.get("name")],
+            description_html=html.unescape(content) if content else None,
+            posted_at_raw=text_or_none(record.get("first_published") or record.get("updated_at")),
+        )

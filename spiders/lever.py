@@ -1,0 +1,46 @@
+"""Lever job postings (https://www.lever.co), one site per company.
+
+Endpoint: ``https://api.lever.co/v0/postings/<board>?mode=json`` -- a bare JSON array
+of every published posting (optional ``skip``/``limit``; companies on Lever's EU
+instance answer on ``api.eu.lever.co``). Boards: ``-a boards=...``,
+``-a boards_file=PATH`` or ``data/boards/lever.txt``; unknown sites answer 404
+(counted, not fatal). Rate limits: undocumented; one request per company.
+Quirks: the title is ``text``; the description is split into ``description``,
+``lists`` (headed bullet lists) and ``additional``; ``createdAt`` is epoch
+milliseconds; ``workplaceType`` is remote/hybrid/onsite/unspecified;
+``salaryRange`` (min/max/currency/interval "per-year-salary") only when published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import JobPosting
+from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
+
+
+class LeverSpider(AtsBoardSpider):
+    name = "lever"
+    board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
+
+    def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        cats = record.get("categories") or {}
+        lists = "".join(f"<h3>{x.get('text')}</h3><ul>{x.get('content')}</ul>" for x in record.get("lists") or [])
+        pay = record.get("salaryRange") or {}
+        interval = str(pay.get("interval") or "").replace("per-", "").split("-")[0]
+        workplace = record.get("workplaceType")
+        return JobPosting(
+            source_id=str(record["id"]),
+            url=text_or_none(record.get("hostedUrl")),
+            apply_url=text_or_none(record.get("applyUrl")),
+            title=unescape(record.get("text")),
+            location_raw="; ".join(as_list(cats.get("allLocations"))) or unescape(cats.get("location")),
+            remote={"remote": True, "onsite": False, "hybrid": False}.get(str(workplace)),
+            employment_type=text_or_none(cats.get("commitment")),
+            tags=as_list([cats.get("department"), cats.get("team")]),
+            description_html=(record.get("description") or "") + lists + (record.get("additional") or ""),
+            posted_at_raw=text_or_none(record.get("createdAt")),
+            **salary_fields(pay.get("min"), pay.get("max"), pay.get("currency"), interval or None),
+        )

@@ -1,0 +1,34 @@
+"""workable spider against the real jobs.workable.com search cassette (2 real jobs + 1 synthetic)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_replay
+
+
+@pytest.mark.realdata
+def test_search_results_and_the_synthetic_record(crawl):
+    records = [job for body in cassette_bodies("workable") for job in body["jobs"]]
+    synthetic = [job for job in records if job["id"].startswith("deadbeef-0000")]
+    assert len(synthetic) == 1  # appended by the fixture's author, company null: rejected, not a posting
+    args = ("-a", "query=security engineer")
+    result = check_replay(crawl, "workable", [realdata("workable")], len(records) - 1, rejects=1, args=args)
+    reject = result.query("SELECT * FROM rejects")[0]
+    assert "without a company" in reject["reason"]
+    assert json.loads(reject["raw_json"])["id"] == synthetic[0]["id"]
+
+    job = result.posting("workable", "712cd317-252e-4d5a-88be-5896c9b5023f")
+    assert job["url"].startswith("https://jobs.workable.com/view/eYz4c3Arh3NUQwtZvK9j9p/")
+    assert job["title"] == "Security Engineer"
+    assert job["company"] == "LMAX Group"
+    assert job["company_url"] == "http://www.lmax.com"
+    assert job["location_raw"] == "London, England, United Kingdom"
+    assert job["remote"] == 0  # workplace hybrid
+    assert job["employment_type"] == "Full-time"
+    assert json.loads(job["tags"]) == ["Technology"]
+    assert job["posted_at_raw"] == "2026-09-24T12:59:55.297Z"
+    assert "25 days of holiday" in job["description_text"]
