@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "crawler.cli_demo",
     "crawler.cli_renormalize",
+    "crawler.cli_analytics",
 ]
 
 

@@ -57,4 +57,10 @@ JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
 STORE_BATCH_SIZE = 200
 #: Callables ``f(db, *, run_id, spider, status)`` run after a crawl's postings are stored,
 #: before its crawl_runs row is finalised (dedupe and lifecycle, salary index...).
-STORE_AFTER_RUN: list[str] = []
+STORE_AFTER_RUN: list[str] = [
+    # dedupe/lifecycle first (listings), then the analytics that read them
+    "pipelines.analytics.after_run",
+]
+#: A salary index row (category, role, category x region) is published only with at least
+#: this many open listings with an employer-stated salary behind it.
+SALARY_INDEX_MIN_N = 10
