@@ -56,6 +56,10 @@ COMMA_GAP = re.compile(r"^\s*,?\s*$")
 HARD_GAP = re.compile(r"[,;/|()\[\]{}+&:→•·–—>]|\s-|-\s")
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 TAG_RE = re.compile(r"<[^>]{0,200}>")
+URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|io|ai|eu|co|dev|app|net|org|de|so|xyz|tech|jobs)\b\S*",
+    re.IGNORECASE,
+)
 CENTRAL_SOUTH = re.compile(r"\bcentral\s*(?:&|and|/|,)\s*south\s+america", re.IGNORECASE)
 NORTH_SOUTH = re.compile(r"\bnorth\s*(?:&|and|/|,|to)\s*south\s+america", re.IGNORECASE)
 DAYS_WEEK = re.compile(
@@ -86,82 +90,18 @@ ZONE_LIST_SUFFIX = re.compile(
 ZONE_WORD = {"east": -5, "eastern": -5, "central": -6, "mountain": -7, "pacific": -8, "west": -8, "western": -8}
 NON_US_PREFIX = re.compile(r"\bnon[\s-]*(?:u\.?\s?s\.?a?\.?|usa|us)\b", re.IGNORECASE)
 
+
 # Two-letter capitals never read as a country when they stand alone.
-CODE_WORDS = frozenset(
-    {
-        "AI",
-        "ML",
-        "HR",
-        "PR",
-        "QA",
-        "IT",
-        "ID",
-        "IN",
-        "OR",
-        "BI",
-        "TV",
-        "PM",
-        "AM",
-        "IO",
-        "ME",
-        "TO",
-        "SO",
-        "GO",
-        "NO",
-        "BY",
-        "BE",
-        "CV",
-        "AS",
-        "IS",
-        "AD",
-        "MS",
-        "SA",
-        "CO",
-        "PT",
-        "ET",
-        "MT",
-        "OK",
-        "HI",
-        "OH",
-        "LA",
-        "DO",
-        "AT",
-        "AN",
-        "UP",
-        "US",
-        "UX",
-        "CX",
-        "VP",
-    }
+def _codes(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+CODE_WORDS = _codes(
+    "AI ML HR PR QA IT ID IN OR BI TV PM AM IO ME TO SO GO NO BY BE CV AS IS AD MS SA CO PT ET MT OK HI OH LA "
+    "DO AT AN UP US UX CX VP HN AE GM DM PS VC FM AG"
 )
 # US state codes that are ordinary words or country codes: read only after a place.
-STATE_WORDS = frozenset(
-    {
-        "IN",
-        "OR",
-        "ME",
-        "HI",
-        "OK",
-        "OH",
-        "ID",
-        "DE",
-        "GA",
-        "AL",
-        "AR",
-        "CO",
-        "IL",
-        "MA",
-        "PA",
-        "SC",
-        "NE",
-        "MT",
-        "LA",
-        "MS",
-        "MD",
-        "VA",
-        "AS",
-    }
-)
+STATE_WORDS = _codes("IN OR ME HI OK OH ID DE GA AL AR CO IL MA PA SC NE MT LA MS MD VA AS")
 WHOLE_SEGMENT_PROVINCES = frozenset({"BC", "QC"})
 PLACE_KINDS = frozenset({"city", "country", "state", "region", "group", "town"})
 SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "US"), ("VI", "US"), ("TW", "CN")})
@@ -362,6 +302,8 @@ def _clean(text: str) -> str:
         text = html.unescape(html.unescape(text))
     if "<" in text:
         text = TAG_RE.sub(" ", text)
+    if "." in text:
+        text = URL_RE.sub(" ", text)
     if "Ã" in text or "Â" in text:
         for enc in ("cp1252", "latin-1"):
             try:
@@ -516,7 +458,7 @@ def _parse_cached(text: str) -> Parsed:
                 m = Match("country", cc, i, i + 1, code)
             elif code in t.states and (t.states[code] == "US" or city_cc == "CA" or not is_country):
                 m = Match("state", t.states[code], i, i + 1, code)
-            elif is_country and (prev_known or code not in CODE_WORDS):
+            elif is_country and code not in CODE_WORDS:
                 m = Match("country", cc, i, i + 1, code)
             else:
                 continue
