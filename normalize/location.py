@@ -64,7 +64,8 @@ CENTRAL_SOUTH = re.compile(r"\bcentral\s*(?:&|and|/|,)\s*south\s+america", re.IG
 NORTH_SOUTH = re.compile(r"\bnorth\s*(?:&|and|/|,|to)\s*south\s+america", re.IGNORECASE)
 DAYS_WEEK = re.compile(
     r"\b[1-4](?:\s*[-–]\s*[1-4])?\s*(?:x|days?|d)\s*(?:/|per|a|an|each|every)?\s*(?:week|wk)\b"
-    r"|\b[1-4](?:\s*[-–]\s*[1-4])?\s*days?\s+(?:on[\s-]?site|in[\s-]office|in\s+the\s+office|remote|wfh)\b",
+    r"|\b[1-4](?:\s*[-–]\s*[1-4])?\s*days?\s+(?:on[\s-]?site|in[\s-]office|in\s+the\s+office|remote|wfh)\b"
+    r"|\b(?:on[\s-]?site|in[\s-]office)\W{0,3}[1-4](?:\s*[-–]\s*[1-4])?\s*(?:x|days?)\b",
     re.IGNORECASE,
 )
 UTC_OFFSET = re.compile(
@@ -98,7 +99,7 @@ def _codes(words: str) -> frozenset[str]:
 
 CODE_WORDS = _codes(
     "AI ML HR PR QA IT ID IN OR BI TV PM AM IO ME TO SO GO NO BY BE CV AS IS AD MS SA CO PT ET MT OK HI OH LA "
-    "DO AT AN UP US UX CX VP HN AE GM DM PS VC FM AG"
+    "DO AT AN UP US UX CX VP HN AE GM DM PS VC FM AG SJ CI CD MD"
 )
 # US state codes that are ordinary words or country codes: read only after a place.
 STATE_WORDS = _codes("IN OR ME HI OK OH ID DE GA AL AR CO IL MA PA SC NE MT LA MS MD VA AS")
@@ -159,7 +160,18 @@ class Tables:
     members: Mapping[str, frozenset[str]]
 
 
-PRIORITY = {"wp": 9, "ww": 8, "neg": 7, "tz": 6, "region": 5, "group": 5, "country": 4, "state": 3, "city": 2}
+PRIORITY = {
+    "neutral": 10,
+    "wp": 9,
+    "ww": 8,
+    "neg": 7,
+    "tz": 6,
+    "region": 5,
+    "group": 5,
+    "country": 4,
+    "state": 3,
+    "city": 2,
+}
 
 
 def _read_yaml(name: str) -> Any:
@@ -244,6 +256,8 @@ def _tables() -> Tables:
         add(str(w), Entry("ww", False), override=True)
     for w in kw["worldwide_remote"]:
         add(str(w), Entry("ww", True), override=True)
+    for w in kw.get("neutral", []):
+        add(str(w), Entry("neutral", None), override=True)
     for w in kw["negation"]:
         add(str(w), Entry("neg", True), override=True)
 
