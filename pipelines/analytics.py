@@ -412,6 +412,11 @@ POSTING_BOOKKEEPING: dict[str, str] = {
     "first_run_id": "crawl_runs.id of the run that first stored it.",
     "last_run_id": "crawl_runs.id of the run that last saw it.",
     "listing_id": "listings.id of the real-world job this posting belongs to (set by dedupe).",
+    "dedupe_ats_key": "Dedupe key: the ATS job id found in the posting's URL, apply URL or own id.",
+    "dedupe_ats_group": "Dedupe key: the ATS requisition (one job posted in several locations).",
+    "dedupe_apply_key": "Dedupe key: the canonical apply URL (tracking parameters stripped).",
+    "dedupe_title_key": "Dedupe key: the normalised title matched with company_norm.",
+    "dedupe_sig": "Signature of the dedupe inputs; a change makes the matcher re-place the posting.",
 }
 
 LISTING_COLUMNS: dict[str, str] = {
@@ -473,6 +478,10 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "bad_responses": "Responses that could not be parsed (truncated/invalid body).",
             "items_scraped": "Postings stored or seen in this run.",
             "stats_json": "Scrapy's crawl stats as JSON.",
+            "closed_postings": "Postings this run closed (not seen in a clean crawl).",
+            "reopened_postings": "Closed postings this run saw again.",
+            "lifecycle_note": "Why the lifecycle step closed nothing (failed/partial run, too few items).",
+            "lifecycle_clean": "1 when the run was clean enough to close unseen postings.",
         },
     ),
     "rejects": (
@@ -486,6 +495,47 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "reason": "Why it was rejected.",
             "raw_json": "The raw record (JSON) or a text snippet.",
             "rejected_at": "When (UTC ISO 8601).",
+        },
+    ),
+    "listing_matches": (
+        "Every dedupe decision: which listing a posting joined, by which rule, with what score.",
+        {
+            "id": "Row id (primary key).",
+            "posting_id": "postings.id placed.",
+            "listing_id": "listings.id it joined (or started).",
+            "rule": "The rule that fired: override_split/override_merge, ats_id, ats_requisition, "
+            "ats_id_mentioned, apply_url, company_title, company_near_title+description, or new.",
+            "score": "Confidence of the rule (1.0 = identity).",
+            "decided_at": "When (UTC ISO 8601).",
+            "detail": "JSON with the matched key or similarity.",
+            "matched_posting_id": "postings.id it was matched to, if any.",
+            "repost": "1 when the match is a repost (same platform, or the match had closed).",
+        },
+    ),
+    "listing_overrides": (
+        "Analyst decisions the matcher respects: merge a posting into a listing, or split it out.",
+        {
+            "id": "Row id (primary key).",
+            "posting_id": "postings.id concerned.",
+            "listing_id": "'merge': the listing to join; NULL with 'split'.",
+            "action": "merge or split.",
+            "reason": "Why (free text).",
+            "created_at": "When (UTC ISO 8601).",
+            "target_posting_id": "'merge' with this posting's listing (survives a rebuild).",
+        },
+    ),
+    "posting_refs": (
+        "ATS job ids a posting only mentions (e.g. a Hacker News comment linking several jobs).",
+        {"posting_id": "postings.id.", "ref_key": "The mentioned ATS job key."},
+    ),
+    "posting_events": (
+        "Lifecycle events per posting: closed / reopened, with the crawl run.",
+        {
+            "id": "Row id (primary key).",
+            "posting_id": "postings.id.",
+            "run_id": "crawl_runs.id that caused it.",
+            "event": "closed or reopened.",
+            "at": "When (UTC ISO 8601).",
         },
     ),
     "salary_index": (
@@ -692,8 +742,9 @@ DATASETTE_TABLE_EXTRAS: dict[str, dict[str, Any]] = {
 def datasette_metadata(db: sqlite_utils.Database, database_name: str = "jobs") -> dict[str, Any]:
     docs = table_docs()
     tables: dict[str, Any] = {}
-    for name in schema_objects(db):
-        if name not in docs:
+    present = schema_objects(db)
+    for name in docs:
+        if name not in present:
             continue
         description, columns = docs[name]
         entry: dict[str, Any] = {"description": description}
