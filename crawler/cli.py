@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "crawler.cli_demo",
     "crawler.cli_renormalize",
     "crawler.cli_analytics",
+    "crawler.cli_dedupe",
 ]
 
 

@@ -59,8 +59,19 @@ STORE_BATCH_SIZE = 200
 #: before its crawl_runs row is finalised (dedupe and lifecycle, salary index...).
 STORE_AFTER_RUN: list[str] = [
     # dedupe/lifecycle first (listings), then the analytics that read them
+    "pipelines.dedupe.after_run",
     "pipelines.analytics.after_run",
 ]
 #: A salary index row (category, role, category x region) is published only with at least
 #: this many open listings with an employer-stated salary behind it.
 SALARY_INDEX_MIN_N = 10
+
+# Dedupe and lifecycle (pipelines/dedupe.py, pipelines/lifecycle.py)
+#: Two postings match on company + title only when their activity lies within this many days.
+DEDUPE_WINDOW_DAYS = 60
+#: Description MinHash similarity needed (with a near title) to merge without an exact title.
+DEDUPE_DESC_THRESHOLD = 0.7
+#: A crawl closes unseen postings only if its reject rate is at most this...
+LIFECYCLE_MAX_ERROR_RATE = 0.05
+#: ...and it saw at least this share of the previous clean run's postings.
+LIFECYCLE_MIN_ITEM_RATIO = 0.5

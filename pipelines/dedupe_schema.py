@@ -21,7 +21,7 @@ import sqlite_utils
 
 
 def v2_listings(db: sqlite_utils.Database) -> None:
-    db["listings"].create(
+    db.table("listings").create(
         {
             "id": int,
             "title": str,
@@ -48,21 +48,21 @@ def v2_listings(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["listings"].create_index(["company_norm"])
-    db["listings"].create_index(["closed_at"])
+    db.table("listings").create_index(["company_norm"])
+    db.table("listings").create_index(["closed_at"])
     for column in ("listing_id", "dedupe_ats_key", "dedupe_ats_group", "dedupe_apply_key"):
-        db["postings"].add_column(column, int if column == "listing_id" else str)
-    db["postings"].add_column("dedupe_title_key", str)
-    db["postings"].add_column("dedupe_sig", str)
-    db["postings"].create_index(["listing_id"])
-    db["postings"].create_index(["dedupe_ats_key"])
-    db["postings"].create_index(["dedupe_ats_group"])
-    db["postings"].create_index(["dedupe_apply_key"])
-    db["postings"].create_index(["company_norm", "dedupe_title_key"])
-    db["postings"].create_index(["source", "last_run_id"])
-    db["posting_refs"].create({"posting_id": int, "ref_key": str}, pk=("posting_id", "ref_key"))
-    db["posting_refs"].create_index(["ref_key"])
-    db["listing_matches"].create(
+        db.table("postings").add_column(column, int if column == "listing_id" else str)
+    db.table("postings").add_column("dedupe_title_key", str)
+    db.table("postings").add_column("dedupe_sig", str)
+    db.table("postings").create_index(["listing_id"])
+    db.table("postings").create_index(["dedupe_ats_key"])
+    db.table("postings").create_index(["dedupe_ats_group"])
+    db.table("postings").create_index(["dedupe_apply_key"])
+    db.table("postings").create_index(["company_norm", "dedupe_title_key"])
+    db.table("postings").create_index(["source", "last_run_id"])
+    db.table("posting_refs").create({"posting_id": int, "ref_key": str}, pk=("posting_id", "ref_key"))
+    db.table("posting_refs").create_index(["ref_key"])
+    db.table("listing_matches").create(
         {
             "id": int,
             "posting_id": int,
@@ -76,9 +76,9 @@ def v2_listings(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["listing_matches"].create_index(["posting_id"])
-    db["listing_matches"].create_index(["listing_id"])
-    db["listing_overrides"].create(
+    db.table("listing_matches").create_index(["posting_id"])
+    db.table("listing_matches").create_index(["listing_id"])
+    db.table("listing_overrides").create(
         {
             "id": int,
             "posting_id": int,
@@ -90,16 +90,14 @@ def v2_listings(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["listing_overrides"].create_index(["posting_id"])
-    db["posting_events"].create(
-        {"id": int, "posting_id": int, "run_id": int, "event": str, "at": str}, pk="id"
-    )
-    db["posting_events"].create_index(["posting_id"])
-    db["posting_events"].create_index(["run_id"])
+    db.table("listing_overrides").create_index(["posting_id"])
+    db.table("posting_events").create({"id": int, "posting_id": int, "run_id": int, "event": str, "at": str}, pk="id")
+    db.table("posting_events").create_index(["posting_id"])
+    db.table("posting_events").create_index(["run_id"])
     for column, kind in (
         ("closed_postings", int),
         ("reopened_postings", int),
         ("lifecycle_note", str),
         ("lifecycle_clean", int),
     ):
-        db["crawl_runs"].add_column(column, kind)
+        db.table("crawl_runs").add_column(column, kind)
