@@ -568,6 +568,12 @@ def _town_segment(
     k = " ".join(keys[j] for j in cand)
     cc = t.towns.get(k)
     if cc is None:
+        k2 = _town_variant(k)
+        if k2 is not None:
+            cc = t.towns.get(k2)
+            if cc is not None:
+                k = k2
+    if cc is None:
         core = [j for j in cand if keys[j] not in t.filler]
         if not core or core == cand:
             return
@@ -584,6 +590,19 @@ def _town_segment(
     for j in range(cand[0], cand[-1] + 1):
         owner[j] = m
     matches.append(m)
+
+
+GERMAN_QUALIFIER = re.compile(r" (?:am|an der|an den|im|in|bei|ob der|vor der|ob) .+$")
+
+
+def _town_variant(k: str) -> str | None:
+    """Other spellings of a town key: "st ingbert" -> "sankt ingbert", "mulheim an der ruhr" -> "mulheim"."""
+    if k.startswith("st "):
+        return "sankt " + k[3:] if len(k) > 3 else None
+    m = GERMAN_QUALIFIER.search(k)
+    if m and m.start() >= 3:
+        return k[: m.start()]
+    return None
 
 
 def _resolve(

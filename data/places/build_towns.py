@@ -53,10 +53,14 @@ def main(src: str) -> None:
             # "Hofheim am Taunus" is often written "Hofheim"
             short = SUFFIX.split(city["name"])[0].strip()
             if short != city["name"] and len(short) >= 3:
-                shorts.setdefault(key(short), (pop, cc, short))
+                sk = key(short)
+                if sk not in shorts or shorts[sk][0] < pop:
+                    shorts[sk] = (pop, cc, short)
     for k, v in shorts.items():
-        if k not in best:
-            best[k] = v
+        h = holders.setdefault(k, {})
+        h[v[1]] = max(h.get(v[1], 0), v[0])
+        if k not in best or best[k][0] < v[0]:
+            best[k] = (v[0], v[1], best[k][2] if k in best else v[2])
     out = Path(__file__).with_name("geonames_towns.csv")
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
