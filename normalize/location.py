@@ -326,9 +326,29 @@ def _clean(text: str) -> str:
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
     text = text.replace("\\n", " ").replace("\\t", " ")
+    if "\U0001f1e6" <= max(text) and FLAG_RE.search(text):
+        text = FLAG_RE.sub(_flag_name, text)
+    if "/" in text:
+        text = ASIA_PACIFIC.sub("Asia-Pacific", text)
     text = CENTRAL_SOUTH.sub(" Latin America ", text)
     text = NORTH_SOUTH.sub(" the Americas ", text)
     return text
+
+
+FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+ASIA_PACIFIC = re.compile(r"\bAsia\s*/\s*Pacific\b", re.IGNORECASE)
+
+
+def _flag_name(m: re.Match[str]) -> str:
+    """Flag emoji (two regional indicators) -> the country's name."""
+    import pycountry
+
+    code = "".join(chr(ord(ch) - 0x1F1E6 + ord("A")) for ch in m.group(0))
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return " "
+    name: str = getattr(country, "common_name", None) or country.name
+    return f" {name.split(',')[0]} "
 
 
 # ---------------------------------------------------------------- parse
@@ -553,6 +573,10 @@ def _town_segment(
     if any(o is not None and o.kind in PLACE_KINDS for o in owner[a:b]):
         return
     cand = [j for j in range(a, b) if owner[j] is None and not is_upper_code(j)]
+    while cand and keys[cand[0]] in t.filler:
+        cand.pop(0)
+    while cand and keys[cand[-1]] in t.filler:
+        cand.pop()
     if not cand or len(cand) > 6:
         return
     # must be one contiguous run

@@ -144,6 +144,10 @@ CASES = [
     case("Remote (GCC)", "remote", [], ["middle-east"], id="gcc"),
     case("Americas, EMEA", N, [], ["americas", "emea"], id="region-list"),
     case("Remote (Southeast Asia)", "remote", [], ["asia"], id="southeast-asia"),
+    case("REMOTE - NA/EU", "remote", [], ["eu", "north-america"], id="na-capitals-is-north-america"),
+    case("Remoto - Latinoamérica", "remote", [], ["latin-america"], id="spanish-region-word"),
+    case("Remote (Europa)", "remote", [], ["europe"], id="europa"),
+    case("Remote (Asia/Pacific)", "remote", [], ["apac"], id="asia-slash-pacific"),
     # -- worldwide
     case("Worldwide", N, [], ww=True, id="worldwide"),
     case("Anywhere on earth", N, [], ww=True, id="anywhere"),
@@ -199,6 +203,8 @@ CASES = [
     case("NYC (In-Office 3-4 days)", "hybrid", ["US"], id="in-office-some-days-is-hybrid"),
     case("Backend (Rust, Go)", N, [], id="tech-words-are-not-towns"),
     # -- text clean-up
+    case("Remote · 🇨🇦", "remote", ["CA"], id="flag-emoji"),
+    case("Onsite in Schaumburg", "onsite", ["US"], id="town-after-filler-word"),
     case("Remote (Canada&#x2F;US)", "remote", ["CA", "US"], id="html-entities"),
     case("Remote<br>Germany", "remote", ["DE"], id="html-tags"),
 ]
