@@ -326,7 +326,7 @@ def _clean(text: str) -> str:
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
     text = text.replace("\\n", " ").replace("\\t", " ")
-    if "\U0001f1e6" <= max(text) and FLAG_RE.search(text):
+    if text and max(text) >= "\U0001f1e6" and FLAG_RE.search(text):
         text = FLAG_RE.sub(_flag_name, text)
     if "/" in text:
         text = ASIA_PACIFIC.sub("Asia-Pacific", text)
