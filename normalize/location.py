@@ -55,6 +55,7 @@ COMMA_GAP = re.compile(r"^\s*,?\s*$")
 # Whole-segment boundaries: punctuation that separates list items.
 HARD_GAP = re.compile(r"[,;/|()\[\]{}+&:→•·–—>]|\s-|-\s")
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+DIGIT_RE = re.compile(r"\d")
 TAG_RE = re.compile(r"<[^>]{0,200}>")
 URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|io|ai|eu|co|dev|app|net|org|de|so|xyz|tech|jobs)\b\S*",
@@ -326,7 +327,7 @@ def _clean(text: str) -> str:
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
     text = text.replace("\\n", " ").replace("\\t", " ")
-    if text and max(text) >= "\U0001f1e6" and FLAG_RE.search(text):
+    if FLAG_RE.search(text):
         text = FLAG_RE.sub(_flag_name, text)
     if "/" in text:
         text = ASIA_PACIFIC.sub("Asia-Pacific", text)
@@ -388,8 +389,9 @@ def _parse_cached(text: str) -> Parsed:
     keys = [_token_key(tok[2]) for tok in toks]
     gaps = [clean[toks[i - 1][1] : toks[i][0]] if i else clean[: toks[0][0]] for i in range(n)] if n else []
     gaps.append(clean[toks[-1][1] :] if n else clean)
-    has_upper = any(ch.isupper() for ch in clean)
-    all_caps = has_upper and not any(ch.islower() for ch in clean)
+    lowered = clean.lower()
+    has_upper = clean != lowered
+    all_caps = has_upper and clean == clean.upper()
     rules: list[str] = []
 
     def is_cap(i: int) -> bool:
@@ -771,7 +773,7 @@ def _resolve(
                 rules.append(f"country:{toks[m.start][2]}->US")
 
     low = clean.lower()
-    has_digit = any(ch.isdigit() for ch in clean)
+    has_digit = DIGIT_RE.search(clean) is not None
     for om in UTC_OFFSET.finditer(clean) if ("utc" in low or "gmt" in low) and has_digit else ():
         sign = -1.0 if om.group(1) in "-−–" else 1.0
         val = float(om.group(2)) + (float(om.group(3)) / 60 if om.group(3) else 0.0)
