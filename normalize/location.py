@@ -922,8 +922,24 @@ def normalise_posting_location(
             countries |= sc
             source = "structured"
             rules.extend(notes)
-        rv = structured.get("remote")
-        if rv is True:
+        if not sc:
+            # city / state fields without a country: read them like a location string
+            parts = [
+                v
+                for key in ("city", "addressLocality", "state", "region", "addressRegion")
+                if isinstance(v := structured.get(key), str) and v.strip()
+            ]
+            if parts:
+                got = parse(", ".join(parts))
+                if got["countries"]:
+                    countries.update(got["countries"])
+                    source = "structured"
+                    rules.extend(f"structured:{r}" for r in got["rules"])
+        for key in ("remote", "is_remote", "isRemote", "remote_ok"):
+            if structured.get(key) is True:
+                workplace = "remote"
+        jlt = structured.get("jobLocationType")
+        if isinstance(jlt, str) and jlt.upper() == "TELECOMMUTE":
             workplace = "remote"
         ws = structured.get("worldwide")
         if ws is True:
@@ -935,9 +951,12 @@ def normalise_posting_location(
                 if isinstance(r, str) and r.lower() in REGIONS:
                     regions.add(r.lower())
                     source = source or "structured"
-        wpv = structured.get("workplace")
-        if isinstance(wpv, str) and wpv.lower() in ("remote", "hybrid", "onsite"):
-            workplace = wpv.lower()
+        for key in ("workplace", "workplaceType", "workplace_type", "location_type"):
+            wpv = structured.get(key)
+            if isinstance(wpv, str):
+                norm = re.sub(r"[\s_-]+", "", wpv.lower()).replace("inoffice", "onsite")
+                if norm in ("remote", "hybrid", "onsite"):
+                    workplace = norm
 
     if text and text.strip():
         got = parse(text)

@@ -294,6 +294,21 @@ POSTING_CASES = [
         id="structured-uk-code",
     ),
     pytest.param(
+        {"text": None, "structured": {"city": "Montreal", "region": "QC"}},
+        {"countries": ["CA"], "location_source": "structured"},
+        id="structured-city-region",
+    ),
+    pytest.param(
+        {"text": "Lisbon", "structured": {"workplaceType": "OnSite"}},
+        {"countries": ["PT"], "workplace": "onsite", "location_source": "text"},
+        id="structured-workplace-type",
+    ),
+    pytest.param(
+        {"text": None, "structured": {"jobLocationType": "TELECOMMUTE", "addressCountry": "DE"}},
+        {"countries": ["DE"], "workplace": "remote", "location_source": "structured"},
+        id="structured-json-ld-telecommute",
+    ),
+    pytest.param(
         {"text": "Remote (EU)", "structured": {}},
         {"regions": ["eu"], "workplace": "remote", "location_source": "text"},
         id="text-when-no-structured",
