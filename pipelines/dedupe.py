@@ -484,7 +484,7 @@ class Matcher:
         if c.company_norm:
             if c.title_key:
                 self.by_title.setdefault((c.company_norm, c.title_key), []).append(c)
-            for near in {c.near_key, c.core_key} - {None, c.title_key}:
+            for near in {c.near_key, c.core_key} - {None}:
                 self.by_near.setdefault((c.company_norm, str(near)), []).append(c)
 
     def new_listing_id(self, preferred: int | None = None) -> int:
