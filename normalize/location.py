@@ -854,10 +854,11 @@ def open_to(country: str, countries: Iterable[str], regions: Iterable[str], worl
 
 ANCHORED = re.compile(
     r"\b(?:(?:100\s*%|fully|completely|entirely|full[\s-]?time)\s+remote(?:ly)?"
-    r"(?:\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w .&-]{1,40})?"
-    r"|remote\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w .&-]{1,40}"
+    r"(?:\s+(?:role|position|job|opportunity|work|team))?"
+    r"(?:\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w &-]{1,40})?"
+    r"|remote\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w &-]{1,40}"
     r"|(?:must|should|need\s+to|required\s+to)\s+(?:be\s+)?(?:located|based|living|reside|residing)\s+in\s+"
-    r"(?:the\s+)?[A-Z][\w .&-]{1,40}"
+    r"(?:the\s+)?[A-Z][\w &-]{1,40}"
     r"|(?:work|working)\s+from\s+anywhere(?:\s+in\s+the\s+world)?"
     r"|anywhere\s+in\s+the\s+world"
     r"|(?:hybrid|on[\s-]?site)\s+(?:role|position|working|work)\b)",
