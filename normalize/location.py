@@ -70,9 +70,11 @@ DAYS_WEEK = re.compile(
     re.IGNORECASE,
 )
 UTC_OFFSET = re.compile(
-    r"\b(?:UTC|GMT)\s*([+\-−–])\s*(\d{1,2})(?:[:.]?(\d{2}))?(?![\d/])",
+    r"\b(?:UTC|GMT)\s*([+\-−–])\s*(\d{1,2})(?:[:.]?(\d{2}))?(?!\d)",
     re.IGNORECASE,
 )
+PREFERENCE = re.compile(r"\b(?:prefer\w*|ideally|a plus|bonus|nice to have)\b", re.IGNORECASE)
+OFFSET_CONT = re.compile(r"\s*(?:to|-|–|/|and|through|~)\s*([+\-−])\s*(\d{1,2})\b(?!\s*(?:h|hours?)\b)")
 PLUSMINUS = r"(?:±|\+\s*/\s*-|\+\s*-|-\s*/\s*\+|\+\s*or\s*-|plus\s+or\s+minus|plus/minus|within|within\s+\+/-)"
 PM_AFTER = re.compile(r"\s*\)?\s*" + PLUSMINUS + r"\s*(\d{1,2}(?:\.5)?)\s*(?:h\b|hrs?\b|hours?\b)?", re.IGNORECASE)
 PM_BEFORE = re.compile(
@@ -749,7 +751,10 @@ def _resolve(
             nxt = matches[idx + 1] if idx + 1 < len(matches) else None
             if nxt is not None and nxt.kind in places and not nxt.negated:
                 between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
-                if re.fullmatch(r"\s*(?:\(|-|:|,)?\s*(?:(?:in|within|from|across)\s+)?(?:the\s+)?", between):
+                after = clean[toks[nxt.end - 1][1] :].split(")", 1)[0]
+                if PREFERENCE.search(after) is None and re.fullmatch(
+                    r"\s*(?:\(|-|:|,)?\s*(?:(?:in|within|from|across)\s+)?(?:the\s+)?", between
+                ):
                     rules.append(f"worldwide-qualified:{m.text}")
                     if m.value:
                         workplace.add("remote")
@@ -782,6 +787,10 @@ def _resolve(
             add_tz(-val, val, om.group(0).strip())
         else:
             add_tz(sign * val, sign * val, om.group(0).strip())
+            more = OFFSET_CONT.match(clean, om.end())
+            if more:  # "GMT+1 to +3"
+                sign2 = -1.0 if more.group(1) in "-−–" else 1.0
+                add_tz(sign2 * float(more.group(2)), sign2 * float(more.group(2)), more.group(0).strip())
     zone_hits = (
         [*US_ZONE_LIST.finditer(clean), *ZONE_LIST_SUFFIX.finditer(clean)]
         if any(w in low for w in ("east", "central", "mountain", "pacific", "west"))

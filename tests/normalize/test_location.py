@@ -157,6 +157,7 @@ CASES = [
     case("Anywhere in the US", N, ["US"], id="anywhere-qualified-by-country"),
     case("Remote - anywhere in Europe", "remote", [], ["europe"], id="anywhere-qualified-by-region"),
     case("Remote (World) / Lisbon", "remote", ["PT"], ww=True, id="world-plus-office"),
+    case("Worldwide (Europe preferred)", N, [], ["europe"], ww=True, id="worldwide-with-preference"),
     # -- workplace
     case("Remote", "remote", [], id="bare-remote-is-not-worldwide"),
     case("Hybrid", "hybrid", [], id="hybrid"),
@@ -188,6 +189,10 @@ CASES = [
     case("Remote (US East/Central)", "remote", ["US"], tz=[-6, -5], id="us-east-central"),
     case("Remote (IST)", "remote", [], tz=[5.5, 5.5], id="ist"),
     case("Remote, overlap with PST", "remote", [], tz=[-8, -8], id="pst-overlap"),
+    case("GMT +1 to +3", N, [], tz=[1, 3], id="offset-continuation"),
+    case("UTC+1/+2", N, [], tz=[1, 2], id="offset-slash-continuation"),
+    case("UTC-03:00", N, [], tz=[-3, -3], id="offset-with-minutes"),
+    case("Remote (CET/CEST)", "remote", [], tz=[1, 2], id="cet-cest"),
     # -- guards against false positives
     case("Gaia AI", N, [], id="ai-suffix-is-not-anguilla"),
     case("Senior SWE", N, [], id="swe-is-not-sweden"),
