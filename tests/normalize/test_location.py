@@ -256,6 +256,22 @@ def test_never_crashes(text: str) -> None:
     assert isinstance(got["countries"], list)
 
 
+def test_tables_use_valid_codes() -> None:
+    import pycountry
+
+    valid = {c.alpha_2 for c in pycountry.countries} | {"XK"}
+    tables = location._tables()
+    for region, members in tables.members.items():
+        assert region in location.REGIONS, region
+        assert members <= valid, (region, members - valid)
+    for key, entry in tables.phrases.items():
+        if entry.kind in ("city", "state") or (entry.kind == "country" and isinstance(entry.value, str)):
+            assert entry.value in valid, (key, entry)
+        if entry.kind == "region":
+            assert set(entry.value) <= set(location.REGIONS), (key, entry)
+    assert set(tables.towns.values()) <= valid
+
+
 def test_region_countries() -> None:
     assert "DE" in location.region_countries("eu")
     assert "GB" not in location.region_countries("eu")
