@@ -270,6 +270,8 @@ def test_tables_use_valid_codes() -> None:
         if entry.kind == "region":
             assert set(entry.value) <= set(location.REGIONS), (key, entry)
     assert set(tables.towns.values()) <= valid
+    # YAML 1.1 reads bare no/yes/on/off as booleans: every table word must stay a word
+    assert not {"false", "true"} & set(tables.phrases)
 
 
 def test_region_countries() -> None:
