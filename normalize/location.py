@@ -106,6 +106,8 @@ CODE_WORDS = _codes(
 )
 # US state codes that are ordinary words or country codes: read only after a place.
 STATE_WORDS = _codes("IN OR ME HI OK OH ID DE GA AL AR CO IL MA PA SC NE MT LA MS MD VA AS")
+# Word-like country codes accepted when they stand in a list of other country codes.
+LIST_CODES = _codes("AT BE IN IT NO PT IS ME")
 WHOLE_SEGMENT_PROVINCES = frozenset({"BC", "QC"})
 PLACE_KINDS = frozenset({"city", "country", "state", "region", "group", "town"})
 SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "US"), ("VI", "US"), ("TW", "CN")})
@@ -472,6 +474,7 @@ def _parse_cached(text: str) -> Parsed:
                 seg_start = i
 
     # -- two-letter capitals
+    pending: list[int] = []
     for i in range(n):
         if not codes[i] or owner[i] is not None:
             continue
@@ -514,12 +517,29 @@ def _parse_cached(text: str) -> Parsed:
             elif code in t.states and code not in STATE_WORDS and t.states[code] == "US":
                 m = Match("state", "US", i, i + 1, code)
             else:
+                if code in LIST_CODES:
+                    pending.append(i)
                 continue
             rules.append(f"code-segment:{code}")
         else:
             continue
         owner[i] = m
         matches.append(m)
+    # "DE, AT, CH", "NL/BE", "ES/PT": word-like codes count inside a list of country codes
+    zone_codes = {x.start: x for x in matches if x.kind == "tz" and x.text in LIST_CODES}
+    for i in sorted(set(pending) | set(zone_codes)):
+        near = [owner[j] for j in (i - 1, i + 1) if 0 <= j < n]
+        if (
+            hard_before(i)
+            and hard_after(i)
+            and any(o is not None and o.kind == "country" and len(o.text) == 2 for o in near)
+        ):
+            if i in zone_codes:
+                matches.remove(zone_codes[i])
+            m = Match("country", toks[i][2], i, i + 1, toks[i][2])
+            owner[i] = m
+            matches.append(m)
+            rules.append(f"code-in-list:{toks[i][2]}")
 
     if (
         not matches

@@ -121,6 +121,9 @@ CASES = [
     case("Remote (Germany, Austria, Switzerland)", "remote", ["AT", "CH", "DE"], id="comma-list"),
     case("DACH (remote)", "remote", ["AT", "CH", "DE"], id="dach-group"),
     case("Remote (AU/NZ)", "remote", ["AU", "NZ"], id="two-letter-codes-list"),
+    case("REMOTE (DE, AT, CH)", "remote", ["AT", "CH", "DE"], id="word-like-code-in-code-list"),
+    case("Remote (ES/PT)", "remote", ["ES", "PT"], id="pt-in-code-list-is-portugal"),
+    case("Remote (PT)", "remote", [], tz=[-8, -8], id="pt-alone-is-pacific-time"),
     # -- negation
     case("Worldwide (except US)", N, [], ww=True, id="negated-country"),
     case("Remote (non-US)", "remote", [], id="non-us"),
