@@ -51,12 +51,14 @@ class _Rule:
 @dataclass(frozen=True, slots=True)
 class _Tables:
     ranks: dict[str, int]
-    seniority_re: re.Pattern[str]
+    seniority_re: _Scanner
     seniority: dict[str, tuple[str, str | None]]  # group -> (rule id, level)
-    role_re: re.Pattern[str]
+    role_re: _Scanner
     rules: dict[str, tuple[int, _Rule]]  # group -> (table order, rule)
     gender_re: re.Pattern[str]
     vocab: dict[str, str]  # place/remote/filler phrase key -> kind
+    first_words: frozenset[str]  # first word of every vocab phrase
+    last_words: frozenset[str]  # last word of every big place
     big_places: frozenset[str]  # place keys safe to strip as a bare trailing word
     max_words: int
 
@@ -73,11 +75,16 @@ def _check(pattern: str, where: str) -> str:
     return pattern
 
 
+_FOLD_PUNCT = str.maketrans({c: " " for c in "-.'’_"})
+_FOLD_WORDS = re.compile(r"[\w%+&]+")
+
+
 def _fold(text: str) -> list[str]:
     """Words of ``text`` with accents and punctuation folded (case kept)."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.findall(r"[\w%+&]+", re.sub(r"[-.'’_]", " ", text))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _FOLD_WORDS.findall(text.translate(_FOLD_PUNCT))
 
 
 def _key(text: str) -> str:
@@ -141,6 +148,187 @@ def _alternation(items: Iterable[tuple[str, str]]) -> str:
     return "|".join(f"(?:{pattern})(?!\\w)(?P<{group}>)" for group, pattern in items)
 
 
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex at its top-level ``|``."""
+    parts, depth, in_class, escaped, last = [], 0, False, False, 0
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[last:i])
+            last = i + 1
+    parts.append(pattern[last:])
+    return parts
+
+
+_PrefixStates = set[tuple[str, bool]]
+_KEY_LEN = 4  # patterns are indexed by up to this many leading literal characters
+
+
+def _item_prefixes(op: Any, av: Any, k: int) -> _PrefixStates | None:
+    name = str(op)
+    if name == "LITERAL":
+        return {(chr(av), True)}
+    if name == "IN":
+        chars: list[str] = []
+        for iop, iav in av:
+            iname = str(iop)
+            if iname == "LITERAL":
+                chars.append(chr(iav))
+            elif iname == "RANGE" and iav[1] - iav[0] < 10:
+                chars.extend(chr(x) for x in range(iav[0], iav[1] + 1))
+            else:
+                return {("", False)}
+        return {(c, True) for c in chars} if len(chars) <= 12 else {("", False)}
+    if name == "SUBPATTERN":
+        return _seq_prefixes(av[-1], k)
+    if name == "BRANCH":
+        out: _PrefixStates = set()
+        for branch in av[1]:
+            sub = _seq_prefixes(branch, k)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
+        low, high, sub_items = av
+        sub = _seq_prefixes(sub_items, k)
+        if sub is None:
+            return None
+        if high == 1:
+            return sub | ({("", True)} if low == 0 else set())
+        closed = {(t, False) for t, _ in sub}
+        return closed | ({("", False)} if low == 0 else set())
+    if name in {"AT", "ASSERT", "ASSERT_NOT"}:
+        return {("", True)}
+    return {("", False)}
+
+
+def _seq_prefixes(items: Any, k: int) -> _PrefixStates | None:
+    """Possible literal starts (up to ``k`` chars) of a parsed regex; True = may extend."""
+    states: _PrefixStates = {("", True)}
+    for op, av in items:
+        if not any(open_ and len(s) < k for s, open_ in states):
+            break
+        new: _PrefixStates = set()
+        for s, open_ in states:
+            if not open_ or len(s) >= k:
+                new.add((s[:k], False))
+                continue
+            ext = _item_prefixes(op, av, k - len(s))
+            if ext is None:
+                return None
+            for t, o in ext:
+                joined = s + t
+                new.add((joined[:k], o and len(joined) < k))
+        states = new
+        if len(states) > 400:
+            return None
+    return states
+
+
+def _start_keys(pattern: str) -> set[str] | None:
+    """The literal strings (1 to _KEY_LEN chars) every match of ``pattern`` starts with; None if unknown."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    states = _seq_prefixes(_parser.parse(pattern), _KEY_LEN)
+    if states is None:
+        return None
+    keys = {s for s, _ in states}
+    return None if "" in keys else keys
+
+
+def _longest_literal(pattern: str) -> str:
+    from re import _parser  # type: ignore[attr-defined]
+
+    runs, current = [], ""
+    for op, av in _parser.parse(pattern):
+        if str(op) == "LITERAL":
+            current += chr(av)
+        else:
+            runs.append(current)
+            current = ""
+    runs.append(current)
+    return max(runs, key=len)
+
+
+class _Scanner:
+    """An ordered list of named patterns, matched at word starts.
+
+    ``finditer(text)`` yields, for each word start, the first pattern (in table
+    order) that matches there. Each alternative of each pattern is indexed by
+    the literal strings (up to three characters) it can start with, or, with a
+    leading wildcard ("\\w*buchhalt"), by a literal it needs; a position only
+    tries the few alternatives its next characters can start. Alternatives are
+    compiled on first use.
+    """
+
+    _STARTS = re.compile(r"(?<!\w)[\w.$€£]")
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._by_key: dict[str, list[tuple[int, str, str]]] = {}
+        self._wild: list[tuple[str, tuple[int, str, str]]] = []
+        for order, (group, pattern) in enumerate(items):
+            for alt in _split_top(pattern):
+                entry = (order, group, alt)
+                keys = _start_keys(alt)
+                if keys is None:
+                    self._wild.append((_longest_literal(alt), entry))
+                else:
+                    for key in keys:
+                        self._by_key.setdefault(key, []).append(entry)
+        self._compiled: dict[str, re.Pattern[str]] = {}
+        self._candidates: dict[tuple[str, tuple[int, ...]], tuple[tuple[str, re.Pattern[str]], ...]] = {}
+
+    def _pattern(self, alt: str) -> re.Pattern[str]:
+        compiled = self._compiled.get(alt)
+        if compiled is None:
+            compiled = self._compiled[alt] = re.compile(f"(?:{alt})(?!\\w)")
+        return compiled
+
+    def _candidates_for(self, head: str, active: tuple[int, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        entries = [e for n in range(1, _KEY_LEN + 1) if len(head) >= n for e in self._by_key.get(head[:n], ())]
+        entries += [self._wild[i][1] for i in active]
+        entries.sort()
+        return tuple((group, self._pattern(alt)) for _, group, alt in entries)
+
+    def finditer(self, text: str, *, consume: bool) -> list[tuple[str, int, int]]:
+        """(group, start, end) of the first matching pattern at each word start."""
+        wild = self._wild
+        active = tuple(i for i, (needed, _) in enumerate(wild) if needed in text) if wild else ()
+        cache = self._candidates
+        found: list[tuple[str, int, int]] = []
+        end = 0
+        for start in self._STARTS.finditer(text):
+            pos = start.start()
+            if pos < end:
+                continue
+            key = (text[pos : pos + _KEY_LEN], active)
+            candidates = cache.get(key)
+            if candidates is None:
+                if len(cache) > 50_000:
+                    cache.clear()
+                candidates = cache[key] = self._candidates_for(key[0], active)
+            for group, pattern in candidates:
+                m = pattern.match(text, pos)
+                if m is not None:
+                    if consume:
+                        end = m.end()
+                    found.append((group, pos, m.end()))
+                    break
+        return found
+
+
 @cache
 def _tables() -> _Tables:
     sen = _load_yaml("seniority.yaml")
@@ -157,7 +345,7 @@ def _tables() -> _Tables:
         group = f"s{i}"
         seniority[group] = (str(marker["id"]), level)
         sen_items.append((group, _check(pattern, f"seniority.yaml {marker['id']}")))
-    seniority_re = re.compile(f"(?<!\\w)(?:{_alternation(sen_items)})")
+    seniority_re = _Scanner(sen_items)
 
     roles = _load_yaml("roles.yaml")
     macros: dict[str, str] = roles.get("macros") or {}
@@ -171,7 +359,7 @@ def _tables() -> _Tables:
         group = f"r{i}"
         rules[group] = (i, _Rule(str(rule["role"]), str(rule["category"]), int(rule.get("tier", 0))))
         role_items.append((group, _check(pattern, f"roles.yaml {rule['role']}")))
-    role_re = re.compile(f"(?<!\\w)(?={_alternation(role_items)})")
+    role_re = _Scanner(role_items)
 
     markers = _load_yaml("markers.yaml")
     gender_re = re.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
@@ -188,7 +376,21 @@ def _tables() -> _Tables:
         vocab[_key(word)] = "remote"
     big_places = frozenset(k for k in big - not_places if len(k) > 3)
     max_words = max(len(k.split()) for k in vocab)
-    return _Tables(ranks, seniority_re, seniority, role_re, rules, gender_re, vocab, big_places, min(max_words, 5))
+    first_words = frozenset(k.split()[0] for k in vocab if k)
+    last_words = frozenset(k.split()[-1] for k in big_places)
+    return _Tables(
+        ranks=ranks,
+        seniority_re=seniority_re,
+        seniority=seniority,
+        role_re=role_re,
+        rules=rules,
+        gender_re=gender_re,
+        vocab=vocab,
+        first_words=first_words,
+        last_words=last_words,
+        big_places=big_places,
+        max_words=min(max_words, 5),
+    )
 
 
 # ---------------------------------------------------------------- display title
@@ -197,6 +399,7 @@ _TAGS = re.compile(r"<[^>]{0,200}>")
 _SPACES = re.compile(r"\s+")
 _PARENS = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")
 _DASH_SEGMENTS = re.compile(r"(\s+[-–—|]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+)")
+_HAS_DASH = re.compile(r"\s[-–—|]|[–—|]\s|\|")
 _ITEM_SPLIT = re.compile(r"(\s*[/,;]\s*|\s+(?:or|and|oder|und|&)\s+)")
 _IN_PLACE = re.compile(r"\s+(?:in|based\s+in|from|im\s+raum)\s+((?:[^\s,()|–—-]+\s*){1,4})", re.IGNORECASE)
 _LEADING_REMOTE = re.compile(r"^(?:100%\s+|fully\s+)?remote\s*(?:[-–|:/]\s*)?(?=\S)", re.IGNORECASE)
@@ -213,6 +416,12 @@ _GLUE = frozenset({"of", "for", "in", "to", "and", "&", "the", "at", "from", "de
 
 def _is_place(text: str, t: _Tables) -> bool:
     """True when ``text`` only says where/how the job is worked (places, remote, fillers)."""
+    head = text.split(None, 1)
+    if not head:
+        return False
+    first = head[0].casefold().strip("-.'’_,;:()")
+    if first.isascii() and first.isalpha() and first not in t.first_words:
+        return False  # quick reject: no place phrase starts with this word
     original = _fold(text)
     if not original:
         return False
@@ -255,6 +464,9 @@ def _strip_trailing_place(text: str, t: _Tables) -> str:
     words = text.split()
     if len(words) < 3:
         return text
+    last = words[-1].casefold().strip(".,;:")
+    if last.isascii() and last.isalpha() and last not in t.vocab and last not in t.last_words:
+        return text  # quick reject: no place or filler ends with this word
     tail = [_key(w) for w in words[-4:]]
     # allow "USA only", "Canada timezone" after the place
     cut = len(words)
@@ -309,9 +521,11 @@ def _clean(raw: str, fired: list[str]) -> str:
                 return f" {rest}" if rest else ""
         return m.group(0)
 
-    text = _IN_PLACE.sub(in_place, text)
+    low = text.lower()
+    if " in " in low or " from " in low or " im raum " in low or " based " in low:
+        text = _IN_PLACE.sub(in_place, text)
 
-    parts = _DASH_SEGMENTS.split(text)
+    parts = _DASH_SEGMENTS.split(text) if _HAS_DASH.search(text) else [text]
     if len(parts) > 1:
         out = [parts[0]]
         for i in range(2, len(parts), 2):
@@ -325,12 +539,16 @@ def _clean(raw: str, fired: list[str]) -> str:
             items.pop()
         text = ", ".join(items)
 
-    lead = _LEADING_REMOTE.sub("", text)
-    if lead != text and lead.strip():
-        text = lead
+    if low.startswith(("remote", "100%", "fully")):
+        lead = _LEADING_REMOTE.sub("", text)
+        if lead != text and lead.strip():
+            text = lead
     head, paren_at, rest = text.partition(" (")
-    head = _strip_trailing_place(head, t)
-    text = f"{head}{paren_at}{rest}"
+    stripped_head = _strip_trailing_place(head, t)
+    if stripped_head != head:
+        text = f"{stripped_head}{paren_at}{rest}"
+    if text == before:
+        return text
     for pattern, repl in _TIDY:
         text = pattern.sub(repl, text)
     text = _SPACES.sub(" ", text).strip()
@@ -347,24 +565,24 @@ _SEGMENT = re.compile(r"\s[-–—|@]\s|\s*\|\s*|,\s|:\s|\sfor\s|\sat\s|\s*[()\[
 def _seniority(low: str, t: _Tables, fired: list[str]) -> tuple[str | None, list[tuple[int, int]]]:
     best: str | None = None
     spans: list[tuple[int, int]] = []
-    for m in t.seniority_re.finditer(low):
-        rule_id, level = t.seniority[m.lastgroup or ""]
+    for group, start, end in t.seniority_re.finditer(low, consume=True):
+        rule_id, level = t.seniority[group]
         fired.append(f"seniority/{rule_id}")
         if level is None:
             continue
-        spans.append(m.span())
+        spans.append((start, end))
         if best is None or t.ranks[level] > t.ranks[best]:
             best = level
     return best, spans
 
 
 def _role(low: str, t: _Tables, fired: list[str]) -> _Rule | None:
-    bounds = [m.start() for m in _SEGMENT.finditer(low)]
+    found = t.role_re.finditer(low, consume=False)
+    bounds = [m.start() for m in _SEGMENT.finditer(low)] if len(found) > 1 else []
     best: tuple[int, int, int, int] | None = None
     chosen: _Rule | None = None
-    for m in t.role_re.finditer(low):
-        order, rule = t.rules[m.lastgroup or ""]
-        pos = m.start()
+    for group, pos, _end in found:
+        order, rule = t.rules[group]
         key = (rule.tier, bisect.bisect_right(bounds, pos), pos, order)
         if best is None or key < best:
             best, chosen = key, rule
