@@ -268,8 +268,8 @@ def run_search(args: argparse.Namespace) -> int:
         try:
             rows = _rows(db, sql, params)
         except sqlite3.OperationalError as exc:
-            if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
-                raise CliError(f"bad search text {args.text!r}: {exc}") from exc
+            if args.fts and args.text.strip() and "locked" not in str(exc).lower():
+                raise CliError(f"bad search text {args.text!r} (FTS5 syntax): {exc}") from exc
             raise
     finally:
         db.close()
@@ -345,8 +345,10 @@ def run_salaries(args: argparse.Namespace) -> int:
         print()
         return 0
     if not rows:
-        if built[0] is None:
-            hint = "the index is empty; run `remotejobs salaries --rebuild`"
+        if args.rebuild:
+            hint = f"no {args.by} reaches n >= {min_n}"
+        elif built[0] is None:
+            hint = "the index is empty (never built, or no group reached the threshold); try --rebuild"
         else:
             hint = f"no {args.by} reaches n >= {built[1]} (index computed {built[0]})"
         print(f"No salary index rows by {args.by}: {hint}. {eligible} open listings have an employer-stated salary.")
@@ -492,11 +494,17 @@ def export_rows(db: sqlite_utils.Database, what: str, open_only: bool) -> Iterat
         yield dict(zip(names, row, strict=True))
 
 
+def jsonl_line(record: dict[str, Any]) -> str:
+    """One JSON line; Unicode line separators escaped so every reader splits records alike."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085") + "\n"
+
+
 def write_export(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
     count = 0
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps(_decode(row), ensure_ascii=False) + "\n")
+            out.write(jsonl_line(_decode(row)))
             count += 1
         return count
     writer: csv.DictWriter[str] | None = None
