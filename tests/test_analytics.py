@@ -98,6 +98,7 @@ def ensure_listings(db: sqlite_utils.Database) -> str:
 
 
 _REAL_DB: dict[str, Path] = {}
+_REAL_DB_FACTS: dict[str, Any] = {}
 
 
 def real_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -111,7 +112,8 @@ def real_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert "Traceback" not in result.log, result.log[-4000:]
         db = open_test_db(path)
-        ensure_listings(db)
+        _REAL_DB_FACTS["listings_from"] = ensure_listings(db)
+        _REAL_DB_FACTS["hook_index_rows"] = db.execute("SELECT count(*) FROM salary_index").fetchone()[0]
         rebuild_salary_index(db, now=NOW)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
@@ -371,9 +373,17 @@ def test_real_salary_index_equals_independent_computation(real_db):
     rebuild_salary_index(real_db, now=NOW)
     expected = independent_index(real_db)
     assert stored_index(real_db) == _approx(expected)
-    if not real_db.execute("SELECT count(*) FROM listings WHERE category IS NOT NULL").fetchone()[0]:
-        pytest.xfail("title normaliser not landed: no categories yet")
-    assert any(scope == "category" for scope, _ in expected)
+    assert {scope for scope, _ in expected} == {"category", "role", "category-region"}
+
+
+@pytest.mark.realdata
+def test_crawl_hooks_build_listings_and_index(real_db):
+    """The crawl itself (dedupe hook, then the analytics hook) left listings and a salary index."""
+    assert _REAL_DB_FACTS["listings_from"] == "dedupe hook"
+    assert _REAL_DB_FACTS["hook_index_rows"] > 0
+    postings = real_db.execute("SELECT count(*) FROM postings").fetchone()[0]
+    listings = real_db.execute("SELECT count(*) FROM listings").fetchone()[0]
+    assert 0 < listings <= postings
 
 
 @pytest.mark.realdata
