@@ -15,16 +15,17 @@ def check_replay(
     postings: int,
     rejects: int = 0,
     args: tuple[str, ...] = (),
+    settings: tuple[str, ...] = (),
 ) -> CrawlResult:
     """Replay twice: the first run stores ``postings`` new postings and ``rejects`` rejects with
     status finished; the second adds nothing (every posting unchanged). Returns the result."""
-    first = crawl(spider, *cassettes, args=args)
+    first = crawl(spider, *cassettes, args=args, settings=settings)
     run = first.last_run
     assert first.scalar("SELECT count(*) FROM postings WHERE source = ?", (spider,)) == postings
     assert (run["status"], run["new"], run["rejected"]) == ("finished", postings, rejects), dict(run)
     assert first.scalar("SELECT count(*) FROM rejects") == rejects
 
-    second = crawl(spider, *cassettes, args=args)
+    second = crawl(spider, *cassettes, args=args, settings=settings)
     run = second.last_run
     assert second.scalar("SELECT count(*) FROM postings") == postings
     assert (run["new"], run["updated"], run["unchanged"]) == (0, 0, postings), dict(run)
