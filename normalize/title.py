@@ -359,6 +359,8 @@ def _tables() -> _Tables:
         group = f"r{i}"
         rules[group] = (i, _Rule(str(rule["role"]), str(rule["category"]), int(rule.get("tier", 0))))
         role_items.append((group, _check(pattern, f"roles.yaml {rule['role']}")))
+    # at one position the lowest tier is tried first (then table order), like the choice in _role
+    role_items.sort(key=lambda item: (rules[item[0]][1].tier, rules[item[0]][0]))
     role_re = _Scanner(role_items)
 
     markers = _load_yaml("markers.yaml")
@@ -461,28 +463,35 @@ def _filter_items(text: str, t: _Tables) -> str | None:
 
 
 def _strip_trailing_place(text: str, t: _Tables) -> str:
+    """Drop trailing place/remote words: "Voice Actor Lisbon", "Engineer 100% Homeoffice"."""
     words = text.split()
     if len(words) < 3:
         return text
     last = words[-1].casefold().strip(".,;:")
     if last.isascii() and last.isalpha() and last not in t.vocab and last not in t.last_words:
-        return text  # quick reject: no place or filler ends with this word
-    tail = [_key(w) for w in words[-4:]]
-    # allow "USA only", "Canada timezone" after the place
-    cut = len(words)
-    while tail and t.vocab.get(tail[-1]) == "filler" and tail[-1] not in {"us", "uk", "eu", "usa"}:
-        tail.pop()
-        cut -= 1
-    for size in (3, 2, 1):
-        if size > len(tail) or cut - size < 2:
-            continue
-        phrase = " ".join(tail[len(tail) - size :])
-        if phrase in t.big_places or phrase in {"usa", "us", "uk", "eu"}:
-            before = _key(words[cut - size - 1])
-            if before in _GLUE:
-                return text
-            return " ".join(words[: cut - size])
-    return text
+        return text  # quick reject: no place, remote or filler word ends with this word
+    keys = [_key(w) for w in words]
+    cut, removed = len(words), False
+    while cut > 2:
+        for size in (3, 2, 1):
+            if cut - size < 2:
+                continue
+            phrase = " ".join(keys[cut - size : cut])
+            kind = t.vocab.get(phrase)
+            if phrase in t.big_places or phrase in _SHORT_PLACES or kind == "remote":
+                cut, removed = cut - size, True
+                break
+            if kind == "filler" and size == 1 and phrase not in _GLUE:
+                cut -= 1
+                break
+        else:
+            break
+    if not removed or keys[cut - 1] in _GLUE:
+        return text
+    return " ".join(words[:cut])
+
+
+_SHORT_PLACES = frozenset({"usa", "us", "uk", "eu"})
 
 
 def _clean(raw: str, fired: list[str]) -> str:
@@ -497,7 +506,8 @@ def _clean(raw: str, fired: list[str]) -> str:
         return text
 
     stripped = t.gender_re.sub(" ", text) if "/" in text or "(" in text or "[" in text else text
-    if stripped != text:
+    gendered = stripped != text
+    if gendered:
         fired.append("clean/gender")
         text = _SPACES.sub(" ", stripped).strip()
 
@@ -547,7 +557,7 @@ def _clean(raw: str, fired: list[str]) -> str:
     stripped_head = _strip_trailing_place(head, t)
     if stripped_head != head:
         text = f"{stripped_head}{paren_at}{rest}"
-    if text == before:
+    if text == before and not gendered:
         return text
     for pattern, repl in _TIDY:
         text = pattern.sub(repl, text)
@@ -591,13 +601,21 @@ def _role(low: str, t: _Tables, fired: list[str]) -> _Rule | None:
     return chosen
 
 
+_GENDER_SUFFIX = re.compile(r"(?:[:*/_]in(?:nen)?|\(in\))(?!\w)")
+_LEADING_GLUE = re.compile(r"^(?:(?:of|or|and|&|/|for|the|de|der|die|des|im|in)\s+)+")
+
+
 def _fallback_role(low: str, spans: list[tuple[int, int]]) -> str | None:
+    """The title itself, lower case, without seniority, gender suffix and trailing segments."""
     for start, end in reversed(spans):
         low = low[:start] + " " + low[end:]
-    head = _SEGMENT.split(low, maxsplit=1)[0]
-    words = re.findall(r"[\w+#.&'-]+", head)
-    role = " ".join(w.strip(".-'") for w in words).strip()
-    return role or None
+    low = _GENDER_SUFFIX.sub("", low)
+    for segment in _SEGMENT.split(low):
+        words = re.findall(r"[\w+#.&'-]+", segment)
+        role = _LEADING_GLUE.sub("", " ".join(w.strip(".-'") for w in words).strip()).strip()
+        if role and role not in {"&", "-", "/"}:
+            return role
+    return None
 
 
 def _empty(title: str | None = None) -> dict[str, Any]:
