@@ -34,15 +34,16 @@ import json
 import logging
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlite_utils
-from w3lib.url import canonicalize_url
+from w3lib.url import url_query_cleaner
 
 from normalize.company import normalise_company
 
@@ -51,6 +52,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_WINDOW_DAYS = 60
 DEFAULT_DESC_THRESHOLD = 0.7
 MINHASH_PERM = 64
+MINHASH_MAX_SHINGLES = 1500
+#: At most this many of a block's most recent postings are compared with a new one, so a
+#: company posting the same title thousands of times cannot make matching quadratic.
+BLOCK_SCAN_LIMIT = 200
 
 #: Platforms that are employers' own applicant tracking systems.
 ATS_SOURCES = frozenset({"greenhouse", "lever", "ashby", "workable", "smartrecruiters"})
@@ -73,6 +78,7 @@ ATS_URL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _HREF = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+_ATS_HINTS = ("greenhouse", "gh_jid", "lever.co", "ashby", "workable", "smartrecruiters")
 
 #: Query parameters that only track where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -82,6 +88,9 @@ TRACKING_PARAMS = frozenset(
         "lever-origin", "lever-via", "trk", "trackingid", "refid", "_hsenc", "_hsmi", "via",
         "campaign", "medium", "utm", "ga", "_ga", "_gl", "jobboard", "board", "rx_source",
         "rx_medium", "rx_campaign", "ccuid", "jobpipeline", "feed", "channel", "from",
+        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "utm_name",
+        "utm_reader", "utm_referrer", "utm_social", "utm_brand", "pk_source", "pk_medium", "pk_campaign",
+        "mtm_source", "mtm_medium", "mtm_campaign", "hsa_acc", "hsa_cam", "hsa_grp", "hsa_ad", "hsa_src",
     }
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "rx_")
@@ -118,7 +127,9 @@ def ats_keys_in_url(url: str | None) -> list[str]:
     """ATS job ids named by a URL, as ``"<ats>:<id>"`` keys (usually zero or one)."""
     if not url:
         return []
-    text = html.unescape(url).lower()
+    text = html.unescape(url).lower() if "&" in url else url.lower()
+    if not any(hint in text for hint in _ATS_HINTS):
+        return []
     keys: list[str] = []
     for ats, pattern in ATS_URL_PATTERNS:
         for match in pattern.finditer(text):
@@ -133,7 +144,7 @@ def ats_keys_in_text(text: str | None) -> list[str]:
     if not text:
         return []
     keys: list[str] = []
-    for url in _HREF.findall(html.unescape(text)):
+    for url in _HREF.findall(html.unescape(text) if "&" in text else text):
         for key in ats_keys_in_url(url):
             if key not in keys:
                 keys.append(key)
@@ -156,20 +167,32 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
 
 
+_TRACKING_LIST = sorted(TRACKING_PARAMS)
+
+
 def canonical_url(url: str | None) -> str | None:
-    """URL with tracking parameters, fragment, scheme, ``www.`` and trailing slash removed."""
-    if not url or not url.strip().lower().startswith(("http://", "https://")):
+    """URL with tracking parameters (w3lib ``url_query_cleaner`` plus ``utm_*``-style prefixes),
+    fragment, scheme, ``www.`` and trailing slash removed; remaining parameters sorted."""
+    if not url:
+        return None
+    text = url.strip()
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.lower().startswith(("http://", "https://")):
         return None
     try:
-        parts = urlsplit(html.unescape(url.strip()))
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
-        cleaned = canonicalize_url(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+        if "?" in text:
+            text = url_query_cleaner(text, _TRACKING_LIST, remove=True, unique=False, keep_fragments=False)
+        parts = urlsplit(text)
     except ValueError:
         return None
-    parts = urlsplit(cleaned)
+    query = ""
+    if parts.query:
+        pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+        query = urlencode(sorted(pairs))
     host = parts.netloc.lower().removeprefix("www.")
     path = parts.path.rstrip("/")
-    return host + path + (f"?{parts.query}" if parts.query else "")
+    return host + path + (f"?{query}" if query else "")
 
 
 def apply_key(url: str | None) -> str | None:
@@ -189,6 +212,7 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", html.unescape(text)).encode("ascii", "ignore").decode().lower()
 
 
+@lru_cache(maxsize=262_144)
 def title_key(title: str | None) -> str | None:
     """Matching key of a title: markers for gender, remote and work mode removed, punctuation folded."""
     if not title:
@@ -200,6 +224,7 @@ def title_key(title: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=262_144)
 def title_core_from(title: str | None) -> str | None:
     """A coarser title key: parenthesised parts and anything after ' - ', ' | ', ',' dropped."""
     if not title:
@@ -242,7 +267,12 @@ class Place:
 
 def place_of(location_raw: str | None, countries: Iterable[str] | None = None, worldwide: bool | None = None) -> Place:
     """Place words and countries of a posting (normalised ``countries`` win over our own lookup)."""
-    found = {c.upper() for c in countries or () if c}
+    return _place(location_raw, tuple(sorted(c.upper() for c in countries or () if c)), bool(worldwide))
+
+
+@lru_cache(maxsize=262_144)
+def _place(location_raw: str | None, countries: tuple[str, ...], worldwide: bool) -> Place:
+    found = set(countries)
     words: list[str] = _WORD.findall(_fold(location_raw)) if location_raw else []
     names = _country_words()
     own_countries: set[str] = set()
@@ -279,6 +309,7 @@ def compatible_places(a: Place, b: Place) -> bool:
     return True
 
 
+@lru_cache(maxsize=65_536)
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -315,18 +346,33 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def minhash_similarity(a: str | None, b: str | None) -> float | None:
-    """Estimated Jaccard similarity of two descriptions' word 3-shingles (datasketch MinHash)."""
-    if not a or not b:
+@cache
+def _minhash_template() -> Any:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=MINHASH_PERM, seed=7)
+
+
+def minhash(text: str | None) -> Any:
+    """datasketch MinHash of a description's word 3-shingles (crc32-hashed, first shingles only)."""
+    if not text:
         return None
     from datasketch import MinHash
 
-    hashes = []
-    for text in (a, b):
-        mh = MinHash(num_perm=MINHASH_PERM, seed=7)
-        mh.update_batch([s.encode() for s in shingles(text)])
-        hashes.append(mh)
-    return float(hashes[0].jaccard(hashes[1]))
+    template = _minhash_template()
+    mh = MinHash(
+        num_perm=MINHASH_PERM, seed=7, hashfunc=zlib.crc32, permutations=template.permutations, scheme=template.scheme
+    )
+    mh.update_batch([s.encode() for s in list(shingles(text))[:MINHASH_MAX_SHINGLES]])
+    return mh
+
+
+def minhash_similarity(a: str | None, b: str | None) -> float | None:
+    """Estimated Jaccard similarity of two descriptions' word 3-shingles (datasketch MinHash)."""
+    ha, hb = minhash(a), minhash(b)
+    if ha is None or hb is None:
+        return None
+    return float(ha.jaccard(hb))
 
 
 # -- postings as the matcher sees them -------------------------------------------------
@@ -375,6 +421,17 @@ CANDIDATE_COLUMNS = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@lru_cache(maxsize=65_536)
+def _json_list(text: str | None) -> tuple[str, ...] | None:
+    if not text or text == "[]":
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return tuple(str(v) for v in value) if isinstance(value, list) else None
+
+
 def candidate_from_row(row: Sequence[Any]) -> Candidate:
     (pid, source, source_id, url, apply_url_, company, title, title_clean, role, seniority, location_raw,
      countries, worldwide, posted_at, first_seen, last_seen, closed_at, listing_id, stored_sig, requisition,
@@ -384,10 +441,7 @@ def candidate_from_row(row: Sequence[Any]) -> Candidate:
     seen, posted, last = parse_time(first_seen), parse_time(posted_at), parse_time(last_seen)
     start = min((t for t in (posted, seen) if t is not None), default=last or _EPOCH)
     end = max(start, last or seen or start)
-    try:
-        country_list = json.loads(countries) if countries else None
-    except ValueError:
-        country_list = None
+    country_list = _json_list(countries)
     ats = own_ats_key(source, source_id, url, apply_url_)
     refs = tuple(k for k in ats_keys_in_text(ats_text) if k != ats) if ats_text else ()
     return Candidate(
@@ -402,7 +456,7 @@ def candidate_from_row(row: Sequence[Any]) -> Candidate:
         ats_group=f"{source}-req:{requisition}|{key}" if requisition not in (None, "") and key else None,
         apply_key=apply_key(apply_url_) or (apply_key(url) if source in ATS_SOURCES else None),
         refs=refs,
-        place=place_of(location_raw, country_list if isinstance(country_list, list) else None, bool(worldwide)),
+        place=place_of(location_raw, country_list, bool(worldwide)),
         start=start,
         end=end,
         closed_at=parse_time(closed_at),
@@ -462,7 +516,7 @@ class Matcher:
         self.listing_ats: dict[int, set[str]] = {}  # listing -> own ATS keys of its postings
         self.by_id: dict[int, Candidate] = {}
         self.reserved_ids: set[int] = set()
-        self._desc_cache: dict[int, str | None] = {}
+        self._minhash_cache: dict[int, Any] = {}
 
     # -- index ---------------------------------------------------------------------------
     def add(self, c: Candidate) -> None:
@@ -512,10 +566,10 @@ class Matcher:
     def _repost(self, c: Candidate, other: Candidate) -> bool:
         return other.source == c.source or (other.closed_at is not None and other.closed_at <= c.start)
 
-    def _desc(self, posting_id: int) -> str | None:
-        if posting_id not in self._desc_cache and self.description is not None:
-            self._desc_cache[posting_id] = self.description(posting_id)
-        return self._desc_cache.get(posting_id)
+    def _minhash(self, posting_id: int) -> Any:
+        if posting_id not in self._minhash_cache and self.description is not None:
+            self._minhash_cache[posting_id] = minhash(self.description(posting_id))
+        return self._minhash_cache.get(posting_id)
 
     def decide(self, c: Candidate) -> Decision:
         override = self.overrides.get(c.id)
@@ -563,9 +617,9 @@ class Matcher:
                 return decision
         return Decision(c.id, self.new_listing_id(c.old_listing_id), "new", 1.0)
 
-    def _best(self, c: Candidate, candidates: Iterable[Candidate]) -> Candidate | None:
+    def _best(self, c: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
         best: Candidate | None = None
-        for other in candidates:
+        for other in reversed(candidates[-BLOCK_SCAN_LIMIT:]):
             if other.listing_id is None or other.id == c.id or not self._compatible(c, other):
                 continue
             if self._conflicts(c, other.listing_id):
@@ -582,15 +636,19 @@ class Matcher:
         for near in (c.near_key, c.core_key):
             if not near:
                 continue
-            for other in self.by_near.get((c.company_norm, near), ()):
-                if other.id in seen or other.listing_id is None or not self._compatible(c, other):
+            block = self.by_near.get((c.company_norm, near), [])
+            for other in reversed(block[-BLOCK_SCAN_LIMIT:]):
+                if other.id in seen or other.listing_id is None or other.id == c.id:
                     continue
                 seen.add(other.id)
-                if self._conflicts(c, other.listing_id) or len(seen) > 50:
+                if other.title_key == c.title_key or not self._compatible(c, other):
+                    continue  # same title was already judged by the company_title rule
+                if self._conflicts(c, other.listing_id):
                     continue
                 if not similar_titles(c.title_key, other.title_key):
                     continue
-                score = minhash_similarity(self._desc(c.id), self._desc(other.id))
+                mine, theirs = self._minhash(c.id), self._minhash(other.id)
+                score = float(mine.jaccard(theirs)) if mine is not None and theirs is not None else None
                 if score is not None and score >= self.desc_threshold:
                     return Decision(
                         c.id, other.listing_id, "company_near_title+description", round(score, 3), other.id,

@@ -1,0 +1,202 @@
+"""Dedupe speed and memory: `remotejobs dedupe --rebuild` over N generated postings.
+
+    python bench/bench_dedupe.py                 # N = 10k and 100k
+    python bench/bench_dedupe.py --n 1000000     # the 1M run (a few minutes to generate)
+
+Postings are drawn from the real cassettes in ../shared/realdata (titles, companies,
+locations, description lengths and texts, the platform mix), then cross-posted the way
+real jobs are: a share of jobs appears on a second and third board with the company
+spelled differently ("Acme GmbH", "acme.com"), gender/remote markers in the title,
+tracking parameters on the apply URL, or a link to the employer's ATS. Companies scale
+with N (about one per 15 postings) so blocks stay realistic.
+
+Each rebuild runs in a fresh subprocess; its peak memory is that child's ru_maxrss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata"))
+sys.path.insert(0, str(ROOT))
+
+SOURCES = ["greenhouse", "arbeitnow", "hackernews", "remotive", "remoteok", "weworkremotely", "jobicy", "lever"]
+SOURCE_WEIGHTS = [30, 15, 15, 10, 10, 10, 5, 5]
+SUFFIXES = ["", "", "", " Inc.", " GmbH", " Ltd", ".com", " Technologies", ", Inc"]
+TITLE_MARKS = ["", "", "", " (m/w/d)", " (Remote)", " - Remote", " (f/m/x)"]
+
+
+def _bodies(folder: str) -> list[object]:
+    path = REALDATA / folder
+    out = []
+    for line in (path / "index.jsonl").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            try:
+                out.append(json.loads((path / json.loads(line)["body"]).read_bytes()))
+            except ValueError:
+                continue
+    return out
+
+
+def real_samples() -> dict[str, list[str]]:
+    """Titles, companies, locations and descriptions from the real payloads."""
+    titles, companies, locations, descriptions = [], [], [], []
+    for body in _bodies("greenhouse-boards"):
+        for job in body["jobs"]:
+            titles.append(job["title"])
+            companies.append(job.get("company_name") or "")
+            locations.append((job.get("location") or {}).get("name") or "")
+            if job.get("content"):
+                descriptions.append(job["content"])
+    for folder in ("arbeitnow-2026-02-12a", "arbeitnow-2026-02-12b", "arbeitnow-2026-02-13"):
+        for body in _bodies(folder):
+            for job in body["data"]:
+                titles.append(job["title"])
+                companies.append(job["company_name"])
+                locations.append(job["location"])
+                descriptions.append(job["description"])
+    for body in _bodies("remotive"):
+        for job in body.get("jobs", []):
+            titles.append(job["title"])
+            companies.append(job["company_name"])
+            locations.append(job.get("candidate_required_location") or "")
+            descriptions.append(job["description"])
+    for body in _bodies("hn-2026-02")[1:]:
+        if isinstance(body, dict) and body.get("text"):
+            descriptions.append(body["text"])
+    return {
+        "titles": titles,
+        "companies": [c for c in companies if c],
+        "locations": locations,
+        "descriptions": descriptions,
+    }
+
+
+def generate(db_path: Path, n: int, seed: int = 1) -> dict[str, int]:
+    from pipelines.schema import open_db
+
+    rnd = random.Random(seed)
+    samples = real_samples()
+    n_companies = max(50, n // 15)
+    base_companies = sorted(set(samples["companies"]))
+    companies = [
+        f"{rnd.choice(base_companies)} {i}" if i >= len(base_companies) else base_companies[i]
+        for i in range(n_companies)
+    ]
+    titles, locations, descriptions = samples["titles"], samples["locations"], samples["descriptions"]
+    db = open_db(db_path)
+    columns = (
+        "source, source_id, url, apply_url, title, company, company_norm, location_raw, description_html, "
+        "posted_at, first_seen_at, last_seen_at, raw_json"
+    )
+    sql = f"INSERT INTO postings ({columns}) VALUES ({','.join('?' * 13)})"
+    rows: list[tuple[object, ...]] = []
+    made = jobs = 0
+    from normalize.company import normalise_company
+
+    with db.atomic():
+        while made < n:
+            jobs += 1
+            company = rnd.choice(companies)
+            title = rnd.choice(titles)
+            location = rnd.choice(locations)
+            description = rnd.choice(descriptions)
+            day = rnd.randrange(0, 365)
+            ats_id = 4_000_000 + jobs
+            copies = 1 + (rnd.random() < 0.3) + (rnd.random() < 0.1)
+            for copy in range(min(copies, n - made)):
+                source = "greenhouse" if copy == 0 and rnd.random() < 0.3 else rnd.choices(SOURCES, SOURCE_WEIGHTS)[0]
+                name = company + (rnd.choice(SUFFIXES) if copy else "")
+                seen = f"2026-{1 + (day + copy * 3) // 31 % 12:02d}-{1 + (day + copy * 3) % 28:02d}T00:00:00+00:00"
+                apply_url = None
+                if copy and rnd.random() < 0.4:
+                    apply_url = f"https://boards.greenhouse.io/x/jobs/{ats_id}?utm_source={source}"
+                elif rnd.random() < 0.3:
+                    apply_url = f"https://careers.example.com/{jobs}?ref={source}"
+                sid = str(ats_id) if source == "greenhouse" and copy == 0 else f"{jobs}-{copy}"
+                url = (
+                    f"https://boards.greenhouse.io/x/jobs/{ats_id}"
+                    if source == "greenhouse" and copy == 0
+                    else f"https://{source}.example/jobs/{sid}"
+                )
+                rows.append(
+                    (
+                        source,
+                        f"{sid}-{made}",
+                        url,
+                        apply_url,
+                        title + (rnd.choice(TITLE_MARKS) if copy else ""),
+                        name,
+                        normalise_company(name),
+                        location,
+                        description,
+                        seen,
+                        seen,
+                        seen,
+                        "{}",
+                    )
+                )
+                made += 1
+            if len(rows) >= 20000:
+                db.conn.executemany(sql, rows)
+                rows = []
+        if rows:
+            db.conn.executemany(sql, rows)
+    db.close()
+    return {"postings": made, "jobs": jobs}
+
+
+def timed_rebuild(db_path: Path) -> tuple[float, float, str]:
+    """Run the rebuild in a child process; (seconds, peak MB of the child, its output)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "dedupe", "--rebuild", "--db", str(db_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak_kb, before) / 1024, proc.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, action="append", help="postings (repeatable); default 10k and 100k")
+    parser.add_argument("--keep", type=Path, help="directory to keep the generated databases in")
+    args = parser.parse_args(argv)
+    sizes = args.n or [10_000, 100_000]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in sizes:
+            db_path = folder / f"bench-{n}.db"
+            if db_path.exists():
+                db_path.unlink()
+            started = time.perf_counter()
+            made = generate(db_path, n)
+            gen = time.perf_counter() - started
+            seconds, peak_mb, out = timed_rebuild(db_path)
+            print(
+                f"N={made['postings']:>9,} ({made['jobs']:,} jobs; generated in {gen:.0f}s): "
+                f"dedupe --rebuild {seconds:6.1f}s, {seconds / made['postings'] * 1e6:5.1f} us/posting, "
+                f"peak RSS {peak_mb:,.0f} MB  [{out}]",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
