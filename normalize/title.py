@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +273,6 @@ class _Scanner:
     compiled on first use.
     """
 
-    _STARTS = re.compile(r"(?<!\w)[\w.$€£]")
-
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self._by_key: dict[str, list[tuple[int, str, str]]] = {}
         self._wild: list[tuple[str, tuple[int, str, str]]] = []
@@ -288,7 +286,10 @@ class _Scanner:
                     for key in keys:
                         self._by_key.setdefault(key, []).append(entry)
         self._compiled: dict[str, re.Pattern[str]] = {}
-        self._candidates: dict[tuple[str, tuple[int, ...]], tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        self._candidates: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        self._plain: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        literals = sorted({lit for lit, _ in self._wild}, key=len, reverse=True)
+        self._needed_re = re.compile("|".join(map(re.escape, literals))) if self._wild else None
 
     def _pattern(self, alt: str) -> re.Pattern[str]:
         compiled = self._compiled.get(alt)
@@ -302,23 +303,27 @@ class _Scanner:
         entries.sort()
         return tuple((group, self._pattern(alt)) for _, group, alt in entries)
 
-    def finditer(self, text: str, *, consume: bool) -> list[tuple[str, int, int]]:
-        """(group, start, end) of the first matching pattern at each word start."""
-        wild = self._wild
-        active = tuple(i for i, (needed, _) in enumerate(wild) if needed in text) if wild else ()
-        cache = self._candidates
+    def finditer(self, text: str, starts: list[int], *, consume: bool) -> list[tuple[str, int, int]]:
+        """(group, start, end) of the first matching pattern at each word start in ``starts``."""
+        needed = self._needed_re
+        if needed is not None and needed.search(text):
+            active = tuple(i for i, (lit, _) in enumerate(self._wild) if lit in text)
+        else:
+            active = ()
+        cache: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]]
+        cache = self._candidates if active else self._plain
         found: list[tuple[str, int, int]] = []
         end = 0
-        for start in self._STARTS.finditer(text):
-            pos = start.start()
+        for pos in starts:
             if pos < end:
                 continue
-            key = (text[pos : pos + _KEY_LEN], active)
+            head = text[pos : pos + _KEY_LEN]
+            key: Any = (head, active) if active else head
             candidates = cache.get(key)
             if candidates is None:
                 if len(cache) > 50_000:
                     cache.clear()
-                candidates = cache[key] = self._candidates_for(key[0], active)
+                candidates = cache[key] = self._candidates_for(head, active)
             for group, pattern in candidates:
                 m = pattern.match(text, pos)
                 if m is not None:
@@ -569,13 +574,14 @@ def _clean(raw: str, fired: list[str]) -> str:
 
 # ---------------------------------------------------------------- classification
 
+_STARTS = re.compile(r"(?<!\w)[\w.$€£]")  # where a rule may start
 _SEGMENT = re.compile(r"\s[-–—|@]\s|\s*\|\s*|,\s|:\s|\sfor\s|\sat\s|\s*[()\[\]]\s*|\s[–—]|[–—]\s")
 
 
-def _seniority(low: str, t: _Tables, fired: list[str]) -> tuple[str | None, list[tuple[int, int]]]:
+def _seniority(low: str, starts: list[int], t: _Tables, fired: list[str]) -> tuple[str | None, list[tuple[int, int]]]:
     best: str | None = None
     spans: list[tuple[int, int]] = []
-    for group, start, end in t.seniority_re.finditer(low, consume=True):
+    for group, start, end in t.seniority_re.finditer(low, starts, consume=True):
         rule_id, level = t.seniority[group]
         fired.append(f"seniority/{rule_id}")
         if level is None:
@@ -586,8 +592,8 @@ def _seniority(low: str, t: _Tables, fired: list[str]) -> tuple[str | None, list
     return best, spans
 
 
-def _role(low: str, t: _Tables, fired: list[str]) -> _Rule | None:
-    found = t.role_re.finditer(low, consume=False)
+def _role(low: str, starts: list[int], t: _Tables, fired: list[str]) -> _Rule | None:
+    found = t.role_re.finditer(low, starts, consume=False)
     bounds = [m.start() for m in _SEGMENT.finditer(low)] if len(found) > 1 else []
     best: tuple[int, int, int, int] | None = None
     chosen: _Rule | None = None
@@ -626,14 +632,21 @@ def parse(text: str) -> dict[str, Any]:
     """Display title, seniority, category and role of a job title (never raises on str input)."""
     if not isinstance(text, str) or not text.strip():
         return _empty()
+    title, seniority, category, role, rules = _parse_cached(text)
+    return {"title": title, "seniority": seniority, "category": category, "role": role, "rules": list(rules)}
+
+
+@lru_cache(maxsize=32_768)
+def _parse_cached(text: str) -> tuple[str | None, str | None, str | None, str | None, tuple[str, ...]]:
     fired: list[str] = []
     title = _clean(text, fired)
     if not title:
-        return _empty()
+        return None, None, None, None, ()
     t = _tables()
     low = title.lower()
-    seniority, spans = _seniority(low, t, fired)
-    rule = _role(low, t, fired)
+    starts = [m.start() for m in _STARTS.finditer(low)]
+    seniority, spans = _seniority(low, starts, t, fired)
+    rule = _role(low, starts, t, fired)
     if rule is not None:
         role: str | None = rule.role
         category = rule.category
@@ -641,4 +654,4 @@ def parse(text: str) -> dict[str, Any]:
         role = _fallback_role(low, spans)
         category = "other"
         fired.append("role/fallback")
-    return {"title": title, "seniority": seniority, "category": category, "role": role, "rules": fired}
+    return title, seniority, category, role, tuple(fired)
