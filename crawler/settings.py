@@ -55,7 +55,7 @@ ITEM_PIPELINES = {
 # Storage
 JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
 STORE_BATCH_SIZE = 200
-#: Callables ``f(db, *, run_id, spider, status)`` run after a crawl's postings are stored,
+#: Callables ``f(db, *, run_id, spider, status, settings)`` run after a crawl's postings are stored,
 #: before its crawl_runs row is finalised (dedupe and lifecycle, salary index...).
 STORE_AFTER_RUN: list[str] = [
     # dedupe/lifecycle first (listings), then the analytics that read them

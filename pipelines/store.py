@@ -293,7 +293,13 @@ class StorePipeline:
             # Post-crawl steps (dedupe, lifecycle, indexes) see the final status; one failing
             # step is logged and must not lose the run's bookkeeping.
             try:
-                load_object(path)(self.store.db, run_id=self.run_id, spider=self.spider_name, status=status)
+                load_object(path)(
+                    self.store.db,
+                    run_id=self.run_id,
+                    spider=self.spider_name,
+                    status=status,
+                    settings=self.crawler.settings,
+                )
             except Exception:
                 logger.exception("after-run step %s failed", path)
                 if self.crawler.stats is not None:
