@@ -188,13 +188,14 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             made = generate(db_path, n)
             gen = time.perf_counter() - started
-            seconds, peak_mb, out = timed_rebuild(db_path)
-            print(
-                f"N={made['postings']:>9,} ({made['jobs']:,} jobs; generated in {gen:.0f}s): "
-                f"dedupe --rebuild {seconds:6.1f}s, {seconds / made['postings'] * 1e6:5.1f} us/posting, "
-                f"peak RSS {peak_mb:,.0f} MB  [{out}]",
-                flush=True,
-            )
+            for attempt in ("first", "again"):  # first placement, then a rebuild over placed postings
+                seconds, peak_mb, out = timed_rebuild(db_path)
+                print(
+                    f"N={made['postings']:>9,} ({made['jobs']:,} jobs; generated in {gen:.0f}s): "
+                    f"dedupe --rebuild ({attempt}) {seconds:6.1f}s, "
+                    f"{seconds / made['postings'] * 1e6:5.1f} us/posting, peak RSS {peak_mb:,.0f} MB  [{out}]",
+                    flush=True,
+                )
     return 0
 
 

@@ -725,7 +725,10 @@ def _write_decisions(db: sqlite_utils.Database, placed: Sequence[tuple[Candidate
         "UPDATE postings SET listing_id = a.listing_id, dedupe_ats_key = a.ats, dedupe_ats_group = a.grp, "
         "dedupe_apply_key = a.apply, dedupe_title_key = a.tkey, dedupe_sig = a.sig, "
         "company_norm = COALESCE(a.company_norm, postings.company_norm) "
-        "FROM temp.dedupe_assign a WHERE postings.id = a.id"
+        "FROM temp.dedupe_assign a WHERE postings.id = a.id "
+        # rewrite a (wide) posting row only when something changed: a repeated rebuild writes little
+        "AND (postings.listing_id IS NOT a.listing_id OR postings.dedupe_sig IS NOT a.sig "
+        "OR postings.company_norm IS NOT COALESCE(a.company_norm, postings.company_norm))"
     )
     db.execute("DELETE FROM posting_refs WHERE posting_id IN (SELECT id FROM temp.dedupe_assign)")
     db.conn.executemany(
