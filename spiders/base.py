@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -269,7 +270,8 @@ def http_status(failure: Any) -> int | None:
 
 class ListArgSpider(JobSpider):
     """A spider fed a list of targets: ``-a <arg>=a,b,c``, ``-a <arg>_file=PATH`` or, by
-    default, ``BOARDS_DIR/<spider>.txt`` (setting ``BOARDS_DIR``, default ``data/boards``).
+    default, ``BOARDS_DIR/<spider>.txt`` (setting ``BOARDS_DIR``; unset, a replayed cassette's
+    own ``boards/<spider>.txt`` if it has one, else ``data/boards``).
 
     A target that answers 404 (a company left the platform, a job page was taken down) is
     logged and counted in ``jobs/<list_arg>_not_found``; it is not a request error.
@@ -286,11 +288,20 @@ class ListArgSpider(JobSpider):
     def targets(self) -> list[str]:
         if self.list_value:
             return [part.strip() for part in self.list_value.split(",") if part.strip()]
-        path = self.list_file or Path(self.settings.get("BOARDS_DIR") or "data/boards") / f"{self.name}.txt"
+        path = self.list_file or self.boards_dir() / f"{self.name}.txt"
         if not Path(path).is_file():
             self.logger.warning("no %s given and no list file %s: nothing to crawl", self.list_arg, path)
             return []
         return read_list_file(path)
+
+    def boards_dir(self) -> Path:
+        """``BOARDS_DIR`` if set; else a replayed cassette's own ``boards/`` folder; else ``data/boards``."""
+        if self.settings.get("BOARDS_DIR"):
+            return Path(self.settings["BOARDS_DIR"])
+        for folder in str(self.settings.get("REPLAY_DIR") or "").split(os.pathsep):
+            if folder.strip() and (Path(folder) / "boards" / f"{self.name}.txt").is_file():
+                return Path(folder) / "boards"
+        return Path("data/boards")
 
     def on_error(self, failure: Any) -> None:
         if http_status(failure) == 404 and int(failure.request.meta.get("page") or 1) == 1:
