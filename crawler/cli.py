@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "crawler.cli_renormalize",
     "crawler.cli_analytics",
     "crawler.cli_dedupe",
+    "crawler.cli_new_spider",
 ]
 
 

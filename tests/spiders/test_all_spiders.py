@@ -55,8 +55,13 @@ def spider_class(name: str) -> Any:
     return SpiderLoader.from_settings(get_project_settings()).load(name)
 
 
-def test_scrapy_list_matches_the_spider_modules():
-    assert set(spider_names()) == set(CASSETTES)
+def cassettes(name: str) -> list[Path]:
+    """A spider added later keeps its own cassette in tests/cassettes/<name>/ (docs/adding-a-platform.md)."""
+    return CASSETTES.get(name) or [ROOT / "tests" / "cassettes" / name]
+
+
+def test_scrapy_list_shows_every_platform():
+    assert set(CASSETTES) <= set(spider_names())
     assert len(spider_names()) >= 16
 
 
@@ -68,7 +73,7 @@ def test_spider_is_documented_tested_and_has_a_cassette(name):
     assert len(doc) > 200, f"{name}: module docstring must name the platform, endpoints, rate limits and quirks"
     assert "endpoint" in doc.lower() and "rate limit" in doc.lower() and "quirk" in doc.lower()
     assert (ROOT / "tests" / "spiders" / f"test_{name}.py").is_file()
-    for folder in CASSETTES[name]:
+    for folder in cassettes(name):
         assert (folder / "index.jsonl").is_file() or not REALDATA.is_dir(), folder
     assert len(Path(module.__file__ or "").read_text().splitlines()) < 80
 
