@@ -61,6 +61,12 @@ SENIORITY = [
     _p("Founding Backend Engineer", None, "founding-is-not-founder"),
     _p("Geschäftsführer (m/w/d)", "executive", "geschaeftsfuehrer"),
     _p("Member of Technical Staff", None, "member-of-technical-staff"),
+    _p("Executive Assistant to the CEO", None, "reports-to-ceo-is-not-executive"),
+    _p("Assistenz für die Geschäftsführung", None, "reports-to-german"),
+    _p("Estágio em Marketing", "intern", "portuguese-internship"),
+    _p("Industriekaufmann (m/w/d) in Ausbildung", "intern", "in-ausbildung"),
+    _p("Rezeptionist mit abgeschlossener Ausbildung", None, "completed-training-is-not-intern"),
+    _p("CRO Specialist (Conversion)", None, "cro-conversion-is-not-executive"),
     _p("Kotlin Developer", None, "no-marker-never-mid"),
 ]
 
@@ -174,6 +180,9 @@ CATEGORY = [
     _p("Mitarbeiter Vertrieb Innendienst", "sales", "german-vertrieb"),
     _p("Sachbearbeiter Buchhaltung", "finance", "german-buchhaltung"),
     _p("Personalreferent (m/w/d)", "people", "german-hr"),
+    _p("Representante de Ventas", "sales", "spanish-sales"),
+    _p("Licensed Real Estate Agent", "sales", "real-estate-agent"),
+    _p("Tableau Developer", "data-ai", "bi-tool"),
 ]
 
 
