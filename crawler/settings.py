@@ -38,6 +38,9 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 RECORD_DIR = os.environ.get("RECORD_DIR", "")
 
+#: Ship the demo/test replays at full speed (see crawler/addons.py).
+ADDONS = {"crawler.addons.ReplaySpeed": 0}
+
 DOWNLOADER_MIDDLEWARES = {
     # Replay answers before anything else can reach the network.
     "crawler.middlewares.ReplayMiddleware": 50,
@@ -51,6 +54,10 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+
+#: Where ATS spiders find their default board lists (<BOARDS_DIR>/<spider>.txt). Unset: a
+#: replayed cassette's own boards/ folder if it has one, else data/boards.
+BOARDS_DIR = os.environ.get("BOARDS_DIR", "")
 
 # Storage
 JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
