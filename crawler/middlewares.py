@@ -98,9 +98,7 @@ class ReplayMiddleware:
     def __init__(self, crawler: Crawler, folders: list[Path]) -> None:
         self.crawler = crawler
         self.cassette = Cassette.load(folders)
-        logger.info(
-            "Replaying %d recorded exchanges from %s", len(self.cassette), ", ".join(map(str, folders))
-        )
+        logger.info("Replaying %d recorded exchanges from %s", len(self.cassette), ", ".join(map(str, folders)))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -100,8 +100,7 @@ def format_summary(rows: Sequence[RunSummary]) -> str:
     rule = "  ".join("-" * w for w in widths)
     lines = [
         "  ".join(
-            cell.ljust(w) if i < 3 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in table
     ]

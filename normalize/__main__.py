@@ -48,12 +48,8 @@ def _parser(kind: str, now: datetime) -> Callable[[str], dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m normalize", description=__doc__.splitlines()[0])
     ap.add_argument("kind", choices=sorted(NULL_RESULTS))
-    ap.add_argument(
-        "--json", action="store_true", help="accepted for compatibility; output is always JSON lines"
-    )
-    ap.add_argument(
-        "--now", default=None, help="reference time for relative dates (ISO 8601; default: now, UTC)"
-    )
+    ap.add_argument("--json", action="store_true", help="accepted for compatibility; output is always JSON lines")
+    ap.add_argument("--now", default=None, help="reference time for relative dates (ISO 8601; default: now, UTC)")
     args = ap.parse_args(argv)
     now = _parse_now(args.now) if args.now else datetime.now(UTC)
     parse = _parser(args.kind, now)

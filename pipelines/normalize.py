@@ -59,9 +59,7 @@ def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
         remote_flag=item.get("remote"),
     )
     item.update({k: v for k, v in place.items() if k in item.fields})
-    if item.get("location_raw") and not (
-        place.get("countries") or place.get("regions") or place.get("worldwide")
-    ):
+    if item.get("location_raw") and not (place.get("countries") or place.get("regions") or place.get("worldwide")):
         count("location")
 
     pay = salary.normalise_posting_salary(
@@ -98,8 +96,6 @@ class NormalizePipeline:
         try:
             normalise_item(item, self.count)
         except Exception:  # a normaliser bug must not cost the posting: keep it raw
-            logger.exception(
-                "normalising %s %s failed; stored raw", item.get("source"), item.get("source_id")
-            )
+            logger.exception("normalising %s %s failed; stored raw", item.get("source"), item.get("source_id"))
             self.count("error")
         return item

@@ -64,9 +64,7 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
     for name in ALL_FIELDS:
         value = item.get(name)
         if name == "raw":
-            row["raw_json"] = (
-                json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
-            )
+            row["raw_json"] = json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
         elif name in JSON_COLUMNS:
             row[name] = json.dumps(value, ensure_ascii=False) if value is not None else None
         elif name in BOOL_COLUMNS:
@@ -140,9 +138,7 @@ class PostingStore:
                 key = (row["source"], row["source_id"])
                 found = existing.get(key)
                 if found is None:
-                    row.update(
-                        first_seen_at=seen_at, last_seen_at=seen_at, first_run_id=run_id, last_run_id=run_id
-                    )
+                    row.update(first_seen_at=seen_at, last_seen_at=seen_at, first_run_id=run_id, last_run_id=run_id)
                     inserts.append(row)
                     existing[key] = (-1, row["content_hash"])  # a repeat inside this batch is unchanged
                     counts["new"] += 1
@@ -189,8 +185,7 @@ class PostingStore:
                 chunk = ids[start : start + LOOKUP_CHUNK]
                 marks = ",".join("?" * len(chunk))
                 for pk, source_id, digest in self.db.execute(
-                    "SELECT id, source_id, content_hash FROM postings "
-                    f"WHERE source = ? AND source_id IN ({marks})",
+                    f"SELECT id, source_id, content_hash FROM postings WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
                     found[(source, source_id)] = (pk, digest)
@@ -209,8 +204,7 @@ class PostingStore:
             chunk = ids[start : start + LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             self.db.execute(
-                "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL "
-                f"WHERE id IN ({marks})",
+                f"UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL WHERE id IN ({marks})",
                 [seen_at, run_id, *chunk],
             )
 

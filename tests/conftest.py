@@ -66,9 +66,7 @@ class CrawlResult:
         return dict(rows[0])
 
 
-def run_scrapy(
-    args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str
-) -> CrawlResult:
+def run_scrapy(args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str) -> CrawlResult:
     """Run ``scrapy <args>`` through the real engine in a subprocess (a reactor cannot restart)."""
     cmd = [sys.executable, "-m", "scrapy", *args, "-s", f"JOBS_DB={db_path}", "-s", "LOG_LEVEL=INFO"]
     if replay:

@@ -78,18 +78,14 @@ def posting(**fields) -> JobPosting:
         pytest.param({"url": "javascript:alert(1)"}, "url is not an http(s) URL", id="bad-url-scheme"),
         pytest.param({"salary_min": "lots"}, "salary_min is not a number", id="salary-not-number"),
         pytest.param({"salary_min": -5}, "salary_min is negative", id="salary-negative"),
-        pytest.param(
-            {"salary_min": 10, "salary_max": 5}, "salary_min 10.0 > salary_max 5.0", id="min-above-max"
-        ),
+        pytest.param({"salary_min": 10, "salary_max": 5}, "salary_min 10.0 > salary_max 5.0", id="min-above-max"),
         pytest.param({"tags": "a,b"}, "tags is not a list", id="tags-not-list"),
         pytest.param({"remote": "yes"}, "remote is not a boolean", id="remote-not-bool"),
         pytest.param({"title": "x" * 501}, "title longer than 500", id="title-too-long"),
     ],
 )
 def test_invalid_postings(fields, reason):
-    with pytest.raises(
-        ValidationError, match=reason.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
-    ):
+    with pytest.raises(ValidationError, match=reason.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         check_posting(posting(**fields))
 
 
@@ -109,9 +105,7 @@ def test_valid_posting_is_cleaned_in_place():
     [
         pytest.param("<p>ok</p><script>alert(1)</script>", "<p>ok</p>", id="script-removed"),
         pytest.param('<p onclick="x()" style="color:red">hi</p>', "<p>hi</p>", id="attributes-removed"),
-        pytest.param(
-            '<a href="javascript:x()">a</a>', '<a rel="noopener nofollow">a</a>', id="js-link-removed"
-        ),
+        pytest.param('<a href="javascript:x()">a</a>', '<a rel="noopener nofollow">a</a>', id="js-link-removed"),
         pytest.param('<iframe src="https://evil"></iframe><b>b</b>', "<b>b</b>", id="iframe-removed"),
     ],
 )

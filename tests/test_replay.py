@@ -104,12 +104,8 @@ def test_earlier_folder_wins(tmp_path, cassette):
         [json.dumps({"url": "https://example.org/api?a=1&b=2", "body": "x.json"})],
         {"x.json": b'{"ok": false}'},
     )
-    assert replay([other, cassette]).process_request(Request("https://example.org/api?a=1&b=2")).json() == {
-        "ok": False
-    }
-    assert replay([cassette, other]).process_request(Request("https://example.org/api?a=1&b=2")).json() == {
-        "ok": True
-    }
+    assert replay([other, cassette]).process_request(Request("https://example.org/api?a=1&b=2")).json() == {"ok": False}
+    assert replay([cassette, other]).process_request(Request("https://example.org/api?a=1&b=2")).json() == {"ok": True}
 
 
 def test_broken_index_is_a_clear_error(tmp_path):
