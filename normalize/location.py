@@ -677,11 +677,14 @@ def _resolve(
 
     # city followed by its state/province/country ("Paris, TX", "Perth, Scotland, UK",
     # "Bayonne, Pyrenees-Atlantiques, France"): the qualifier decides the country
+    # A country name qualified by a state is a town of that state ("Lebanon, Oregon", "Peru, Indiana").
     for idx, m in enumerate(matches):
-        if m.kind not in ("city", "town") or idx + 1 >= len(matches):
+        if m.kind not in ("city", "town", "country") or idx + 1 >= len(matches):
             continue
         nxt = matches[idx + 1]
         if nxt.kind not in ("state", "country") or nxt.negated:
+            continue
+        if m.kind == "country" and nxt.kind != "state":
             continue
         between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
         adjacent = nxt.start == m.end and COMMA_GAP.match(between) is not None

@@ -109,7 +109,9 @@ CASES = [
     case("St Helier, Jersey", N, ["JE"], id="jersey-island"),
     case("Hoboken, New Jersey", N, ["US"], id="new-jersey"),
     case("Jersey City", N, ["US"], id="jersey-city"),
-    case("West Jordan, Utah", N, ["US"], id="town-name-containing-country"),
+    case("New Mexico State, Las Cruces", N, ["US"], id="town-name-containing-country"),
+    case("Lebanon, Oregon", N, ["US"], id="country-name-qualified-by-us-state-is-a-town"),
+    case("Germany, Bavaria", N, ["DE"], id="country-with-its-own-region-stays"),
     case("REMOTE, OR ONSITE IN BEND, OR", "remote", ["US"], id="all-caps-or-is-oregon-only-after-comma"),
     case("LONDON OR BERLIN", N, ["DE", "GB"], id="all-caps-or-is-a-word"),
     # -- multi-country lists
@@ -212,7 +214,7 @@ CASES = [
     # -- text clean-up
     case("Remote · 🇨🇦", "remote", ["CA"], id="flag-emoji"),
     case("Onsite in Schaumburg", "onsite", ["US"], id="town-after-filler-word"),
-    case("Remote (Canada&#x2F;US)", "remote", ["CA", "US"], id="html-entities"),
+    case("Remote (Germany&#x2F;Austria)", "remote", ["AT", "DE"], id="html-entities"),
     case("Remote<br>Germany", "remote", ["DE"], id="html-tags"),
 ]
 
