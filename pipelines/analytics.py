@@ -528,6 +528,44 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "ATS job ids a posting only mentions (e.g. a Hacker News comment linking several jobs).",
         {"posting_id": "postings.id.", "ref_key": "The mentioned ATS job key."},
     ),
+    "posting_keys": (
+        "Dedupe's narrow copy of each posting: its matching keys and what listings are built from "
+        "(pipelines/dedupe.py). Triggers copy lifecycle times and listing_id from postings and mark a row "
+        "stale when a key source column changes; `remotejobs dedupe --rebuild` recomputes stale rows.",
+        {
+            "posting_id": "postings.id (primary key).",
+            "listing_id": "postings.listing_id (copied by a trigger).",
+            "version": "Key rules version the row was computed with; NULL = stale (the posting was edited).",
+            "source": "postings.source.",
+            "company_norm": "Company key (normalize.company).",
+            "title_key": "Normalised title (gender, remote and punctuation markers removed).",
+            "near_key": "role|seniority block of the near-title rule.",
+            "core_key": "Title core block of the near-title rule (title before ' - ', ',' ...).",
+            "ats_key": "The ATS job this posting is ('greenhouse:4012345').",
+            "ats_group": "ATS requisition and title (one job in several locations).",
+            "apply_key": "Canonical apply URL (tracking parameters stripped).",
+            "refs": "ATS job keys the description only mentions (space-separated).",
+            "place": "Location reduced for compatibility: JSON [places, countries, worldwide].",
+            "posted_at": "postings.posted_at (copied by a trigger).",
+            "first_seen_at": "postings.first_seen_at (copied by a trigger).",
+            "last_seen_at": "postings.last_seen_at (copied by a trigger).",
+            "closed_at": "postings.closed_at (copied by a trigger).",
+            "rank": "Canonical-record rank: 100 for the employer's own ATS plus completeness points.",
+            "has_salary": "1 when the posting has a USD salary.",
+            "apply_at": "The 'apply at' URL of listings.apply_urls (apply URL, else posting URL).",
+            "countries": "postings.countries (for the listing's union).",
+            "regions": "postings.regions (for the listing's union).",
+            **{
+                column: f"postings.{column} (the listing's when this posting is canonical)."
+                for column in ("company", "category", "role", "seniority", "workplace", "worldwide")
+            },
+            "title": "COALESCE(postings.title_clean, postings.title) (the listing's title when canonical).",
+            **{
+                column: f"postings.{column} (the listing's salary when this posting ranks first of those with one)."
+                for column in ("salary_usd_min", "salary_usd_max", "salary_estimate", "salary_source")
+            },
+        },
+    ),
     "posting_events": (
         "Lifecycle events per posting: closed / reopened, with the crawl run.",
         {

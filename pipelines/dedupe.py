@@ -33,6 +33,7 @@ import html
 import json
 import logging
 import re
+import sys
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -391,13 +392,15 @@ class Candidate:
     apply_key: str | None
     refs: tuple[str, ...]
     place: Place
-    start: datetime
-    end: datetime
-    closed_at: datetime | None
+    start: float  # active from (epoch seconds): posted_at or first seen, whichever is earlier
+    end: float  # ... to last seen
+    closed_at: float | None
     employer_ats: bool
     old_listing_id: int | None = None
     listing_id: int | None = None
     stored_sig: str | None = None
+    #: the listing id stored before this run (``old_listing_id`` may be cleared to re-match)
+    prev_listing_id: int | None = None
 
     def signature(self) -> str:
         return json.dumps(
@@ -407,7 +410,7 @@ class Candidate:
         )  # fmt: skip
 
 
-#: Columns read from ``postings`` to build a :class:`Candidate`.
+#: Columns read from (wide) ``postings`` rows to compute a posting's keys.
 CANDIDATE_COLUMNS = (
     "id, source, source_id, url, apply_url, company, title, title_clean, role, seniority, location_raw, "
     "countries, worldwide, posted_at, first_seen_at, last_seen_at, closed_at, listing_id, dedupe_sig, "
@@ -417,8 +420,49 @@ CANDIDATE_COLUMNS = (
     "OR instr(description_html, 'ashbyhq') OR instr(description_html, 'workable') "
     "OR instr(description_html, 'smartrecruiters')) THEN description_html END AS ats_text"
 )
+#: Rank of a posting as its listing's canonical record (higher first): the employer's own ATS,
+#: then completeness (clean title, category, role, seniority, workplace, countries, salary
+#: counted twice, company, a real description). ``posted_at`` adds one when listings are built.
+RANK_SQL = (
+    "100 * (source IN ('greenhouse', 'lever', 'ashby', 'workable', 'smartrecruiters')) "
+    "+ (title_clean IS NOT NULL) + (category IS NOT NULL) + (role IS NOT NULL) + (seniority IS NOT NULL) "
+    "+ (workplace IS NOT NULL) + (countries IS NOT NULL AND countries != '[]') "
+    "+ 2 * (salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) + (company IS NOT NULL) "
+    "+ (length(COALESCE(description_text, '')) > 200)"
+)
+#: ``CANDIDATE_COLUMNS`` plus what listings are built from (stored in ``posting_keys``).
+KEY_SOURCE_COLUMNS = (
+    f"{CANDIDATE_COLUMNS}, {RANK_SQL} AS rank, "
+    "(salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) AS has_salary, "
+    "COALESCE(apply_url, url) AS apply_at, regions, category, workplace, salary_usd_min, salary_usd_max, "
+    "salary_estimate, salary_source"
+)
+#: ``posting_keys`` columns in insert order.
+KEY_TABLE_COLUMNS = (
+    "posting_id, listing_id, version, source, company_norm, title_key, near_key, core_key, ats_key, ats_group, "
+    "apply_key, refs, place, posted_at, first_seen_at, last_seen_at, closed_at, rank, has_salary, apply_at, "
+    "countries, regions, title, company, category, role, seniority, workplace, worldwide, salary_usd_min, "
+    "salary_usd_max, salary_estimate, salary_source"
+)
+#: ``posting_keys`` columns a :class:`Candidate` is read from.
+KEY_COLUMNS = (
+    "posting_id, listing_id, source, company_norm, title_key, near_key, core_key, ats_key, ats_group, apply_key, "
+    "refs, place, posted_at, first_seen_at, last_seen_at, closed_at"
+)
+#: Bump when a key function changes meaning (title_key, place_of, own_ats_key, apply_key, the
+#: rank...): every stored key row is then recomputed by the next ``--rebuild``.
+KEY_RULES_VERSION = "1"
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+@cache
+def key_version() -> str:
+    """Version of the stored keys: the rules version and the company-normalisation tables."""
+    from normalize.company import DATA_DIR
+
+    digest = zlib.crc32(KEY_RULES_VERSION.encode())
+    for path in sorted(DATA_DIR.glob("*.csv")):
+        digest = zlib.crc32(path.read_bytes(), digest)
+    return f"{KEY_RULES_VERSION}-{digest:08x}"
 
 
 @lru_cache(maxsize=65_536)
@@ -432,41 +476,113 @@ def _json_list(text: str | None) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, list) else None
 
 
+@lru_cache(maxsize=262_144)
+def epoch(value: str | None) -> float | None:
+    """``parse_time`` as epoch seconds (what the matcher compares)."""
+    parsed = parse_time(value)
+    return parsed.timestamp() if parsed is not None else None
+
+
+@lru_cache(maxsize=262_144)
+def _interval(posted_at: str | None, first_seen: str | None, last_seen: str | None) -> tuple[float, float]:
+    """Activity interval of a posting: from posted (or first seen, if earlier) to last seen."""
+    seen, posted, last = epoch(first_seen), epoch(posted_at), epoch(last_seen)
+    start = min((t for t in (posted, seen) if t is not None), default=last or 0.0)
+    return start, max(start, last or seen or start)
+
+
+def _intern(text: str | None) -> str | None:
+    return sys.intern(text) if text else None
+
+
 def candidate_from_row(row: Sequence[Any]) -> Candidate:
+    """A :class:`Candidate` computed from a ``postings`` row read with ``CANDIDATE_COLUMNS``."""
     (pid, source, source_id, url, apply_url_, company, title, title_clean, role, seniority, location_raw,
      countries, worldwide, posted_at, first_seen, last_seen, closed_at, listing_id, stored_sig, requisition,
-     ats_text) = row  # fmt: skip
+     ats_text) = row[:21]  # fmt: skip
     key = title_key(title_clean or title)
-    company_norm = normalise_company(company)
-    seen, posted, last = parse_time(first_seen), parse_time(posted_at), parse_time(last_seen)
-    start = min((t for t in (posted, seen) if t is not None), default=last or _EPOCH)
-    end = max(start, last or seen or start)
-    country_list = _json_list(countries)
+    start, end = _interval(posted_at, first_seen, last_seen)
     ats = own_ats_key(source, source_id, url, apply_url_)
     refs = tuple(k for k in ats_keys_in_text(ats_text) if k != ats) if ats_text else ()
+    listing = int(listing_id) if listing_id is not None else None
     return Candidate(
         id=int(pid),
-        source=str(source),
-        company_norm=company_norm,
-        title_key=key,
-        near_key=f"{role}|{seniority or ''}" if role else None,
-        core_key=title_core_from(title_clean or title),
+        source=sys.intern(str(source)),
+        company_norm=_intern(normalise_company(company)),
+        title_key=_intern(key),
+        near_key=_intern(f"{role}|{seniority or ''}") if role else None,
+        core_key=_intern(title_core_from(title_clean or title)),
         ats_key=ats,
         # an employer reuses a requisition for several postings: same requisition *and* title
         ats_group=f"{source}-req:{requisition}|{key}" if requisition not in (None, "") and key else None,
         apply_key=apply_key(apply_url_) or (apply_key(url) if source in ATS_SOURCES else None),
         refs=refs,
-        place=place_of(location_raw, country_list, bool(worldwide)),
+        place=place_of(location_raw, _json_list(countries), bool(worldwide)),
         start=start,
         end=end,
-        closed_at=parse_time(closed_at),
+        closed_at=epoch(closed_at),
         employer_ats=source in ATS_SOURCES,
-        old_listing_id=int(listing_id) if listing_id is not None else None,
+        old_listing_id=listing,
         stored_sig=stored_sig,
+        prev_listing_id=listing,
     )
 
 
-def process_order(c: Candidate) -> tuple[int, datetime, int]:
+@lru_cache(maxsize=65_536)
+def _place_text(place: Place) -> str:
+    return json.dumps([sorted(place.places), sorted(place.countries), int(place.worldwide)], separators=(",", ":"))
+
+
+@lru_cache(maxsize=65_536)
+def _place_from_text(text: str | None) -> Place:
+    if not text:
+        return Place()
+    places, countries, worldwide = json.loads(text)
+    return Place(frozenset(places), frozenset(countries), bool(worldwide))
+
+
+def key_row(c: Candidate, row: Sequence[Any]) -> tuple[Any, ...]:
+    """The ``posting_keys`` row (``KEY_TABLE_COLUMNS``) of a posting read with ``KEY_SOURCE_COLUMNS``."""
+    (_pid, _source, _source_id, _url, _apply_url, company, title, title_clean, role, seniority, _location_raw,
+     countries, worldwide, posted_at, first_seen, last_seen, closed_at, _listing_id, _sig, _requisition, _ats_text,
+     rank, has_salary, apply_at, regions, category, workplace, salary_min, salary_max, salary_estimate,
+     salary_source) = row  # fmt: skip
+    return (
+        c.id, c.listing_id if c.listing_id is not None else c.prev_listing_id, key_version(), c.source,
+        c.company_norm, c.title_key, c.near_key, c.core_key, c.ats_key, c.ats_group, c.apply_key,
+        " ".join(c.refs) or None, _place_text(c.place), posted_at, first_seen, last_seen, closed_at,
+        int(rank or 0), int(has_salary or 0), apply_at, countries, regions, title_clean or title, company, category,
+        role, seniority, workplace, worldwide, salary_min, salary_max, salary_estimate, salary_source,
+    )  # fmt: skip
+
+
+def candidate_from_keys(row: Sequence[Any]) -> Candidate:
+    """A :class:`Candidate` read back from ``posting_keys`` (``KEY_COLUMNS``): no key is recomputed."""
+    (pid, listing_id, source, company_norm, tkey, near, core, ats, group, apply, refs, place, posted_at,
+     first_seen, last_seen, closed_at) = row  # fmt: skip
+    start, end = _interval(posted_at, first_seen, last_seen)
+    return Candidate(
+        id=pid,
+        source=sys.intern(source),
+        company_norm=_intern(company_norm),
+        title_key=_intern(tkey),
+        near_key=_intern(near),
+        core_key=_intern(core),
+        ats_key=ats,
+        ats_group=group,
+        apply_key=apply,
+        refs=tuple(refs.split()) if refs else (),
+        place=_place_from_text(place),
+        start=start,
+        end=end,
+        closed_at=epoch(closed_at) if closed_at else None,
+        employer_ats=source in ATS_SOURCES,
+        old_listing_id=listing_id,
+        prev_listing_id=listing_id,
+    )
+
+
+def process_order(c: Candidate) -> tuple[int, float, int]:
     """Employers' own ATS postings first (they anchor listings), then oldest first."""
     return (0 if c.employer_ats else 1, c.start, c.id)
 
@@ -479,7 +595,7 @@ class Decision:
     score: float
     matched_posting_id: int | None = None
     repost: bool = False
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -503,6 +619,7 @@ class Matcher:
         overrides: dict[int, Override] | None = None,
     ) -> None:
         self.window = timedelta(days=window_days)
+        self._window_s = self.window.total_seconds()
         self.desc_threshold = desc_threshold
         self.description = description
         self.next_id = next_listing_id
@@ -514,7 +631,9 @@ class Matcher:
         self.by_title: dict[tuple[str, str], list[Candidate]] = {}
         self.by_near: dict[tuple[str, str], list[Candidate]] = {}
         self.listing_ats: dict[int, set[str]] = {}  # listing -> own ATS keys of its postings
+        #: postings that are an override's merge target (the only ones looked up by id)
         self.by_id: dict[int, Candidate] = {}
+        self.targets = {o.target_posting_id for o in self.overrides.values() if o.target_posting_id is not None}
         self.reserved_ids: set[int] = set()
         self._minhash_cache: dict[int, Any] = {}
 
@@ -523,7 +642,8 @@ class Matcher:
         """Index an already placed posting (``c.listing_id`` set)."""
         assert c.listing_id is not None
         listing = c.listing_id
-        self.by_id[c.id] = c
+        if c.id in self.targets:
+            self.by_id[c.id] = c
         if c.id in self.overrides and self.overrides[c.id].action == "split":
             return  # a split posting is nobody's match
         if c.ats_key:
@@ -538,8 +658,10 @@ class Matcher:
         if c.company_norm:
             if c.title_key:
                 self.by_title.setdefault((c.company_norm, c.title_key), []).append(c)
-            for near in {c.near_key, c.core_key} - {None}:
-                self.by_near.setdefault((c.company_norm, str(near)), []).append(c)
+            if c.near_key:
+                self.by_near.setdefault((c.company_norm, c.near_key), []).append(c)
+            if c.core_key and c.core_key != c.near_key:
+                self.by_near.setdefault((c.company_norm, c.core_key), []).append(c)
 
     def new_listing_id(self, preferred: int | None = None) -> int:
         if preferred is not None and preferred not in self.reserved_ids:
@@ -559,8 +681,12 @@ class Matcher:
         return any(k != c.ats_key and k.split(":", 1)[0] == ats for k in self.listing_ats.get(listing, ()))
 
     def _compatible(self, c: Candidate, other: Candidate) -> bool:
-        return compatible_places(c.place, other.place) and within_window(
-            (c.start, c.end), (other.start, other.end), self.window
+        """Compatible places and activity within the window (``within_window`` on epoch seconds)."""
+        window = self._window_s
+        return (
+            c.start <= other.end + window
+            and other.start <= c.end + window
+            and (c.place is other.place or compatible_places(c.place, other.place))
         )
 
     def _repost(self, c: Candidate, other: Candidate) -> bool:
@@ -619,14 +745,14 @@ class Matcher:
 
     def _best(self, c: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
         best: Candidate | None = None
-        for other in reversed(candidates[-BLOCK_SCAN_LIMIT:]):
+        if not candidates:
+            return None
+        for other in reversed(candidates[-BLOCK_SCAN_LIMIT:] if len(candidates) > BLOCK_SCAN_LIMIT else candidates):
             if other.listing_id is None or other.id == c.id or not self._compatible(c, other):
                 continue
             if self._conflicts(c, other.listing_id):
                 continue
-            if best is None or abs((other.start - c.start).total_seconds()) < abs(
-                (best.start - c.start).total_seconds()
-            ):
+            if best is None or abs(other.start - c.start) < abs(best.start - c.start):
                 best = other
         return best
 
@@ -636,8 +762,10 @@ class Matcher:
         for near in (c.near_key, c.core_key):
             if not near:
                 continue
-            block = self.by_near.get((c.company_norm, near), [])
-            for other in reversed(block[-BLOCK_SCAN_LIMIT:]):
+            block = self.by_near.get((c.company_norm, near))
+            if not block:
+                continue
+            for other in reversed(block[-BLOCK_SCAN_LIMIT:] if len(block) > BLOCK_SCAN_LIMIT else block):
                 if other.id in seen or other.listing_id is None or other.id == c.id:
                     continue
                 seen.add(other.id)
@@ -700,46 +828,120 @@ def _describer(db: sqlite_utils.Database) -> Callable[[int], str | None]:
     return describe
 
 
-def _iter_candidates(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> Iterator[Candidate]:
-    cursor = db.conn.execute(f"SELECT {CANDIDATE_COLUMNS} FROM postings {where}", list(params))
-    while True:
-        rows = cursor.fetchmany(5000)
-        if not rows:
-            return
+CHUNK = 400  # ids per "IN (...)": under SQLite's variable limit
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _computed_rows(
+    db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()
+) -> Iterator[tuple[Candidate, tuple[Any, ...]]]:
+    """Candidates computed from full ``postings`` rows, with their ``posting_keys`` row."""
+    cursor = db.conn.execute(f"SELECT {KEY_SOURCE_COLUMNS} FROM postings {where}", list(params))
+    while rows := cursor.fetchmany(2000):
         for row in rows:
-            yield candidate_from_row(row)
+            c = candidate_from_row(row)
+            yield c, key_row(c, row)
 
 
-def _write_decisions(db: sqlite_utils.Database, placed: Sequence[tuple[Candidate, Decision]], decided_at: str) -> None:
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS dedupe_assign (id INTEGER PRIMARY KEY, listing_id INT, "
-               "ats TEXT, grp TEXT, apply TEXT, tkey TEXT, sig TEXT, company_norm TEXT)")  # fmt: skip
-    db.execute("DELETE FROM temp.dedupe_assign")
-    db.conn.executemany(
-        "INSERT INTO temp.dedupe_assign VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (c.id, d.listing_id, c.ats_key, c.ats_group, c.apply_key, c.title_key, c.signature(), c.company_norm)
-            for c, d in placed
-        ),
+def _computed_by_id(db: sqlite_utils.Database, ids: Sequence[int]) -> Iterator[tuple[Candidate, tuple[Any, ...]]]:
+    for chunk in _chunks(sorted(ids)):
+        yield from _computed_rows(db, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def _key_candidates(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> Iterator[Candidate]:
+    """Candidates read from ``posting_keys`` (current ``key_version`` only)."""
+    cursor = db.conn.execute(
+        f"SELECT {KEY_COLUMNS} FROM posting_keys WHERE version = ? {where}", [key_version(), *params]
     )
-    db.execute(
-        "UPDATE postings SET listing_id = a.listing_id, dedupe_ats_key = a.ats, dedupe_ats_group = a.grp, "
-        "dedupe_apply_key = a.apply, dedupe_title_key = a.tkey, dedupe_sig = a.sig, "
-        "company_norm = COALESCE(a.company_norm, postings.company_norm) "
-        "FROM temp.dedupe_assign a WHERE postings.id = a.id "
-        # rewrite a (wide) posting row only when something changed: a repeated rebuild writes little
-        "AND (postings.listing_id IS NOT a.listing_id OR postings.dedupe_sig IS NOT a.sig "
-        "OR postings.company_norm IS NOT COALESCE(a.company_norm, postings.company_norm))"
-    )
-    db.execute("DELETE FROM posting_refs WHERE posting_id IN (SELECT id FROM temp.dedupe_assign)")
+    while rows := cursor.fetchmany(5000):
+        for row in rows:
+            yield candidate_from_keys(row)
+
+
+def _stale_ids(db: sqlite_utils.Database) -> list[int]:
+    """Postings without a current ``posting_keys`` row (new, edited, or keys of older rules)."""
+    return [
+        int(r[0])
+        for r in db.execute(
+            "SELECT id FROM postings WHERE id NOT IN (SELECT posting_id FROM posting_keys WHERE version = ?)",
+            [key_version()],
+        )
+    ]
+
+
+def _write_keys(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> None:
+    marks = ",".join("?" * len(KEY_TABLE_COLUMNS.split(",")))
+    db.conn.executemany(f"INSERT OR REPLACE INTO posting_keys ({KEY_TABLE_COLUMNS}) VALUES ({marks})", rows)
+
+
+def _write_refs(db: sqlite_utils.Database, candidates: Sequence[Candidate]) -> None:
     db.conn.executemany(
         "INSERT OR IGNORE INTO posting_refs (posting_id, ref_key) VALUES (?, ?)",
-        ((c.id, ref) for c, _ in placed for ref in c.refs),
+        ((c.id, ref) for c in candidates for ref in c.refs),
     )
-    db.execute("DELETE FROM listing_matches WHERE posting_id IN (SELECT id FROM temp.dedupe_assign)")
+
+
+def refresh_keys(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> int:
+    """(Re)compute ``posting_keys`` rows of ``ids`` (default: every posting without a current row),
+    keeping their listing; returns how many. Used after a rule change and by the v4 migration."""
+    todo = _stale_ids(db) if ids is None else list(ids)
+    count = 0
+    for chunk in _chunks(todo, 5000):
+        computed = list(_computed_by_id(db, chunk))
+        _delete_refs_of(db, [c.id for c, _ in computed])
+        _write_refs(db, [c for c, _ in computed])
+        _write_keys(db, (row for _, row in computed))
+        count += len(computed)
+    return count
+
+
+def _delete_refs_of(db: sqlite_utils.Database, ids: Sequence[int]) -> None:
+    db.conn.executemany("DELETE FROM posting_refs WHERE posting_id = ?", ((i,) for i in ids))
+
+
+def _write_decisions(
+    db: sqlite_utils.Database,
+    placed: Sequence[tuple[Candidate, Decision]],
+    decided_at: str,
+    computed: dict[int, tuple[Any, ...]],
+    *,
+    all_matches: bool = False,
+) -> None:
+    """Store placements: ``postings.listing_id`` (and keys) only where something changed,
+    ``posting_keys`` rows of freshly computed postings, their refs, and the decisions.
+
+    ``computed``: posting id -> key row, for postings whose keys were computed in this run.
+    """
+    fresh = [(c, d) for c, d in placed if c.id in computed]
+    fresh.sort(key=lambda cd: cd[0].id)
+    db.conn.executemany(
+        "UPDATE postings SET listing_id = ?, dedupe_ats_key = ?, dedupe_ats_group = ?, dedupe_apply_key = ?, "
+        "dedupe_title_key = ?, dedupe_sig = ?, company_norm = COALESCE(?, company_norm) WHERE id = ?",
+        (
+            (d.listing_id, c.ats_key, c.ats_group, c.apply_key, c.title_key, c.signature(), c.company_norm, c.id)
+            for c, d in fresh
+        ),
+    )
+    # a posting whose keys were stored: rewrite its (wide) row only when its listing changed
+    db.conn.executemany(
+        "UPDATE postings SET listing_id = ? WHERE id = ?",
+        sorted((d.listing_id, c.id) for c, d in placed if c.id not in computed and d.listing_id != c.prev_listing_id),
+    )
+    _delete_refs_of(db, [c.id for c, _ in fresh])
+    _write_refs(db, [c for c, _ in fresh])
+    _write_keys(db, ((c.id, d.listing_id, *computed[c.id][2:]) for c, d in fresh))
+    if all_matches:
+        db.execute("DELETE FROM listing_matches")
+    else:
+        db.conn.executemany("DELETE FROM listing_matches WHERE posting_id = ?", ((d.posting_id,) for _, d in placed))
     db.conn.executemany(
         "INSERT INTO listing_matches (posting_id, listing_id, rule, score, decided_at, detail, "
         "matched_posting_id, repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
+        sorted(
             (d.posting_id, d.listing_id, d.rule, d.score, decided_at,
              json.dumps(d.detail, separators=(",", ":")) if d.detail else None, d.matched_posting_id, int(d.repost))
             for _, d in placed
@@ -747,72 +949,70 @@ def _write_decisions(db: sqlite_utils.Database, placed: Sequence[tuple[Candidate
     )  # fmt: skip
 
 
-#: Rank of a posting as its listing's canonical record: employer's ATS, then completeness.
-_RANK = (
-    "(source IN ('greenhouse', 'lever', 'ashby', 'workable', 'smartrecruiters')) DESC, "
-    "((title_clean IS NOT NULL) + (category IS NOT NULL) + (role IS NOT NULL) + (seniority IS NOT NULL) "
-    "+ (workplace IS NOT NULL) + (countries IS NOT NULL AND countries != '[]') "
-    "+ 2 * (salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) + (company IS NOT NULL) "
-    "+ (posted_at IS NOT NULL) + (length(COALESCE(description_text, '')) > 200)) DESC, "
-    "first_seen_at, id"
+#: Sort key of a listing's postings as its canonical record, as text (smallest first): rank
+#: (``RANK_SQL``, plus one for a posting date) descending, then earliest seen, then id.
+_ORDER_KEY = (
+    "printf('%03d', 999 - k.rank - (k.posted_at IS NOT NULL)) || COALESCE(k.first_seen_at, '') "
+    "|| printf('%012d', k.posting_id)"
 )
 
 
 def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] | None = None) -> int:
-    """(Re)write ``listings`` rows from their postings; all of them when ``listing_ids`` is None."""
+    """(Re)write ``listings`` rows from their postings; all of them when ``listing_ids`` is None.
+
+    Built from the narrow ``posting_keys`` rows alone (rank, times, canonical fields, apply URLs)
+    in one pass grouped by listing: the multi-kilobyte ``postings`` rows are not read.
+    """
     db.execute("DROP TABLE IF EXISTS temp.dedupe_scope")
     if listing_ids is None:
         db.execute("DELETE FROM listings")
-        scope = "listing_id IS NOT NULL"
+        scope = "k.listing_id IS NOT NULL"
     else:
         db.execute("CREATE TEMP TABLE dedupe_scope (id INTEGER PRIMARY KEY)")
         db.conn.executemany("INSERT OR IGNORE INTO temp.dedupe_scope VALUES (?)", ((i,) for i in listing_ids))
+        stale = [
+            int(r[0])
+            for r in db.execute(
+                "SELECT posting_id FROM posting_keys WHERE listing_id IN (SELECT id FROM temp.dedupe_scope) "
+                "AND version IS NOT ?",
+                [key_version()],
+            )
+        ]
+        if stale:
+            refresh_keys(db, stale)
         db.execute("DELETE FROM listings WHERE id IN (SELECT id FROM temp.dedupe_scope)")
-        scope = "listing_id IN (SELECT id FROM temp.dedupe_scope)"
-    db.execute("DROP TABLE IF EXISTS temp.dedupe_ranked")
+        scope = "k.listing_id IN (SELECT id FROM temp.dedupe_scope)"
+    db.execute("DROP TABLE IF EXISTS temp.dedupe_agg")
+    # per listing: canonical posting, salary posting (the best ranked with a salary), lifecycle, apply URLs
     db.execute(
-        f"CREATE TEMP TABLE dedupe_ranked AS SELECT id, listing_id, "
-        f"ROW_NUMBER() OVER (PARTITION BY listing_id ORDER BY {_RANK}) AS rnk, "
-        f"CASE WHEN salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL THEN "
-        f"ROW_NUMBER() OVER (PARTITION BY listing_id, (salary_usd_min IS NULL AND salary_usd_max IS NULL) "
-        f"ORDER BY {_RANK}) END AS salary_rnk, "
-        f"COUNT(*) OVER (PARTITION BY listing_id) AS n "
-        f"FROM postings WHERE {scope}"
+        f"CREATE TEMP TABLE dedupe_agg AS SELECT k.listing_id AS listing_id, "
+        f"CAST(substr(MIN({_ORDER_KEY}), -12) AS INTEGER) AS canonical, "
+        f"CAST(substr(MIN(CASE WHEN k.has_salary THEN {_ORDER_KEY} END), -12) AS INTEGER) AS sal, "
+        f"COUNT(*) AS n, MIN(k.first_seen_at) AS first_seen_at, MAX(k.last_seen_at) AS last_seen_at, "
+        f"CASE WHEN SUM(k.closed_at IS NULL) > 0 THEN NULL ELSE MAX(k.closed_at) END AS closed_at, "
+        f"json_group_array(json_object('source', k.source, 'url', k.apply_at)) AS apply_urls "
+        f"FROM posting_keys k {'NOT INDEXED ' if listing_ids is None else ''}WHERE {scope} GROUP BY k.listing_id"
     )
-    db.execute("CREATE INDEX temp.dedupe_ranked_l ON dedupe_ranked (listing_id, rnk)")
-    db.execute("DROP TABLE IF EXISTS temp.dedupe_union")
-    db.execute(
-        "CREATE TEMP TABLE dedupe_union AS SELECT listing_id, "
-        "(SELECT json_group_array(value) FROM (SELECT DISTINCT j.value FROM postings q, json_each(q.countries) j "
-        " WHERE q.listing_id = r.listing_id ORDER BY 1)) AS countries, "
-        "(SELECT json_group_array(value) FROM (SELECT DISTINCT j.value FROM postings q, json_each(q.regions) j "
-        " WHERE q.listing_id = r.listing_id ORDER BY 1)) AS regions "
-        "FROM dedupe_ranked r WHERE rnk = 1 AND n > 1"
+    union = (
+        "(SELECT json_group_array(value) FROM (SELECT DISTINCT j.value FROM posting_keys q, json_each(q.{0}) j "
+        "WHERE q.listing_id = a.listing_id ORDER BY 1))"
     )
     db.execute(
         "INSERT INTO listings (id, title, company, company_norm, category, role, seniority, workplace, worldwide, "
         "countries, regions, salary_usd_min, salary_usd_max, salary_estimate, salary_source, canonical_posting_id, "
         "first_seen_at, last_seen_at, closed_at, times_reposted, postings_count, apply_urls) "
-        "SELECT r.listing_id, COALESCE(p.title_clean, p.title), p.company, p.company_norm, p.category, p.role, "
-        "p.seniority, p.workplace, p.worldwide, COALESCE(u.countries, p.countries), COALESCE(u.regions, p.regions), "
-        "s.salary_usd_min, s.salary_usd_max, s.salary_estimate, s.salary_source, p.id, "
-        "a.first_seen_at, a.last_seen_at, a.closed_at, COALESCE(m.reposts, 0), r.n, a.apply_urls "
-        "FROM dedupe_ranked r JOIN postings p ON p.id = r.id "
-        "JOIN (SELECT q.listing_id, MIN(q.first_seen_at) AS first_seen_at, MAX(q.last_seen_at) AS last_seen_at, "
-        "      CASE WHEN SUM(q.closed_at IS NULL) > 0 THEN NULL ELSE MAX(q.closed_at) END AS closed_at, "
-        "      json_group_array(json_object('source', q.source, 'url', COALESCE(q.apply_url, q.url))) AS apply_urls "
-        "      FROM dedupe_ranked rr JOIN postings q ON q.id = rr.id GROUP BY q.listing_id) a "
-        "  ON a.listing_id = r.listing_id "
-        "LEFT JOIN dedupe_union u ON u.listing_id = r.listing_id "
-        "LEFT JOIN (SELECT rr.listing_id, x.salary_usd_min, x.salary_usd_max, x.salary_estimate, x.salary_source "
-        "      FROM dedupe_ranked rr JOIN postings x ON x.id = rr.id WHERE rr.salary_rnk = 1) s "
-        "  ON s.listing_id = r.listing_id "
-        "LEFT JOIN (SELECT listing_id, SUM(repost) AS reposts FROM listing_matches GROUP BY listing_id) m "
-        "  ON m.listing_id = r.listing_id "
-        "WHERE r.rnk = 1"
+        "SELECT a.listing_id, p.title, p.company, p.company_norm, p.category, p.role, p.seniority, p.workplace, "
+        f"p.worldwide, CASE WHEN a.n > 1 THEN {union.format('countries')} ELSE p.countries END, "
+        f"CASE WHEN a.n > 1 THEN {union.format('regions')} ELSE p.regions END, "
+        "s.salary_usd_min, s.salary_usd_max, s.salary_estimate, s.salary_source, a.canonical, "
+        "a.first_seen_at, a.last_seen_at, a.closed_at, "
+        "COALESCE((SELECT SUM(repost) FROM listing_matches m WHERE m.listing_id = a.listing_id), 0), "
+        "a.n, a.apply_urls "
+        "FROM dedupe_agg a JOIN posting_keys p ON p.posting_id = a.canonical "
+        "LEFT JOIN posting_keys s ON s.posting_id = a.sal"
     )
-    count = int(db.execute("SELECT COUNT(*) FROM dedupe_ranked WHERE rnk = 1").fetchone()[0])
-    for table in ("dedupe_ranked", "dedupe_union", "dedupe_scope"):
+    count = int(db.execute("SELECT COUNT(*) FROM dedupe_agg").fetchone()[0])
+    for table in ("dedupe_agg", "dedupe_scope"):
         db.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return count
 
@@ -840,35 +1040,59 @@ def rebuild(
     window_days: float = DEFAULT_WINDOW_DAYS,
     desc_threshold: float = DEFAULT_DESC_THRESHOLD,
     now: str | None = None,
+    recompute_keys: bool = False,
 ) -> DedupeResult:
-    """Recompute every listing from postings (after a rule change), keeping listing ids where possible."""
+    """Recompute every listing from postings (after a rule change), keeping listing ids where possible.
+
+    Keys come from ``posting_keys``; only postings without a current row (new, edited since,
+    or computed under older rules -- ``key_version``) are read in full, or all of them with
+    ``recompute_keys``.
+    """
     decided_at = now or utc_now()
     result = DedupeResult()
-    with db.atomic():
-        db.execute(
-            "UPDATE listing_overrides SET target_posting_id = (SELECT canonical_posting_id FROM listings l "
-            "WHERE l.id = listing_overrides.listing_id) WHERE target_posting_id IS NULL AND listing_id IS NOT NULL"
-        )
-        overrides = _load_overrides(db)
-        candidates = sorted(_iter_candidates(db), key=process_order)
-        matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
-                          overrides=overrides)  # fmt: skip
-        matcher.next_id = 1 + max((c.old_listing_id or 0 for c in candidates), default=0)
-        placed = []
-        for c in candidates:
-            decision = matcher.place(c)
-            placed.append((c, decision))
-            result.add(decision)
-        _apply_merge_overrides(matcher, placed)
-        db.execute("DELETE FROM listing_matches")
-        db.execute("DELETE FROM posting_refs")
-        _write_decisions(db, placed, decided_at)
-        result.listings = materialise_listings(db)
+    cache_size = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute("PRAGMA cache_size = -262144")  # 256 MB of pages while the whole table is rewritten
+    try:
+        with db.atomic():
+            db.execute(
+                "UPDATE listing_overrides SET target_posting_id = (SELECT canonical_posting_id FROM listings l "
+                "WHERE l.id = listing_overrides.listing_id) WHERE target_posting_id IS NULL AND listing_id IS NOT NULL"
+            )
+            overrides = _load_overrides(db)
+            if recompute_keys:
+                db.execute("UPDATE posting_keys SET version = NULL")
+            stale = _stale_ids(db)
+            computed: dict[int, tuple[Any, ...]] = {}
+            candidates: list[Candidate] = []
+            for c, row in _computed_by_id(db, stale):
+                candidates.append(c)
+                computed[c.id] = row
+            del stale
+            candidates.extend(_key_candidates(db))
+            candidates.sort(key=process_order)
+            matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
+                              overrides=overrides)  # fmt: skip
+            matcher.next_id = 1 + max((c.old_listing_id or 0 for c in candidates), default=0)
+            placed = []
+            for c in candidates:
+                decision = matcher.place(c)
+                placed.append((c, decision))
+                result.add(decision)
+            del candidates
+            _apply_merge_overrides(matcher, placed)
+            del matcher
+            _write_decisions(db, placed, decided_at, computed, all_matches=True)
+            del placed, computed
+            result.listings = materialise_listings(db)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return result
 
 
 def _apply_merge_overrides(matcher: Matcher, placed: list[tuple[Candidate, Decision]]) -> None:
     """A merge override whose target was placed after the posting: move it now."""
+    if not matcher.overrides:
+        return
     for c, decision in placed:
         override = matcher.overrides.get(c.id)
         if override is None or override.action != "merge" or decision.rule == "override_merge":
@@ -892,16 +1116,36 @@ def dedupe_postings(
 ) -> DedupeResult:
     """Place the postings selected by ``where`` (new or changed ones) into listings, incrementally.
 
-    Only the blocks the selected postings can match are loaded: postings sharing their
+    A selected posting that is placed and has current keys is unchanged and skipped. Only the
+    blocks the others can match are loaded (from ``posting_keys``): postings sharing their
     company, ATS ids, requisitions, apply URLs or mentioned ATS ids.
     """
     decided_at = now or utc_now()
     result = DedupeResult()
     with db.atomic():
-        selected = [
-            c for c in _iter_candidates(db, where, params)
-            if force or c.old_listing_id is None or c.signature() != c.stored_sig
-        ]  # fmt: skip
+        ids = [int(r[0]) for r in db.execute(f"SELECT id FROM postings {where}", list(params))]
+        if not force:
+            current: set[int] = set()
+            for chunk in _chunks(ids):
+                current.update(
+                    int(r[0])
+                    for r in db.execute(
+                        f"SELECT posting_id FROM posting_keys WHERE posting_id IN ({','.join('?' * len(chunk))}) "
+                        "AND version = ? AND listing_id IS NOT NULL",
+                        [*chunk, key_version()],
+                    )
+                )
+            ids = [i for i in ids if i not in current]
+        selected: list[Candidate] = []
+        computed: dict[int, tuple[Any, ...]] = {}
+        unchanged: list[tuple[Any, ...]] = []
+        for c, row in _computed_by_id(db, ids):
+            if force or c.old_listing_id is None or c.signature() != c.stored_sig:
+                selected.append(c)
+                computed[c.id] = row
+            else:
+                unchanged.append(row)  # same keys as when it was placed: only its key row is refreshed
+        _write_keys(db, unchanged)
         if not selected:
             return result
         selected_ids = {c.id for c in selected}
@@ -930,7 +1174,7 @@ def dedupe_postings(
             result.add(decision)
         _apply_merge_overrides(matcher, placed)
         affected |= {d.listing_id for _, d in placed}
-        _write_decisions(db, placed, decided_at)
+        _write_decisions(db, placed, decided_at, computed)
         result.listings = materialise_listings(db, affected)
     return result
 
@@ -942,34 +1186,38 @@ def _others_in(db: sqlite_utils.Database, listing_id: int, excluded: set[int]) -
 
 
 def _context(db: sqlite_utils.Database, selected: Sequence[Candidate], selected_ids: set[int]) -> Iterator[Candidate]:
-    """Already placed postings that share a blocking key with the selected ones."""
+    """Already placed postings that share a blocking key with the selected ones (from ``posting_keys``;
+    a posting whose keys are not current is recomputed from its row)."""
     companies = sorted({c.company_norm for c in selected if c.company_norm})
     keys = sorted({k for c in selected for k in (c.ats_key, *c.refs) if k})
     groups = sorted({c.ats_group for c in selected if c.ats_group})
     applies = sorted({c.apply_key for c in selected if c.apply_key})
-    found: set[int] = set()
-    queries: list[tuple[str, list[str]]] = [
-        ("company_norm", companies),
-        ("dedupe_ats_key", keys),
-        ("dedupe_ats_group", groups),
-        ("dedupe_apply_key", applies),
+    found: set[int] = set(selected_ids)
+    ids: list[int] = []
+    queries: list[tuple[str, Sequence[str]]] = [
+        ("SELECT posting_id FROM posting_keys WHERE listing_id IS NOT NULL AND company_norm IN ({})", companies),
+        ("SELECT posting_id FROM posting_keys WHERE listing_id IS NOT NULL AND ats_key IN ({})", keys),
+        ("SELECT posting_id FROM posting_keys WHERE listing_id IS NOT NULL AND ats_group IN ({})", groups),
+        ("SELECT posting_id FROM posting_keys WHERE listing_id IS NOT NULL AND apply_key IN ({})", applies),
+        ("SELECT posting_id FROM posting_refs WHERE ref_key IN ({})", keys),
     ]
-    for column, values in queries:
-        for start in range(0, len(values), 400):
-            chunk = values[start : start + 400]
-            marks = ",".join("?" * len(chunk))
-            for c in _iter_candidates(db, f"WHERE listing_id IS NOT NULL AND {column} IN ({marks})", chunk):
-                if c.id not in found and c.id not in selected_ids:
-                    found.add(c.id)
-                    yield c
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        marks = ",".join("?" * len(chunk))
-        ids = [int(r[0]) for r in db.execute(f"SELECT posting_id FROM posting_refs WHERE ref_key IN ({marks})", chunk)]
-        ids = [i for i in ids if i not in found and i not in selected_ids]
-        if ids:
-            found.update(ids)
-            yield from _iter_candidates(db, f"WHERE listing_id IS NOT NULL AND id IN ({','.join('?' * len(ids))})", ids)
+    for sql, values in queries:
+        for chunk in _chunks(values):
+            for (pid,) in db.execute(sql.format(",".join("?" * len(chunk))), list(chunk)):
+                if pid not in found:
+                    found.add(pid)
+                    ids.append(int(pid))
+    current: set[int] = set()
+    for chunk in _chunks(ids):
+        for c in _key_candidates(db, f"AND listing_id IS NOT NULL AND posting_id IN ({','.join('?' * len(chunk))})",
+                                 chunk):  # fmt: skip
+            current.add(c.id)
+            yield c
+    stale = [i for i in ids if i not in current]
+    if stale:
+        fresh = [(c, row) for c, row in _computed_by_id(db, stale) if c.old_listing_id is not None]
+        _write_keys(db, (row for _, row in fresh))
+        yield from (c for c, _ in fresh)
 
 
 def after_run(db: sqlite_utils.Database, *, run_id: int, spider: str, status: str, settings: Any = None) -> None:
@@ -978,7 +1226,10 @@ def after_run(db: sqlite_utils.Database, *, run_id: int, spider: str, status: st
 
     window = _settings_value(settings, "DEDUPE_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)
     threshold = _settings_value(settings, "DEDUPE_DESC_THRESHOLD", DEFAULT_DESC_THRESHOLD)
-    result = dedupe_postings(db, "WHERE last_run_id = ?", [run_id], window_days=window, desc_threshold=threshold)
+    # (source, last_run_id) is indexed: no scan of the whole postings table per crawl
+    result = dedupe_postings(
+        db, "WHERE source = ? AND last_run_id = ?", [spider, run_id], window_days=window, desc_threshold=threshold
+    )
     logger.info("dedupe after run %d: %d postings placed, %s", run_id, result.postings, result.rules)
     apply_lifecycle(
         db,

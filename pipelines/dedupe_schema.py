@@ -101,3 +101,82 @@ def v2_listings(db: sqlite_utils.Database) -> None:
         ("lifecycle_clean", int),
     ):
         db.table("crawl_runs").add_column(column, kind)
+
+
+#: ``postings`` columns the stored dedupe keys are computed from: an update of any of them
+#: marks the posting's ``posting_keys`` row stale (``version`` NULL), so it is recomputed.
+KEY_SOURCE_FIELDS = (
+    "source", "source_id", "url", "apply_url", "company", "title", "title_clean", "role", "seniority", "category",
+    "workplace", "location_raw", "countries", "regions", "worldwide", "salary_usd_min", "salary_usd_max",
+    "raw_json", "description_html", "description_text", "salary_estimate", "salary_source",
+)  # fmt: skip
+#: ``postings`` columns copied as they are into ``posting_keys`` on every update.
+KEY_SYNCED_FIELDS = ("posted_at", "first_seen_at", "last_seen_at", "closed_at", "listing_id")
+
+
+def v4_posting_keys(db: sqlite_utils.Database) -> None:
+    """Schema version 4: ``posting_keys``, the narrow copy of what dedupe reads per posting.
+
+    A rebuild reads ~150 bytes per posting from it instead of the multi-kilobyte ``postings``
+    rows, and listings are built from it. Triggers keep it true to ``postings``: lifecycle
+    times and ``listing_id`` are copied on every update, an edit of a key source column marks
+    the row stale, a deleted posting takes its row (and its refs) along. Rows of postings
+    placed before this version are computed here.
+    """
+    db.table("posting_keys").create(
+        {
+            "posting_id": int,
+            "listing_id": int,
+            "version": str,
+            "source": str,
+            "company_norm": str,
+            "title_key": str,
+            "near_key": str,
+            "core_key": str,
+            "ats_key": str,
+            "ats_group": str,
+            "apply_key": str,
+            "refs": str,
+            "place": str,
+            "posted_at": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "closed_at": str,
+            "rank": int,
+            "has_salary": int,
+            "apply_at": str,
+            "countries": str,
+            "regions": str,
+            "title": str,
+            "company": str,
+            "category": str,
+            "role": str,
+            "seniority": str,
+            "workplace": str,
+            "worldwide": int,
+            "salary_usd_min": float,
+            "salary_usd_max": float,
+            "salary_estimate": int,
+            "salary_source": str,
+        },
+        pk="posting_id",
+    )
+    for column in ("listing_id", "company_norm", "ats_key", "ats_group", "apply_key"):
+        db.table("posting_keys").create_index([column])
+    db.execute(
+        f"CREATE TRIGGER posting_keys_stale AFTER UPDATE OF {', '.join(KEY_SOURCE_FIELDS)} ON postings "
+        "BEGIN UPDATE posting_keys SET version = NULL WHERE posting_id = NEW.id; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER posting_keys_sync AFTER UPDATE OF {', '.join(KEY_SYNCED_FIELDS)} ON postings "
+        f"BEGIN UPDATE posting_keys SET {', '.join(f'{c} = NEW.{c}' for c in KEY_SYNCED_FIELDS)} "
+        "WHERE posting_id = NEW.id; END"
+    )
+    db.execute(
+        "CREATE TRIGGER posting_keys_delete AFTER DELETE ON postings BEGIN "
+        "DELETE FROM posting_keys WHERE posting_id = OLD.id; DELETE FROM posting_refs WHERE posting_id = OLD.id; END"
+    )
+    from pipelines.dedupe import refresh_keys  # here: pipelines.dedupe imports the schema's users
+
+    placed = [int(r[0]) for r in db.execute("SELECT id FROM postings WHERE listing_id IS NOT NULL")]
+    refresh_keys(db, placed)

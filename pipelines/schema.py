@@ -15,7 +15,7 @@ import sqlite_utils
 
 from crawler.items import ALL_FIELDS
 from pipelines.analytics import migrate_v3
-from pipelines.dedupe_schema import v2_listings
+from pipelines.dedupe_schema import v2_listings, v4_posting_keys
 
 #: Columns stored as JSON text (lists and the raw record).
 JSON_COLUMNS = {"tags", "countries", "regions", "raw"}
@@ -105,6 +105,7 @@ MIGRATIONS: list[Migration] = [
     (1, "postings, crawl_runs, rejects", _v1_initial),
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
     (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
+    (4, "posting_keys: narrow dedupe keys kept in sync by triggers (dedupe speed)", v4_posting_keys),
 ]
 
 
