@@ -10,7 +10,14 @@ spelled differently ("Acme GmbH", "acme.com"), gender/remote markers in the titl
 tracking parameters on the apply URL, or a link to the employer's ATS. Companies scale
 with N (about one per 15 postings) so blocks stay realistic.
 
-Each rebuild runs in a fresh subprocess; its peak memory is that child's ru_maxrss.
+Timed, each in a fresh subprocess (peak memory is that child's ru_maxrss):
+
+- ``first``: ``dedupe --rebuild`` of postings never placed: every posting's keys are computed
+  from its full row (in production this happens crawl by crawl, in the after-run hook);
+- ``again``: ``dedupe --rebuild`` with stored keys (``posting_keys``): the rebuild an analyst
+  runs after an override or a rule change;
+- ``crawl``: the after-run placement of one more crawl (1% of N new postings, a third of them
+  cross-posts of jobs already stored) into the N-posting database: must not grow with N.
 """
 
 from __future__ import annotations
@@ -172,6 +179,56 @@ def timed_rebuild(db_path: Path) -> tuple[float, float, str]:
     return elapsed, max(peak_kb, before) / 1024, proc.stdout.strip()
 
 
+CRAWL_RUN_ID = 999_999
+
+
+def add_crawl(db_path: Path, n: int, seed: int = 2) -> int:
+    """Store a crawl of ``n`` remotive postings (run ``CRAWL_RUN_ID``): a third copy stored jobs."""
+    from pipelines.schema import open_db
+
+    rnd = random.Random(seed)
+    db = open_db(db_path)
+    top = int(db.execute("SELECT MAX(id) FROM postings").fetchone()[0])
+    columns = (
+        "source, source_id, url, apply_url, title, company, company_norm, location_raw, description_html, "
+        "posted_at, first_seen_at, last_seen_at, raw_json, last_run_id"
+    )
+    rows = []
+    with db.atomic():
+        for i in range(n):
+            row = db.execute(
+                "SELECT url, apply_url, title, company, company_norm, location_raw, description_html, posted_at, "
+                "first_seen_at, last_seen_at FROM postings WHERE id = ?",
+                [rnd.randint(1, top)],
+            ).fetchone()
+            _url, apply_url, title, company, norm, location, description, posted, first, last = row
+            if rnd.random() >= 1 / 3:  # a new job of a known company
+                title, apply_url = f"{title} {i}", None
+            rows.append(("remotive", f"crawl-{i}", f"https://remotive.example/jobs/crawl-{i}", apply_url, title,
+                         company, norm, location, description, posted, first, last, "{}", CRAWL_RUN_ID))  # fmt: skip
+        db.conn.executemany(f"INSERT INTO postings ({columns}) VALUES ({','.join('?' * 14)})", rows)
+    db.close()
+    return n
+
+
+def timed_crawl(db_path: Path) -> tuple[float, float, str]:
+    """After-run placement of run ``CRAWL_RUN_ID`` in a child process; (seconds, peak MB, output)."""
+    code = (
+        "import sys, time; from pipelines.schema import open_db; from pipelines.dedupe import dedupe_postings; "
+        f"db = open_db(sys.argv[1]); t = time.perf_counter(); r = dedupe_postings(db, "
+        f"'WHERE source = ? AND last_run_id = ?', ['remotive', {CRAWL_RUN_ID}]); "
+        "print(f'{r.postings} postings placed in {time.perf_counter() - t:.1f}s ({r.rules})')"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(db_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak_kb, before) / 1024, proc.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, action="append", help="postings (repeatable); default 10k and 100k")
@@ -196,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{seconds / made['postings'] * 1e6:5.1f} us/posting, peak RSS {peak_mb:,.0f} MB  [{out}]",
                     flush=True,
                 )
+            crawl = add_crawl(db_path, max(100, made["postings"] // 100))
+            seconds, peak_mb, out = timed_crawl(db_path)
+            print(
+                f"N={made['postings']:>9,}: after-run placement of a {crawl:,}-posting crawl {seconds:6.1f}s, "
+                f"{seconds / crawl * 1e6:5.0f} us/crawled posting, peak RSS {peak_mb:,.0f} MB  [{out}]",
+                flush=True,
+            )
     return 0
 
 

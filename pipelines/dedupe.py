@@ -29,6 +29,8 @@ already closed when this one appeared, is a *repost* (``listing_matches.repost``
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 import json
 import logging
@@ -36,7 +38,7 @@ import re
 import sys
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -640,28 +642,41 @@ class Matcher:
     # -- index ---------------------------------------------------------------------------
     def add(self, c: Candidate) -> None:
         """Index an already placed posting (``c.listing_id`` set)."""
-        assert c.listing_id is not None
         listing = c.listing_id
-        if c.id in self.targets:
-            self.by_id[c.id] = c
-        if c.id in self.overrides and self.overrides[c.id].action == "split":
-            return  # a split posting is nobody's match
-        if c.ats_key:
-            self.by_ats.setdefault(c.ats_key, c)
-            self.listing_ats.setdefault(listing, set()).add(c.ats_key)
-        if c.ats_group:
-            self.by_group.setdefault(c.ats_group, listing)
-        if c.apply_key:
-            self.by_apply.setdefault(c.apply_key, listing)
+        assert listing is not None
+        if self.overrides:
+            if c.id in self.targets:
+                self.by_id[c.id] = c
+            if c.id in self.overrides and self.overrides[c.id].action == "split":
+                return  # a split posting is nobody's match
+        ats = c.ats_key
+        if ats:
+            if ats not in self.by_ats:
+                self.by_ats[ats] = c
+            own = self.listing_ats.get(listing)
+            if own is None:
+                self.listing_ats[listing] = {ats}
+            else:
+                own.add(ats)
+        if c.ats_group and c.ats_group not in self.by_group:
+            self.by_group[c.ats_group] = listing
+        if c.apply_key and c.apply_key not in self.by_apply:
+            self.by_apply[c.apply_key] = listing
         for ref in c.refs:
             self.by_ref.setdefault(ref, []).append(c)
-        if c.company_norm:
-            if c.title_key:
-                self.by_title.setdefault((c.company_norm, c.title_key), []).append(c)
-            if c.near_key:
-                self.by_near.setdefault((c.company_norm, c.near_key), []).append(c)
-            if c.core_key and c.core_key != c.near_key:
-                self.by_near.setdefault((c.company_norm, c.core_key), []).append(c)
+        company = c.company_norm
+        if company:
+            for index, key in (
+                (self.by_title, c.title_key),
+                (self.by_near, c.near_key),
+                (self.by_near, c.core_key if c.core_key != c.near_key else None),
+            ):
+                if key:
+                    block = index.get((company, key))
+                    if block is None:
+                        index[(company, key)] = [c]
+                    else:
+                        block.append(c)
 
     def new_listing_id(self, preferred: int | None = None) -> int:
         if preferred is not None and preferred not in self.reserved_ids:
@@ -698,7 +713,7 @@ class Matcher:
         return self._minhash_cache.get(posting_id)
 
     def decide(self, c: Candidate) -> Decision:
-        override = self.overrides.get(c.id)
+        override = self.overrides.get(c.id) if self.overrides else None
         if override is not None:
             if override.action == "split":
                 return Decision(c.id, self.new_listing_id(), "override_split", 1.0, detail={"reason": override.reason})
@@ -730,14 +745,19 @@ class Matcher:
             if not self._conflicts(c, listing):
                 return Decision(c.id, listing, "apply_url", 0.95, detail={"key": c.apply_key})
         if c.company_norm and c.title_key:
-            best = self._best(c, self.by_title.get((c.company_norm, c.title_key), ()))
+            block = self.by_title.get((c.company_norm, c.title_key))
+            best = self._best(c, block) if block else None
             if best is not None:
                 assert best.listing_id is not None
                 return Decision(
                     c.id, best.listing_id, "company_title", 0.9, best.id, self._repost(c, best),
                     {"company": c.company_norm, "title": c.title_key},
                 )  # fmt: skip
-        if c.company_norm and self.description is not None:
+        if (
+            c.company_norm
+            and self.description is not None
+            and ((c.company_norm, c.near_key) in self.by_near or (c.company_norm, c.core_key) in self.by_near)
+        ):
             decision = self._near(c)
             if decision is not None:
                 return decision
@@ -885,18 +905,35 @@ def _write_refs(db: sqlite_utils.Database, candidates: Sequence[Candidate]) -> N
     )
 
 
-def refresh_keys(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> int:
-    """(Re)compute ``posting_keys`` rows of ``ids`` (default: every posting without a current row),
-    keeping their listing; returns how many. Used after a rule change and by the v4 migration."""
+class IdSet:
+    """A compact set of posting ids (one byte per id up to the largest)."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def add(self, posting_id: int) -> None:
+        if posting_id >= len(self.bits):
+            self.bits.extend(bytes(max(posting_id + 1 - len(self.bits), len(self.bits))))
+        self.bits[posting_id] = 1
+
+    def __contains__(self, posting_id: object) -> bool:
+        return isinstance(posting_id, int) and 0 <= posting_id < len(self.bits) and self.bits[posting_id] == 1
+
+
+def refresh_keys(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> IdSet:
+    """(Re)compute ``posting_keys`` rows (and refs) of ``ids`` -- default: every posting without a
+    current row -- keeping their listing; returns the ids. In chunks, so memory stays flat.
+    Used by ``rebuild``, for stale rows of listings being built, and by the v4 migration."""
     todo = _stale_ids(db) if ids is None else list(ids)
-    count = 0
+    done = IdSet()
     for chunk in _chunks(todo, 5000):
         computed = list(_computed_by_id(db, chunk))
         _delete_refs_of(db, [c.id for c, _ in computed])
         _write_refs(db, [c for c, _ in computed])
         _write_keys(db, (row for _, row in computed))
-        count += len(computed)
-    return count
+        for c, _ in computed:
+            done.add(c.id)
+    return done
 
 
 def _delete_refs_of(db: sqlite_utils.Database, ids: Sequence[int]) -> None:
@@ -907,46 +944,69 @@ def _write_decisions(
     db: sqlite_utils.Database,
     placed: Sequence[tuple[Candidate, Decision]],
     decided_at: str,
-    computed: dict[int, tuple[Any, ...]],
+    fresh: Container[int],
     *,
     all_matches: bool = False,
 ) -> None:
-    """Store placements: ``postings.listing_id`` (and keys) only where something changed,
-    ``posting_keys`` rows of freshly computed postings, their refs, and the decisions.
-
-    ``computed``: posting id -> key row, for postings whose keys were computed in this run.
+    """Store placements and decisions. ``postings`` rows get the keys of ``fresh`` postings (whose
+    ``posting_keys`` rows were just written) and a changed ``listing_id``; the other (wide) rows
+    are not rewritten. A trigger copies ``listing_id`` into ``posting_keys``.
     """
-    fresh = [(c, d) for c, d in placed if c.id in computed]
-    fresh.sort(key=lambda cd: cd[0].id)
     db.conn.executemany(
         "UPDATE postings SET listing_id = ?, dedupe_ats_key = ?, dedupe_ats_group = ?, dedupe_apply_key = ?, "
         "dedupe_title_key = ?, dedupe_sig = ?, company_norm = COALESCE(?, company_norm) WHERE id = ?",
         (
             (d.listing_id, c.ats_key, c.ats_group, c.apply_key, c.title_key, c.signature(), c.company_norm, c.id)
-            for c, d in fresh
+            for c, d in sorted(((c, d) for c, d in placed if c.id in fresh), key=lambda cd: cd[0].id)
         ),
     )
-    # a posting whose keys were stored: rewrite its (wide) row only when its listing changed
     db.conn.executemany(
         "UPDATE postings SET listing_id = ? WHERE id = ?",
-        sorted((d.listing_id, c.id) for c, d in placed if c.id not in computed and d.listing_id != c.prev_listing_id),
+        sorted((d.listing_id, c.id) for c, d in placed if c.id not in fresh and d.listing_id != c.prev_listing_id),
     )
-    _delete_refs_of(db, [c.id for c, _ in fresh])
-    _write_refs(db, [c for c, _ in fresh])
-    _write_keys(db, ((c.id, d.listing_id, *computed[c.id][2:]) for c, d in fresh))
+    rows = sorted(
+        (d.posting_id, d.listing_id, d.rule, d.score, decided_at,
+         json.dumps(d.detail, separators=(",", ":")) if d.detail else None, d.matched_posting_id, int(d.repost))
+        for _, d in placed
+    )  # fmt: skip
+    insert = (
+        "INSERT INTO listing_matches (posting_id, listing_id, rule, score, decided_at, detail, "
+        "matched_posting_id, repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     if all_matches:
         db.execute("DELETE FROM listing_matches")
+        with _indexes_dropped(db, "listing_matches"):
+            db.conn.executemany(insert, rows)
     else:
         db.conn.executemany("DELETE FROM listing_matches WHERE posting_id = ?", ((d.posting_id,) for _, d in placed))
-    db.conn.executemany(
-        "INSERT INTO listing_matches (posting_id, listing_id, rule, score, decided_at, detail, "
-        "matched_posting_id, repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        sorted(
-            (d.posting_id, d.listing_id, d.rule, d.score, decided_at,
-             json.dumps(d.detail, separators=(",", ":")) if d.detail else None, d.matched_posting_id, int(d.repost))
-            for _, d in placed
-        ),
-    )  # fmt: skip
+        db.conn.executemany(insert, rows)
+
+
+@contextlib.contextmanager
+def _indexes_dropped(db: sqlite_utils.Database, table: str) -> Iterator[None]:
+    """Drop ``table``'s indexes while it is refilled in bulk, then recreate them as they were
+    (one sort per index instead of a b-tree insert per row). Inside the caller's transaction."""
+    indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table]
+    ).fetchall()
+    for name, _sql in indexes:
+        db.execute(f"DROP INDEX [{name}]")
+    yield
+    for _name, sql in indexes:
+        db.execute(sql)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Cyclic GC off while millions of long-lived objects are built (it would rescan them all,
+    again and again); nothing built here forms cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 #: Sort key of a listing's postings as its canonical record, as text (smallest first): rank
@@ -967,6 +1027,7 @@ def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] |
     if listing_ids is None:
         db.execute("DELETE FROM listings")
         scope = "k.listing_id IS NOT NULL"
+        bulk: contextlib.AbstractContextManager[None] = _indexes_dropped(db, "listings")
     else:
         db.execute("CREATE TEMP TABLE dedupe_scope (id INTEGER PRIMARY KEY)")
         db.conn.executemany("INSERT OR IGNORE INTO temp.dedupe_scope VALUES (?)", ((i,) for i in listing_ids))
@@ -982,6 +1043,7 @@ def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] |
             refresh_keys(db, stale)
         db.execute("DELETE FROM listings WHERE id IN (SELECT id FROM temp.dedupe_scope)")
         scope = "k.listing_id IN (SELECT id FROM temp.dedupe_scope)"
+        bulk = contextlib.nullcontext()
     db.execute("DROP TABLE IF EXISTS temp.dedupe_agg")
     # per listing: canonical posting, salary posting (the best ranked with a salary), lifecycle, apply URLs
     db.execute(
@@ -997,20 +1059,21 @@ def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] |
         "(SELECT json_group_array(value) FROM (SELECT DISTINCT j.value FROM posting_keys q, json_each(q.{0}) j "
         "WHERE q.listing_id = a.listing_id ORDER BY 1))"
     )
-    db.execute(
-        "INSERT INTO listings (id, title, company, company_norm, category, role, seniority, workplace, worldwide, "
-        "countries, regions, salary_usd_min, salary_usd_max, salary_estimate, salary_source, canonical_posting_id, "
-        "first_seen_at, last_seen_at, closed_at, times_reposted, postings_count, apply_urls) "
-        "SELECT a.listing_id, p.title, p.company, p.company_norm, p.category, p.role, p.seniority, p.workplace, "
-        f"p.worldwide, CASE WHEN a.n > 1 THEN {union.format('countries')} ELSE p.countries END, "
-        f"CASE WHEN a.n > 1 THEN {union.format('regions')} ELSE p.regions END, "
-        "s.salary_usd_min, s.salary_usd_max, s.salary_estimate, s.salary_source, a.canonical, "
-        "a.first_seen_at, a.last_seen_at, a.closed_at, "
-        "COALESCE((SELECT SUM(repost) FROM listing_matches m WHERE m.listing_id = a.listing_id), 0), "
-        "a.n, a.apply_urls "
-        "FROM dedupe_agg a JOIN posting_keys p ON p.posting_id = a.canonical "
-        "LEFT JOIN posting_keys s ON s.posting_id = a.sal"
-    )
+    with bulk:
+        db.execute(
+            "INSERT INTO listings (id, title, company, company_norm, category, role, seniority, workplace, worldwide, "
+            "countries, regions, salary_usd_min, salary_usd_max, salary_estimate, salary_source, canonical_posting_id, "
+            "first_seen_at, last_seen_at, closed_at, times_reposted, postings_count, apply_urls) "
+            "SELECT a.listing_id, p.title, p.company, p.company_norm, p.category, p.role, p.seniority, p.workplace, "
+            f"p.worldwide, CASE WHEN a.n > 1 THEN {union.format('countries')} ELSE p.countries END, "
+            f"CASE WHEN a.n > 1 THEN {union.format('regions')} ELSE p.regions END, "
+            "s.salary_usd_min, s.salary_usd_max, s.salary_estimate, s.salary_source, a.canonical, "
+            "a.first_seen_at, a.last_seen_at, a.closed_at, "
+            "COALESCE((SELECT SUM(repost) FROM listing_matches m WHERE m.listing_id = a.listing_id), 0), "
+            "a.n, a.apply_urls "
+            "FROM dedupe_agg a JOIN posting_keys p ON p.posting_id = a.canonical "
+            "LEFT JOIN posting_keys s ON s.posting_id = a.sal"
+        )
     count = int(db.execute("SELECT COUNT(*) FROM dedupe_agg").fetchone()[0])
     for table in ("dedupe_agg", "dedupe_scope"):
         db.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -1053,7 +1116,7 @@ def rebuild(
     cache_size = db.execute("PRAGMA cache_size").fetchone()[0]
     db.execute("PRAGMA cache_size = -262144")  # 256 MB of pages while the whole table is rewritten
     try:
-        with db.atomic():
+        with db.atomic(), _no_gc():
             db.execute(
                 "UPDATE listing_overrides SET target_posting_id = (SELECT canonical_posting_id FROM listings l "
                 "WHERE l.id = listing_overrides.listing_id) WHERE target_posting_id IS NULL AND listing_id IS NOT NULL"
@@ -1061,14 +1124,8 @@ def rebuild(
             overrides = _load_overrides(db)
             if recompute_keys:
                 db.execute("UPDATE posting_keys SET version = NULL")
-            stale = _stale_ids(db)
-            computed: dict[int, tuple[Any, ...]] = {}
-            candidates: list[Candidate] = []
-            for c, row in _computed_by_id(db, stale):
-                candidates.append(c)
-                computed[c.id] = row
-            del stale
-            candidates.extend(_key_candidates(db))
+            fresh = refresh_keys(db)
+            candidates = list(_key_candidates(db))
             candidates.sort(key=process_order)
             matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
                               overrides=overrides)  # fmt: skip
@@ -1081,8 +1138,8 @@ def rebuild(
             del candidates
             _apply_merge_overrides(matcher, placed)
             del matcher
-            _write_decisions(db, placed, decided_at, computed, all_matches=True)
-            del placed, computed
+            _write_decisions(db, placed, decided_at, fresh, all_matches=True)
+            del placed
             result.listings = materialise_listings(db)
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
@@ -1122,7 +1179,7 @@ def dedupe_postings(
     """
     decided_at = now or utc_now()
     result = DedupeResult()
-    with db.atomic():
+    with db.atomic(), _no_gc():
         ids = [int(r[0]) for r in db.execute(f"SELECT id FROM postings {where}", list(params))]
         if not force:
             current: set[int] = set()
@@ -1137,15 +1194,14 @@ def dedupe_postings(
                 )
             ids = [i for i in ids if i not in current]
         selected: list[Candidate] = []
-        computed: dict[int, tuple[Any, ...]] = {}
-        unchanged: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         for c, row in _computed_by_id(db, ids):
+            rows.append(row)
             if force or c.old_listing_id is None or c.signature() != c.stored_sig:
-                selected.append(c)
-                computed[c.id] = row
-            else:
-                unchanged.append(row)  # same keys as when it was placed: only its key row is refreshed
-        _write_keys(db, unchanged)
+                selected.append(c)  # else: same keys as when it was placed, only its key row is refreshed
+        _write_keys(db, rows)
+        _delete_refs_of(db, [c.id for c in selected])
+        _write_refs(db, selected)
         if not selected:
             return result
         selected_ids = {c.id for c in selected}
@@ -1174,7 +1230,7 @@ def dedupe_postings(
             result.add(decision)
         _apply_merge_overrides(matcher, placed)
         affected |= {d.listing_id for _, d in placed}
-        _write_decisions(db, placed, decided_at, computed)
+        _write_decisions(db, placed, decided_at, selected_ids)
         result.listings = materialise_listings(db, affected)
     return result
 
