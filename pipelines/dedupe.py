@@ -884,6 +884,9 @@ def _key_candidates(db: sqlite_utils.Database, where: str = "", params: Sequence
 
 def _stale_ids(db: sqlite_utils.Database) -> list[int]:
     """Postings without a current ``posting_keys`` row (new, edited, or keys of older rules)."""
+    current = db.execute("SELECT COUNT(*) FROM posting_keys WHERE version = ?", [key_version()]).fetchone()[0]
+    if current == db.execute("SELECT COUNT(*) FROM postings").fetchone()[0]:
+        return []  # a key row exists only for an existing posting (a trigger deletes it with the posting)
     return [
         int(r[0])
         for r in db.execute(
@@ -964,22 +967,85 @@ def _write_decisions(
         "UPDATE postings SET listing_id = ? WHERE id = ?",
         sorted((d.listing_id, c.id) for c, d in placed if c.id not in fresh and d.listing_id != c.prev_listing_id),
     )
-    rows = sorted(
-        (d.posting_id, d.listing_id, d.rule, d.score, decided_at,
-         json.dumps(d.detail, separators=(",", ":")) if d.detail else None, d.matched_posting_id, int(d.repost))
-        for _, d in placed
-    )  # fmt: skip
-    insert = (
-        "INSERT INTO listing_matches (posting_id, listing_id, rule, score, decided_at, detail, "
-        "matched_posting_id, repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    )
     if all_matches:
+        return
+    db.conn.executemany("DELETE FROM listing_matches WHERE posting_id = ?", ((d.posting_id,) for _, d in placed))
+    db.conn.executemany(_INSERT_MATCH, sorted(_match_row(d, decided_at) for _, d in placed))
+
+
+_INSERT_MATCH = (
+    "INSERT INTO listing_matches (posting_id, listing_id, rule, score, decided_at, detail, "
+    "matched_posting_id, repost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _match_row(d: Decision, decided_at: str) -> tuple[Any, ...]:
+    detail = json.dumps(d.detail, separators=(",", ":")) if d.detail else None
+    return (d.posting_id, d.listing_id, d.rule, d.score, decided_at, detail, d.matched_posting_id, int(d.repost))
+
+
+def _sync_matches(db: sqlite_utils.Database, placed: Sequence[tuple[Candidate, Decision]], decided_at: str) -> set[int]:
+    """Rebuild: make ``listing_matches`` hold exactly ``placed``'s decisions, rewriting only the
+    ones that differ (an unchanged decision keeps its ``decided_at``). Returns the listings whose
+    decisions changed (before and after)."""
+    decisions = sorted((d for _, d in placed), key=lambda d: d.posting_id)
+    stored = db.conn.execute(
+        "SELECT posting_id, listing_id, rule, score, detail, matched_posting_id, repost, id FROM listing_matches "
+        "ORDER BY posting_id, id"
+    )
+    stale_rows: list[tuple[int]] = []
+    new_rows: list[tuple[Any, ...]] = []
+    affected: set[int] = set()
+    old = stored.fetchone()
+    for d in decisions:
+        row = _match_row(d, decided_at)
+        same = False
+        while old is not None and old[0] <= d.posting_id:
+            if old[0] == d.posting_id and not same and old[1:7] == (*row[1:4], *row[5:8]):
+                same = True  # the first stored row of the posting is this decision
+            else:
+                stale_rows.append((old[7],))
+                if old[1] is not None:
+                    affected.add(int(old[1]))
+            old = stored.fetchone()
+        if not same:
+            new_rows.append(row)
+            affected.add(d.listing_id)
+    while old is not None:  # decisions of postings no longer there
+        stale_rows.append((old[7],))
+        if old[1] is not None:
+            affected.add(int(old[1]))
+        old = stored.fetchone()
+    if len(new_rows) > len(decisions) // 4:  # most changed: one bulk rewrite is faster
         db.execute("DELETE FROM listing_matches")
         with _indexes_dropped(db, "listing_matches"):
-            db.conn.executemany(insert, rows)
+            db.conn.executemany(_INSERT_MATCH, (_match_row(d, decided_at) for d in decisions))
     else:
-        db.conn.executemany("DELETE FROM listing_matches WHERE posting_id = ?", ((d.posting_id,) for _, d in placed))
-        db.conn.executemany(insert, rows)
+        db.conn.executemany("DELETE FROM listing_matches WHERE id = ?", stale_rows)
+        db.conn.executemany(_INSERT_MATCH, new_rows)
+    return affected
+
+
+def _drifted_listings(db: sqlite_utils.Database) -> set[int]:
+    """Listings whose stored row disagrees with their postings' count and lifecycle times, is
+    missing, or has no posting left (the after-run hook keeps these current; this catches the rest)."""
+    drifted = {
+        int(r[0])
+        for r in db.execute(
+            "SELECT g.listing_id FROM (SELECT listing_id, COUNT(*) AS n, MIN(first_seen_at) AS f, "
+            "MAX(last_seen_at) AS l, CASE WHEN SUM(closed_at IS NULL) > 0 THEN NULL ELSE MAX(closed_at) END AS c "
+            "FROM posting_keys NOT INDEXED WHERE listing_id IS NOT NULL GROUP BY listing_id) g "
+            "LEFT JOIN listings l ON l.id = g.listing_id WHERE l.id IS NULL OR l.postings_count IS NOT g.n "
+            "OR l.first_seen_at IS NOT g.f OR l.last_seen_at IS NOT g.l OR l.closed_at IS NOT g.c"
+        )
+    }
+    drifted.update(
+        int(r[0])
+        for r in db.execute(
+            "SELECT id FROM listings WHERE id NOT IN (SELECT listing_id FROM posting_keys WHERE listing_id IS NOT NULL)"
+        )
+    )
+    return drifted
 
 
 @contextlib.contextmanager
@@ -1109,12 +1175,14 @@ def rebuild(
 
     Keys come from ``posting_keys``; only postings without a current row (new, edited since,
     or computed under older rules -- ``key_version``) are read in full, or all of them with
-    ``recompute_keys``.
+    ``recompute_keys``. Every posting is placed again; what is written is what changed: wide
+    ``postings`` rows whose listing changed, decisions that differ, and the listings touched by
+    either, by a recomputed posting, or whose stored row disagrees with its postings.
     """
     decided_at = now or utc_now()
     result = DedupeResult()
     cache_size = db.execute("PRAGMA cache_size").fetchone()[0]
-    db.execute("PRAGMA cache_size = -262144")  # 256 MB of pages while the whole table is rewritten
+    db.execute("PRAGMA cache_size = -65536")  # 64 MB of pages
     try:
         with db.atomic(), _no_gc():
             db.execute(
@@ -1139,8 +1207,17 @@ def rebuild(
             _apply_merge_overrides(matcher, placed)
             del matcher
             _write_decisions(db, placed, decided_at, fresh, all_matches=True)
+            affected = _sync_matches(db, placed, decided_at)
+            affected.update(d.listing_id for c, d in placed if c.id in fresh)
+            affected.update(c.prev_listing_id for c, _ in placed if c.id in fresh and c.prev_listing_id is not None)
             del placed
-            result.listings = materialise_listings(db)
+            affected |= _drifted_listings(db)
+            total = int(db.execute("SELECT COUNT(*) FROM listings").fetchone()[0])
+            if len(affected) > total // 4:
+                result.listings = materialise_listings(db)
+            else:  # the other listings' postings, decisions and times are unchanged
+                materialise_listings(db, affected)
+                result.listings = int(db.execute("SELECT COUNT(*) FROM listings").fetchone()[0])
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return result

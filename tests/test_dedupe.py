@@ -512,3 +512,86 @@ def test_rebuild_is_idempotent_and_keeps_listing_ids(db):
     rebuild(db, now=T0)
     assert dict(db.execute("SELECT id, listing_id FROM postings").fetchall()) == before
     assert db.execute("SELECT COUNT(*) FROM listings").fetchone()[0] == 2
+
+
+# -- stored keys (posting_keys) ---------------------------------------------------------
+def keys_of(db, source, source_id):
+    row = db.execute(
+        "SELECT k.version, k.title_key, k.last_seen_at, k.listing_id FROM posting_keys k "
+        "JOIN postings p ON p.id = k.posting_id WHERE p.source = ? AND p.source_id = ?",
+        [source, source_id],
+    ).fetchone()
+    return None if row is None else dict(zip(("version", "title_key", "last_seen_at", "listing_id"), row, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("update", "expect"),
+    [
+        pytest.param("title = 'Frontend Engineer'", {"version": None}, id="key-source-edit-marks-stale"),
+        pytest.param("title_clean = 'Data Engineer'", {"version": None}, id="renormalised-field-marks-stale"),
+        pytest.param(
+            "last_seen_at = '2026-04-01T00:00:00+00:00'",
+            {"last_seen_at": "2026-04-01T00:00:00+00:00"},
+            id="lifecycle-time-copied",
+        ),
+        pytest.param("listing_id = 4242", {"listing_id": 4242}, id="listing-id-copied"),
+    ],
+)
+def test_posting_keys_follow_postings(db, update, expect):
+    store_run(db, "arbeitnow", [posting("arbeitnow", "a1")])
+    place_all(db)
+    assert keys_of(db, "arbeitnow", "a1")["version"] is not None
+    db.execute(f"UPDATE postings SET {update} WHERE source = 'arbeitnow'")
+    keys = keys_of(db, "arbeitnow", "a1")
+    assert {k: keys[k] for k in expect} == expect
+
+
+def test_deleting_a_posting_drops_its_keys(db):
+    text = "See https://job-boards.greenhouse.io/acme/jobs/5001"
+    store_run(db, "hackernews", [posting("hackernews", "1", description_html=text)])
+    place_all(db)
+    db.execute("DELETE FROM postings")
+    assert db.execute("SELECT COUNT(*) FROM posting_keys").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM posting_refs").fetchone()[0] == 0
+
+
+def test_rebuild_recomputes_edited_postings(db):
+    store_run(db, "arbeitnow", [posting("arbeitnow", "a1")])
+    store_run(db, "jobicy", [posting("jobicy", "j1", title="Office Wizard")])
+    place_all(db)
+    assert listing_of(db, "jobicy", "j1") != listing_of(db, "arbeitnow", "a1")
+    # an edit outside the store (e.g. re-normalisation): the stored keys are stale, rebuild sees the new title
+    db.execute("UPDATE postings SET title_clean = 'Backend Engineer' WHERE source = 'jobicy'")
+    rebuild(db, now=T0)
+    assert listing_of(db, "jobicy", "j1") == listing_of(db, "arbeitnow", "a1")
+    assert keys_of(db, "jobicy", "j1")["title_key"] == "backend engineer"
+
+
+def test_rebuild_repairs_listings_that_drifted(db):
+    store_run(db, "arbeitnow", [posting("arbeitnow", "a1"), posting("arbeitnow", "a2", title="Designer")])
+    store_run(db, "jobicy", [posting("jobicy", "j1")])
+    place_all(db)
+    before = db.execute("SELECT * FROM listings ORDER BY id").fetchall()
+    db.execute("UPDATE listings SET last_seen_at = '1999-01-01', postings_count = 7 WHERE id = ?",
+               [listing_of(db, "jobicy", "j1")])  # fmt: skip
+    db.execute("DELETE FROM listings WHERE id = ?", [listing_of(db, "arbeitnow", "a2")])
+    db.execute("INSERT INTO listings (id, title) VALUES (999, 'orphan')")
+    rebuild(db, now=T0)
+    assert db.execute("SELECT * FROM listings ORDER BY id").fetchall() == before
+
+
+def test_incremental_placement_equals_rebuild(db):
+    store_run(
+        db, "greenhouse", [posting("greenhouse", "4012345", url="https://boards.greenhouse.io/acme/jobs/4012345")]
+    )
+    place_all(db)
+    store_run(db, "remotive", [posting("remotive", "9", apply_url="https://boards.greenhouse.io/acme/jobs/4012345"),
+                               posting("remotive", "10", title="Designer")])  # fmt: skip
+    place_all(db)
+    store_run(db, "jobicy", [posting("jobicy", "j1", company="Acme GmbH"), posting("jobicy", "j2", title="Designer")])
+    place_all(db)
+    incremental = dict(db.execute("SELECT id, listing_id FROM postings").fetchall())
+    listings = db.execute("SELECT * FROM listings ORDER BY id").fetchall()
+    rebuild(db, now=T0)
+    assert dict(db.execute("SELECT id, listing_id FROM postings").fetchall()) == incremental
+    assert db.execute("SELECT * FROM listings ORDER BY id").fetchall() == listings
