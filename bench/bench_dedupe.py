@@ -202,8 +202,11 @@ def add_crawl(db_path: Path, n: int, seed: int = 2) -> int:
                 [rnd.randint(1, top)],
             ).fetchone()
             _url, apply_url, title, company, norm, location, description, posted, first, last = row
-            if rnd.random() >= 1 / 3:  # a new job of a known company
-                title, apply_url = f"{title} {i}", None
+            if rnd.random() >= 1 / 3:  # a new job of a known company: another title and text
+                other = db.execute(
+                    "SELECT title, description_html FROM postings WHERE id = ?", [rnd.randint(1, top)]
+                ).fetchone()
+                title, description, apply_url = other[0], other[1], None
             rows.append(("remotive", f"crawl-{i}", f"https://remotive.example/jobs/crawl-{i}", apply_url, title,
                          company, norm, location, description, posted, first, last, "{}", CRAWL_RUN_ID))  # fmt: skip
         db.conn.executemany(f"INSERT INTO postings ({columns}) VALUES ({','.join('?' * 14)})", rows)
