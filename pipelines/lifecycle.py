@@ -154,11 +154,14 @@ def apply_lifecycle(
                     chunk,
                 )
             )
-        # last_seen_at moved for every posting seen: refresh their listings too.
+        # last_seen_at moved for every posting seen: refresh their listings too ((source, last_run_id)
+        # is indexed, so this does not read every posting of the database)
         listings.update(
             int(r[0])
             for r in db.execute(
-                "SELECT DISTINCT listing_id FROM postings WHERE listing_id IS NOT NULL AND last_run_id = ?", [run_id]
+                "SELECT DISTINCT listing_id FROM postings WHERE source = ? AND last_run_id = ? "
+                "AND listing_id IS NOT NULL",
+                [spider, run_id],
             )
         )
         if listings:
