@@ -10,7 +10,7 @@ spelled differently ("Acme GmbH", "acme.com"), gender/remote markers in the titl
 tracking parameters on the apply URL, or a link to the employer's ATS. Companies scale
 with N (about one per 15 postings) so blocks stay realistic.
 
-Timed, each in a fresh subprocess (peak memory is that child's ru_maxrss):
+Timed, each in a fresh subprocess (peak memory is that child's own ru_maxrss, from wait4):
 
 - ``first``: ``dedupe --rebuild`` of postings never placed: every posting's keys are computed
   from its full row (in production this happens crawl by crawl, in the after-run hook);
@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -163,20 +162,24 @@ def generate(db_path: Path, n: int, seed: int = 1) -> dict[str, int]:
     return {"postings": made, "jobs": jobs}
 
 
-def timed_rebuild(db_path: Path) -> tuple[float, float, str]:
-    """Run the rebuild in a child process; (seconds, peak MB of the child, its output)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_child(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd`` in a child process: (wall seconds, the child's own peak RSS in MB, its output)."""
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "dedupe", "--rebuild", "--db", str(db_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak_kb, before) / 1024, proc.stdout.strip()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)  # wait4: this child's own resource usage
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{cmd} failed:\n{err.read()[-3000:]}")
+        return elapsed, usage.ru_maxrss / 1024, out.read().strip()
+
+
+def timed_rebuild(db_path: Path) -> tuple[float, float, str]:
+    """``remotejobs dedupe --rebuild`` in a child process: (seconds, its peak MB, its output)."""
+    return run_child([sys.executable, "-m", "crawler.cli", "dedupe", "--rebuild", "--db", str(db_path)])
 
 
 CRAWL_RUN_ID = 999_999
@@ -222,14 +225,7 @@ def timed_crawl(db_path: Path) -> tuple[float, float, str]:
         f"'WHERE source = ? AND last_run_id = ?', ['remotive', {CRAWL_RUN_ID}]); "
         "print(f'{r.postings} postings placed in {time.perf_counter() - t:.1f}s ({r.rules})')"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(db_path)], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak_kb, before) / 1024, proc.stdout.strip()
+    return run_child([sys.executable, "-c", code, str(db_path)])
 
 
 def main(argv: list[str] | None = None) -> int:
