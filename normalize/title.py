@@ -21,12 +21,11 @@ a title costs a handful of regex scans. ``rules`` lists which rules fired.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -262,6 +261,9 @@ def _longest_literal(pattern: str) -> str:
     return max(runs, key=len)
 
 
+_Candidates = tuple[Callable[[str, int], "re.Match[str] | None"], tuple[str, ...]] | None
+
+
 class _Scanner:
     """An ordered list of named patterns, matched at word starts.
 
@@ -285,23 +287,31 @@ class _Scanner:
                 else:
                     for key in keys:
                         self._by_key.setdefault(key, []).append(entry)
-        self._compiled: dict[str, re.Pattern[str]] = {}
-        self._candidates: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]] = {}
-        self._plain: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        self._combined: dict[tuple[tuple[int, str, str], ...], _Candidates] = {}
+        self._candidates: dict[Any, _Candidates] = {}
+        self._plain: dict[str, _Candidates] = {}
         literals = sorted({lit for lit, _ in self._wild}, key=len, reverse=True)
         self._needed_re = re.compile("|".join(map(re.escape, literals))) if self._wild else None
 
-    def _pattern(self, alt: str) -> re.Pattern[str]:
-        compiled = self._compiled.get(alt)
-        if compiled is None:
-            compiled = self._compiled[alt] = re.compile(f"(?:{alt})(?!\\w)")
-        return compiled
+    def _candidates_for(self, head: str, active: tuple[int, ...]) -> _Candidates:
+        """The alternatives a position starting with ``head`` may match, as ONE regex.
 
-    def _candidates_for(self, head: str, active: tuple[int, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        Alternatives keep table order and each ends in an empty group, so the
+        first one that matches wins (as if tried one by one) and ``lastindex``
+        names it.
+        """
         entries = [e for n in range(1, _KEY_LEN + 1) if len(head) >= n for e in self._by_key.get(head[:n], ())]
         entries += [self._wild[i][1] for i in active]
+        if not entries:
+            return None
         entries.sort()
-        return tuple((group, self._pattern(alt)) for _, group, alt in entries)
+        key = tuple(entries)
+        combined = self._combined.get(key)
+        if combined is None:
+            pattern = "|".join(f"(?:{alt})(?!\\w)()" for _, _, alt in entries)
+            groups = ("", *(group for _, group, _ in entries))
+            combined = self._combined[key] = (re.compile(pattern).match, groups)
+        return combined
 
     def finditer(self, text: str, starts: list[int], *, consume: bool) -> list[tuple[str, int, int]]:
         """(group, start, end) of the first matching pattern at each word start in ``starts``."""
@@ -310,27 +320,45 @@ class _Scanner:
             active = tuple(i for i, (lit, _) in enumerate(self._wild) if lit in text)
         else:
             active = ()
-        cache: dict[Any, tuple[tuple[str, re.Pattern[str]], ...]]
-        cache = self._candidates if active else self._plain
         found: list[tuple[str, int, int]] = []
         end = 0
+        if active:
+            cache = self._candidates
+            for pos in starts:
+                if pos < end:
+                    continue
+                head = text[pos : pos + _KEY_LEN]
+                key = (head, active)
+                if key in cache:
+                    candidates = cache[key]
+                else:
+                    if len(cache) > 50_000:
+                        cache.clear()
+                    candidates = cache[key] = self._candidates_for(head, active)
+                if candidates is not None:
+                    m = candidates[0](text, pos)
+                    if m is not None:
+                        if consume:
+                            end = m.end()
+                        found.append((candidates[1][m.lastindex or 0], pos, m.end()))
+            return found
+        plain = self._plain
         for pos in starts:
             if pos < end:
                 continue
             head = text[pos : pos + _KEY_LEN]
-            key: Any = (head, active) if active else head
-            candidates = cache.get(key)
-            if candidates is None:
-                if len(cache) > 50_000:
-                    cache.clear()
-                candidates = cache[key] = self._candidates_for(head, active)
-            for group, pattern in candidates:
-                m = pattern.match(text, pos)
+            if head in plain:
+                candidates = plain[head]
+            else:
+                if len(plain) > 50_000:
+                    plain.clear()
+                candidates = plain[head] = self._candidates_for(head, ())
+            if candidates is not None:
+                m = candidates[0](text, pos)
                 if m is not None:
                     if consume:
                         end = m.end()
-                    found.append((group, pos, m.end()))
-                    break
+                    found.append((candidates[1][m.lastindex or 0], pos, m.end()))
         return found
 
 
@@ -593,15 +621,15 @@ def _seniority(low: str, starts: list[int], t: _Tables, fired: list[str]) -> tup
 
 
 def _role(low: str, starts: list[int], t: _Tables, fired: list[str]) -> _Rule | None:
-    found = t.role_re.finditer(low, starts, consume=False)
-    bounds = [m.start() for m in _SEGMENT.finditer(low)] if len(found) > 1 else []
-    best: tuple[int, int, int, int] | None = None
+    # The lowest tier wins, then the earliest segment, then the earliest position. Matches come
+    # one per word start in position order, and a segment index never decreases with the
+    # position, so the first match of the lowest tier is the choice (no segment split needed).
     chosen: _Rule | None = None
-    for group, pos, _end in found:
-        order, rule = t.rules[group]
-        key = (rule.tier, bisect.bisect_right(bounds, pos), pos, order)
-        if best is None or key < best:
-            best, chosen = key, rule
+    rules = t.rules
+    for group, _pos, _end in t.role_re.finditer(low, starts, consume=False):
+        rule = rules[group][1]
+        if chosen is None or rule.tier < chosen.tier:
+            chosen = rule
     if chosen is not None:
         fired.append(f"role/{chosen.role}" + (f" (tier {chosen.tier})" if chosen.tier else ""))
     return chosen
