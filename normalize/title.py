@@ -431,7 +431,6 @@ def _tables() -> _Tables:
 # ---------------------------------------------------------------- display title
 
 _TAGS = re.compile(r"<[^>]{0,200}>")
-_SPACES = re.compile(r"\s+")
 _PARENS = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")
 _DASH_SEGMENTS = re.compile(r"(\s+[-–—|]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+)")
 _HAS_DASH = re.compile(r"\s[-–—|]|[–—|]\s|\|")
@@ -534,7 +533,7 @@ def _clean(raw: str, fired: list[str]) -> str:
         text = html.unescape(html.unescape(text))
     if "<" in text:
         text = _TAGS.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(text.split())
     if not text:
         return text
 
@@ -542,7 +541,7 @@ def _clean(raw: str, fired: list[str]) -> str:
     gendered = stripped != text
     if gendered:
         fired.append("clean/gender")
-        text = _SPACES.sub(" ", stripped).strip()
+        text = " ".join(stripped.split())
 
     before = text
 
@@ -568,7 +567,8 @@ def _clean(raw: str, fired: list[str]) -> str:
     if " in " in low or " from " in low or " im raum " in low or " based " in low:
         text = _IN_PLACE.sub(in_place, text)
 
-    parts = _DASH_SEGMENTS.split(text) if _HAS_DASH.search(text) else [text]
+    has_dash = "-" in text or "|" in text or "–" in text or "—" in text
+    parts = _DASH_SEGMENTS.split(text) if has_dash and _HAS_DASH.search(text) else [text]
     if len(parts) > 1:
         out = [parts[0]]
         for i in range(2, len(parts), 2):
@@ -594,7 +594,7 @@ def _clean(raw: str, fired: list[str]) -> str:
         return text
     for pattern, repl in _TIDY:
         text = pattern.sub(repl, text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(text.split())
     if text != before:
         fired.append("clean/location")
     return text or before
