@@ -262,6 +262,7 @@ def _longest_literal(pattern: str) -> str:
 
 
 _Candidates = tuple[Callable[[str, int], "re.Match[str] | None"], tuple[str, ...]] | None
+_UNSEEN: Any = object()  # cache miss marker (None is a cached "no candidates")
 
 
 class _Scanner:
@@ -269,10 +270,10 @@ class _Scanner:
 
     ``finditer(text)`` yields, for each word start, the first pattern (in table
     order) that matches there. Each alternative of each pattern is indexed by
-    the literal strings (up to three characters) it can start with, or, with a
+    the literal strings (up to four characters) it can start with, or, with a
     leading wildcard ("\\w*buchhalt"), by a literal it needs; a position only
-    tries the few alternatives its next characters can start. Alternatives are
-    compiled on first use.
+    tries the few alternatives its next characters can start, combined into one
+    regex per distinct set of alternatives, compiled on first use.
     """
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
@@ -329,9 +330,8 @@ class _Scanner:
                     continue
                 head = text[pos : pos + _KEY_LEN]
                 key = (head, active)
-                if key in cache:
-                    candidates = cache[key]
-                else:
+                candidates = cache.get(key, _UNSEEN)
+                if candidates is _UNSEEN:
                     if len(cache) > 50_000:
                         cache.clear()
                     candidates = cache[key] = self._candidates_for(head, active)
@@ -347,9 +347,8 @@ class _Scanner:
             if pos < end:
                 continue
             head = text[pos : pos + _KEY_LEN]
-            if head in plain:
-                candidates = plain[head]
-            else:
+            candidates = plain.get(head, _UNSEEN)
+            if candidates is _UNSEEN:
                 if len(plain) > 50_000:
                     plain.clear()
                 candidates = plain[head] = self._candidates_for(head, ())
