@@ -26,7 +26,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ class _Tables:
     last_words: frozenset[str]  # last word of every big place
     big_places: frozenset[str]  # place keys safe to strip as a bare trailing word
     max_words: int
+    place_memo: dict[str, bool] = field(default_factory=dict)  # _is_place answers
 
 
 def _load_yaml(name: str) -> Any:
@@ -449,6 +450,16 @@ _GLUE = frozenset({"of", "for", "in", "to", "and", "&", "the", "at", "from", "de
 
 def _is_place(text: str, t: _Tables) -> bool:
     """True when ``text`` only says where/how the job is worked (places, remote, fillers)."""
+    memo = t.place_memo
+    answer = memo.get(text)
+    if answer is None:
+        if len(memo) > 50_000:
+            memo.clear()
+        answer = memo[text] = _is_place_uncached(text, t)
+    return answer
+
+
+def _is_place_uncached(text: str, t: _Tables) -> bool:
     head = text.split(None, 1)
     if not head:
         return False
