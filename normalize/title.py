@@ -53,6 +53,7 @@ class _Tables:
     seniority_re: _Scanner
     seniority: dict[str, tuple[str, str | None]]  # group -> (rule id, level)
     role_re: _Scanner
+    role_stop: frozenset[str]  # groups of the lowest tier: no later match can be preferred
     rules: dict[str, tuple[int, _Rule]]  # group -> (table order, rule)
     gender_re: re.Pattern[str]
     vocab: dict[str, str]  # place/remote/filler phrase key -> kind
@@ -315,8 +316,13 @@ class _Scanner:
             combined = self._combined[key] = (re.compile(pattern).match, groups)
         return combined
 
-    def finditer(self, text: str, starts: list[int], *, consume: bool) -> list[tuple[str, int, int]]:
-        """(group, start, end) of the first matching pattern at each word start in ``starts``."""
+    def finditer(
+        self, text: str, starts: list[int], *, consume: bool, stop: frozenset[str] = frozenset()
+    ) -> list[tuple[str, int, int]]:
+        """(group, start, end) of the first matching pattern at each word start in ``starts``.
+
+        The scan ends early after a match of a group in ``stop``.
+        """
         needed = self._needed_re
         if needed is not None and needed.search(text):
             active = tuple(i for i, (lit, _) in enumerate(self._wild) if lit in text)
@@ -341,7 +347,10 @@ class _Scanner:
                     if m is not None:
                         if consume:
                             end = m.end()
-                        found.append((candidates[1][m.lastindex or 0], pos, m.end()))
+                        group = candidates[1][m.lastindex or 0]
+                        found.append((group, pos, m.end()))
+                        if group in stop:
+                            return found
             return found
         plain = self._plain
         for pos in starts:
@@ -358,7 +367,10 @@ class _Scanner:
                 if m is not None:
                     if consume:
                         end = m.end()
-                    found.append((candidates[1][m.lastindex or 0], pos, m.end()))
+                    group = candidates[1][m.lastindex or 0]
+                    found.append((group, pos, m.end()))
+                    if group in stop:
+                        return found
         return found
 
 
@@ -395,6 +407,7 @@ def _tables() -> _Tables:
     # at one position the lowest tier is tried first (then table order), like the choice in _role
     role_items.sort(key=lambda item: (rules[item[0]][1].tier, rules[item[0]][0]))
     role_re = _Scanner(role_items)
+    lowest_tier = min(rule.tier for _, rule in rules.values())
 
     markers = _load_yaml("markers.yaml")
     gender_re = re.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
@@ -418,6 +431,7 @@ def _tables() -> _Tables:
         seniority_re=seniority_re,
         seniority=seniority,
         role_re=role_re,
+        role_stop=frozenset(group for group, (_, rule) in rules.items() if rule.tier == lowest_tier),
         rules=rules,
         gender_re=gender_re,
         vocab=vocab,
@@ -633,10 +647,11 @@ def _seniority(low: str, starts: list[int], t: _Tables, fired: list[str]) -> tup
 def _role(low: str, starts: list[int], t: _Tables, fired: list[str]) -> _Rule | None:
     # The lowest tier wins, then the earliest segment, then the earliest position. Matches come
     # one per word start in position order, and a segment index never decreases with the
-    # position, so the first match of the lowest tier is the choice (no segment split needed).
+    # position, so the first match of the lowest tier is the choice (no segment split needed),
+    # and the scan can stop at the first match of the lowest tier of the table.
     chosen: _Rule | None = None
     rules = t.rules
-    for group, _pos, _end in t.role_re.finditer(low, starts, consume=False):
+    for group, _pos, _end in t.role_re.finditer(low, starts, consume=False, stop=t.role_stop):
         rule = rules[group][1]
         if chosen is None or rule.tier < chosen.tier:
             chosen = rule
