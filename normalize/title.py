@@ -325,7 +325,7 @@ class _Scanner:
         """
         needed = self._needed_re
         if needed is not None and needed.search(text):
-            active = tuple(i for i, (lit, _) in enumerate(self._wild) if lit in text)
+            active = tuple([i for i, (lit, _) in enumerate(self._wild) if lit in text])
         else:
             active = ()
         found: list[tuple[str, int, int]] = []
@@ -520,12 +520,13 @@ def _filter_items(text: str, t: _Tables) -> str | None:
 
 def _strip_trailing_place(text: str, t: _Tables) -> str:
     """Drop trailing place/remote words: "Voice Actor Lisbon", "Engineer 100% Homeoffice"."""
-    words = text.split()
-    if len(words) < 3:
+    tail = text.rsplit(None, 2)
+    if len(tail) < 3:
         return text
-    last = words[-1].casefold().strip(".,;:")
+    last = tail[-1].casefold().strip(".,;:")
     if last.isascii() and last.isalpha() and last not in t.vocab and last not in t.last_words:
         return text  # quick reject: no place, remote or filler word ends with this word
+    words = text.split()
     keys = [_key(w) for w in words]
     cut, removed = len(words), False
     while cut > 2:
