@@ -311,6 +311,8 @@ class _Scanner:
         key = tuple(entries)
         combined = self._combined.get(key)
         if combined is None:
+            if len(self._combined) > 10_000:
+                self._combined.clear()  # head caches keep what they use
             pattern = "|".join(f"(?:{alt})(?!\\w)()" for _, _, alt in entries)
             groups = ("", *(group for _, group, _ in entries))
             combined = self._combined[key] = (re.compile(pattern).match, groups)
