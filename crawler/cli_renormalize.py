@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
     from pipelines.normalize import normalise_item
     from pipelines.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
+    from pipelines.store import posting_row
 
     if not Path(args.db).is_file():
         raise CliError(f"no database at {args.db} (run a crawl first, or pass --db)")
@@ -66,14 +67,8 @@ def run(args: argparse.Namespace) -> int:
                 fields.pop("posted_at", None)  # recomputed from posted_at_raw
                 item = JobPosting(**fields)
                 normalise_item(item, lambda kind: misses.update([kind]))
-                update = {}
-                for name in NORMALIZED_FIELDS.keys() | {"posted_at"}:
-                    value = item.get(name)
-                    if name in JSON_COLUMNS and value is not None:
-                        value = json.dumps(value, ensure_ascii=False)
-                    elif name in BOOL_COLUMNS and value is not None:
-                        value = int(bool(value))
-                    update[name] = value
+                encoded = posting_row(item)  # the store's own column encoding
+                update = {name: encoded[name] for name in NORMALIZED_FIELDS.keys() | {"posted_at"}}
                 db.table("postings").update(row["id"], update)
                 changed += 1
         last_id = rows[-1]["id"]
