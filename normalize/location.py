@@ -33,6 +33,8 @@ from typing import Any
 
 import yaml
 
+from normalize import YAML_LOADER
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
 
 REGIONS = (
@@ -181,7 +183,7 @@ PRIORITY = {
 
 def _read_yaml(name: str) -> Any:
     with (DATA_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=YAML_LOADER)
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from normalize import fx
+from normalize import YAML_LOADER, fx
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "salary.yaml"
 
@@ -118,7 +118,7 @@ def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple
 
 @functools.cache
 def _rules() -> _Rules:
-    raw: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yaml.load(RULES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     symbols: dict[str, str] = {str(k): str(v) for k, v in raw["currency_symbols"].items()}
     codes: dict[str, str] = {str(k): str(v) for k, v in raw["currency_codes"].items()}
     words: dict[str, str] = {str(k).lower(): str(v) for k, v in raw["currency_words"].items()}

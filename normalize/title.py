@@ -33,6 +33,8 @@ from typing import Any
 
 import yaml
 
+from normalize import YAML_LOADER
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 TITLES = DATA / "titles"
 PLACES = DATA / "places"
@@ -66,7 +68,7 @@ class _Tables:
 
 def _load_yaml(name: str) -> Any:
     with (TITLES / name).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=YAML_LOADER)
 
 
 def _check(pattern: str, where: str) -> str:
@@ -136,7 +138,7 @@ def _place_names() -> tuple[set[str], set[str], set[str]]:
     countries = PLACES / "countries.yaml"
     if countries.exists():
         with countries.open(encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or {}
+            doc = yaml.load(fh, Loader=YAML_LOADER) or {}
         aliases = doc.get("aliases") if isinstance(doc, dict) else None
         if isinstance(aliases, dict):
             for alias in aliases:
