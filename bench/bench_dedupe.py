@@ -108,7 +108,7 @@ def generate(db_path: Path, n: int, seed: int = 1) -> dict[str, int]:
     sql = f"INSERT INTO postings ({columns}) VALUES ({','.join('?' * 13)})"
     rows: list[tuple[object, ...]] = []
     made = jobs = 0
-    from normalize.company import normalise_company
+    from normalize.company import normalize_company
 
     with db.atomic():
         while made < n:
@@ -143,7 +143,7 @@ def generate(db_path: Path, n: int, seed: int = 1) -> dict[str, int]:
                         apply_url,
                         title + (rnd.choice(TITLE_MARKS) if copy else ""),
                         name,
-                        normalise_company(name),
+                        normalize_company(name),
                         location,
                         description,
                         seen,

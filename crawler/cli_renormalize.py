@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
-    from pipelines.normalize import normalise_item
+    from pipelines.normalize import normalize_item
     from pipelines.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
     from pipelines.store import posting_row
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                     fields[key] = bool(fields[key])
                 fields.pop("posted_at", None)  # recomputed from posted_at_raw
                 item = JobPosting(**fields)
-                normalise_item(item, lambda kind: misses.update([kind]))
+                normalize_item(item, lambda kind: misses.update([kind]))
                 encoded = posting_row(item)  # the store's own column encoding
                 update = {name: encoded[name] for name in NORMALIZED_FIELDS.keys() | {"posted_at"}}
                 db.table("postings").update(row["id"], update)

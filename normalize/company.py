@@ -86,7 +86,7 @@ def _strip_suffixes(words: list[str]) -> list[str]:
 
 
 @cache
-def normalise_company(name: str | None) -> str | None:
+def normalize_company(name: str | None) -> str | None:
     """Matching key for a company name; None when there is no name."""
     if not name:
         return None

@@ -931,7 +931,7 @@ def _structured_countries(structured: Mapping[str, Any]) -> tuple[set[str], list
     return out, notes
 
 
-def normalise_posting_location(
+def normalize_posting_location(
     *,
     text: str | None,
     structured: Mapping[str, Any] | None = None,

@@ -2,7 +2,7 @@
 
 ``parse(text)`` reads one salary string ("$120k–150k + equity", "€60.000 brutto p.a.",
 "45-70 USD/hr") into ``{"min", "max", "currency", "period", "estimate"}`` in the stated
-unit. ``normalise_posting_salary(...)`` picks the best source of a posting (structured
+unit. ``normalize_posting_salary(...)`` picks the best source of a posting (structured
 platform fields, then salary text, then anchored phrases of the description), annualises,
 converts to USD through the dated ECB table of ``normalize.fx`` and flags implausible
 results. The word lists are rules in ``data/salary.yaml``.
@@ -735,7 +735,7 @@ def _fill(
     return out
 
 
-def normalise_posting_salary(
+def normalize_posting_salary(
     *,
     structured_min: object = None,
     structured_max: object = None,

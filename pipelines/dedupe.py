@@ -48,7 +48,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import sqlite_utils
 from w3lib.url import url_query_cleaner
 
-from normalize.company import normalise_company
+from normalize.company import normalize_company
 
 logger = logging.getLogger(__name__)
 
@@ -510,7 +510,7 @@ def candidate_from_row(row: Sequence[Any]) -> Candidate:
     return Candidate(
         id=int(pid),
         source=sys.intern(str(source)),
-        company_norm=_intern(normalise_company(company)),
+        company_norm=_intern(normalize_company(company)),
         title_key=_intern(key),
         near_key=_intern(f"{role}|{seniority or ''}") if role else None,
         core_key=_intern(title_core_from(title_clean or title)),

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import JobPosting
 from normalize import dates, location, salary, title
-from normalize.company import normalise_company
+from normalize.company import normalize_company
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _crawl_time(item: JobPosting) -> datetime:
     return datetime.now(UTC)
 
 
-def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
+def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
     """Fill the normalised fields of ``item`` in place; ``count(stat)`` records misses."""
     now = _crawl_time(item)
 
@@ -53,7 +53,7 @@ def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
         if item["posted_at"] is None:
             count("date")
 
-    place = location.normalise_posting_location(
+    place = location.normalize_posting_location(
         text=item.get("location_raw"),
         description=item.get("description_text"),
         remote_flag=item.get("remote"),
@@ -62,7 +62,7 @@ def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
     if item.get("location_raw") and not (place.get("countries") or place.get("regions") or place.get("worldwide")):
         count("location")
 
-    pay = salary.normalise_posting_salary(
+    pay = salary.normalize_posting_salary(
         structured_min=item.get("salary_min"),
         structured_max=item.get("salary_max"),
         structured_currency=item.get("salary_currency"),
@@ -75,7 +75,7 @@ def normalise_item(item: JobPosting, count: Callable[[str], None]) -> None:
     if pay.get("salary_unparsed_reason"):
         count("salary")
 
-    item["company_norm"] = normalise_company(item.get("company"))
+    item["company_norm"] = normalize_company(item.get("company"))
 
 
 class NormalizePipeline:
@@ -94,7 +94,7 @@ class NormalizePipeline:
         if not isinstance(item, JobPosting):
             return item
         try:
-            normalise_item(item, self.count)
+            normalize_item(item, self.count)
         except Exception:  # a normaliser bug must not cost the posting: keep it raw
             logger.exception("normalising %s %s failed; stored raw", item.get("source"), item.get("source_id"))
             self.count("error")

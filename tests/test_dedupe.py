@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from normalize.company import normalise_company
+from normalize.company import normalize_company
 from pipelines.dedupe import (
     apply_key,
     ats_keys_in_text,
@@ -148,8 +148,8 @@ def test_generic_apply_urls_identify_nothing(url):
         pytest.param(None, None, id="none"),
     ],
 )
-def test_company_normalisation(name, key):
-    assert normalise_company(name) == key
+def test_company_normalization(name, key):
+    assert normalize_company(name) == key
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def posting(source: str, source_id: str, **fields):
         "raw": {"id": source_id},
     }
     base.update(fields)
-    base["company_norm"] = normalise_company(base.get("company"))
+    base["company_norm"] = normalize_company(base.get("company"))
     return base
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from normalize.company import normalise_company
+from normalize.company import normalize_company
 from pipelines.dedupe import after_run
 from pipelines.lifecycle import apply_lifecycle, judge_run
 from pipelines.schema import open_db
@@ -30,7 +30,7 @@ def arbeitnow_postings(cassette: str) -> list[dict]:
                     "url": record["url"],
                     "title": record["title"],
                     "company": record["company_name"],
-                    "company_norm": normalise_company(record["company_name"]),
+                    "company_norm": normalize_company(record["company_name"]),
                     "location_raw": record["location"],
                     "remote": record["remote"],
                     "description_html": record["description"],
@@ -164,7 +164,7 @@ def test_ats_crawl_only_closes_boards_it_saw(db):
             "url": f"https://x/{source_id}",
             "title": "Engineer",
             "company": company,
-            "company_norm": normalise_company(company),
+            "company_norm": normalize_company(company),
             "raw": {},
         }
 

@@ -50,7 +50,7 @@ def share(rows, predicate) -> float:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("cassette", sorted(CASSETTES))
-def test_normalised_fields_are_filled(crawl, cassette):
+def test_normalized_fields_are_filled(crawl, cassette):
     spider, args = CASSETTES[cassette]
     folder = realdata(cassette)
     spider_args = tuple(x for a in args for x in ("-a", a.format(cassette=folder)))

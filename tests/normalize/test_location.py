@@ -374,8 +374,8 @@ POSTING_CASES = [
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), POSTING_CASES)
-def test_normalise_posting_location(kwargs: dict[str, Any], expected: dict[str, Any]) -> None:
-    got = location.normalise_posting_location(**kwargs)
+def test_normalize_posting_location(kwargs: dict[str, Any], expected: dict[str, Any]) -> None:
+    got = location.normalize_posting_location(**kwargs)
     assert {"workplace", "worldwide", "countries", "regions", "timezone_min", "timezone_max"} <= set(got)
     for key, value in expected.items():
         assert got[key] == value, (key, got)

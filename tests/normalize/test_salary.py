@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from normalize.salary import normalise_posting_salary, parse
+from normalize.salary import normalize_posting_salary, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,7 +188,7 @@ def posting(**kw: Any) -> dict[str, Any]:
         "on": ON,
     }
     args.update(kw)
-    return normalise_posting_salary(**args)
+    return normalize_posting_salary(**args)
 
 
 def test_posting_keys_match_item_schema() -> None:
