@@ -89,7 +89,7 @@ def real_samples() -> dict[str, list[str]]:
 
 
 def generate(db_path: Path, n: int, seed: int = 1) -> dict[str, int]:
-    from pipelines.schema import open_db
+    from db.schema import open_db
 
     rnd = random.Random(seed)
     samples = real_samples()
@@ -187,7 +187,7 @@ CRAWL_RUN_ID = 999_999
 
 def add_crawl(db_path: Path, n: int, seed: int = 2) -> int:
     """Store a crawl of ``n`` remotive postings (run ``CRAWL_RUN_ID``): a third copy stored jobs."""
-    from pipelines.schema import open_db
+    from db.schema import open_db
 
     rnd = random.Random(seed)
     db = open_db(db_path)
@@ -220,7 +220,7 @@ def add_crawl(db_path: Path, n: int, seed: int = 2) -> int:
 def timed_crawl(db_path: Path) -> tuple[float, float, str]:
     """After-run placement of run ``CRAWL_RUN_ID`` in a child process; (seconds, peak MB, output)."""
     code = (
-        "import sys, time; from pipelines.schema import open_db; from pipelines.dedupe import dedupe_postings; "
+        "import sys, time; from db.schema import open_db; from listings.build import dedupe_postings; "
         f"db = open_db(sys.argv[1]); t = time.perf_counter(); r = dedupe_postings(db, "
         f"'WHERE source = ? AND last_run_id = ?', ['remotive', {CRAWL_RUN_ID}]); "
         "print(f'{r.postings} postings placed in {time.perf_counter() - t:.1f}s ({r.rules})')"

@@ -158,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             replay(db_path, 2 if args.twice else 1)
         if args.rebuild:
             sys.path.insert(0, str(ROOT))
-            from pipelines.dedupe import rebuild
-            from pipelines.schema import open_db
+            from db.schema import open_db
+            from listings.build import rebuild
 
             db = open_db(db_path)
             rebuild(db)

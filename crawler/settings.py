@@ -50,7 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
-    "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.normalization.NormalizePipeline": 300,
     "pipelines.store.StorePipeline": 900,
 }
 
@@ -62,18 +62,12 @@ BOARDS_DIR = os.environ.get("BOARDS_DIR", "")
 # Storage
 JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
 STORE_BATCH_SIZE = 200
-#: Callables ``f(db, *, run_id, spider, status, settings)`` run after a crawl's postings are stored,
-#: before its crawl_runs row is finalised (dedupe and lifecycle, salary index...).
-STORE_AFTER_RUN: list[str] = [
-    # dedupe/lifecycle first (listings), then the analytics that read them
-    "pipelines.dedupe.after_run",
-    "pipelines.analytics.after_run",
-]
+# After every crawl: listings -> lifecycle -> salary index (pipelines/after_crawl.py).
 #: A salary index row (category, role, category x region) is published only with at least
 #: this many open listings with an employer-stated salary behind it.
 SALARY_INDEX_MIN_N = 10
 
-# Dedupe and lifecycle (pipelines/dedupe.py, pipelines/lifecycle.py)
+# Listings and lifecycle (listings/build.py, listings/lifecycle.py)
 #: Two postings match on company + title only when their activity lies within this many days.
 DEDUPE_WINDOW_DAYS = 60
 #: Description MinHash similarity needed (with a near title) to merge without an exact title.

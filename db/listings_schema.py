@@ -121,7 +121,7 @@ def v4_posting_keys(db: sqlite_utils.Database) -> None:
     rows, and listings are built from it. Triggers keep it true to ``postings``: lifecycle
     times and ``listing_id`` are copied on every update, an edit of a key source column marks
     the row stale, a deleted posting takes its row (and its refs) along. Rows of postings
-    placed before this version are computed here.
+    placed before this version are filled in by the next dedupe.
     """
     db.table("posting_keys").create(
         {
@@ -176,7 +176,11 @@ def v4_posting_keys(db: sqlite_utils.Database) -> None:
         "CREATE TRIGGER posting_keys_delete AFTER DELETE ON postings BEGIN "
         "DELETE FROM posting_keys WHERE posting_id = OLD.id; DELETE FROM posting_refs WHERE posting_id = OLD.id; END"
     )
-    from pipelines.dedupe import refresh_keys  # here: pipelines.dedupe imports the schema's users
-
-    placed = [int(r[0]) for r in db.execute("SELECT id FROM postings WHERE listing_id IS NOT NULL")]
-    refresh_keys(db, placed)
+    # Keys of postings placed before this version are computed by the listings layer, not here
+    # (db sits below it): placeholder rows, found through a partial index, are filled by the
+    # next dedupe (listings.build.fill_placeholder_keys).
+    db.execute("CREATE INDEX posting_keys_unfilled ON posting_keys (posting_id) WHERE source IS NULL")
+    db.execute(
+        "INSERT INTO posting_keys (posting_id, listing_id) SELECT id, listing_id FROM postings "
+        "WHERE listing_id IS NOT NULL"
+    )

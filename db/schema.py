@@ -14,8 +14,10 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
-from pipelines.analytics import migrate_v3
-from pipelines.dedupe_schema import v2_listings, v4_posting_keys
+from db.listings_schema import v2_listings, v4_posting_keys
+from db.places import refresh_places
+from db.search import enable_search
+from db.views import create_views
 
 #: Columns stored as JSON text (lists and the raw record).
 JSON_COLUMNS = {"tags", "countries", "regions", "raw"}
@@ -97,6 +99,32 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("run_id", "crawl_runs", "id")],
     )
     db.table("rejects").create_index(["run_id"])
+
+
+def migrate_v3(db: sqlite_utils.Database) -> None:
+    """Schema v3: salary_index, reference place tables, postings FTS, analyst views."""
+    db.table("salary_index").create(
+        {
+            "scope": str,
+            "key": str,
+            "category": str,
+            "role": str,
+            "region": str,
+            "n": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+            "min_n": int,
+            "computed_at": str,
+        },
+        pk=("scope", "key"),
+    )
+    db.table("ref_countries").create({"code": str, "name": str}, pk="code")
+    db.table("ref_region_countries").create({"region": str, "country": str}, pk=("region", "country"))
+    db.table("ref_region_countries").create_index(["country"])
+    refresh_places(db)
+    enable_search(db)
+    create_views(db)
 
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]

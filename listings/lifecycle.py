@@ -1,6 +1,6 @@
 """Listing lifecycle: close what a clean crawl no longer shows, reopen what comes back.
 
-After a crawl of a platform (the ``STORE_AFTER_RUN`` hook, after dedupe):
+After a crawl of a platform (second of the after-crawl steps, :mod:`pipelines.after_crawl`):
 
 - postings seen again in this run that were closed get a ``reopened`` event (the store
   already cleared their ``closed_at`` when it saw them);
@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import sqlite_utils
 
-from pipelines.dedupe import ATS_SOURCES, materialise_listings
+from db.util import chunks, utc_now
+from listings.build import materialise_listings
+from listings.keys import ATS_SOURCES
 
 logger = logging.getLogger(__name__)
+
+#: Defaults of the LIFECYCLE_* settings (crawler/settings.py).
+DEFAULT_MAX_ERROR_RATE = 0.05
+DEFAULT_MIN_ITEM_RATIO = 0.5
 
 
 @dataclass
@@ -35,10 +40,6 @@ class LifecycleResult:
     closed: int
     reopened: int
     note: str
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def judge_run(
@@ -75,10 +76,10 @@ def apply_lifecycle(
     spider: str,
     status: str,
     now: str | None = None,
-    max_error_rate: float = 0.05,
-    min_item_ratio: float = 0.5,
+    max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
+    min_item_ratio: float = DEFAULT_MIN_ITEM_RATIO,
 ) -> LifecycleResult:
-    at = now or _now()
+    at = now or utc_now()
     with db.atomic():
         seen = int(
             db.execute(
@@ -120,8 +121,7 @@ def apply_lifecycle(
                 )
                 params += [spider, run_id]
             closed = [int(r[0]) for r in db.execute(f"SELECT p.id FROM postings p WHERE {scope}", params)]
-            for start in range(0, len(closed), 400):
-                chunk = closed[start : start + 400]
+            for chunk in chunks(closed):
                 db.execute(
                     f"UPDATE postings SET closed_at = ? WHERE id IN ({','.join('?' * len(chunk))})", [at, *chunk]
                 )
@@ -144,8 +144,7 @@ def apply_lifecycle(
         )
         touched = closed + reopened
         listings: set[int] = set()
-        for start in range(0, len(touched), 400):
-            chunk = touched[start : start + 400]
+        for chunk in chunks(touched):
             listings.update(
                 int(r[0])
                 for r in db.execute(

@@ -1,4 +1,4 @@
-"""Salary index, region logic, FTS sync and views (pipelines/analytics.py).
+"""Salary index, region logic, FTS sync and views (analytics/salary_index.py, db/views.py, db/search.py).
 
 Two databases: a synthetic one whose rows are chosen to exercise every rule
 (estimates, closed listings, the n gate), and one built by replaying the real
@@ -18,18 +18,21 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from pipelines import analytics
-from pipelines.analytics import (
+from analytics.salary_index import (
+    INDEX_LISTINGS_SQL,
     listing_regions,
     listing_salary,
     percentile,
     quartiles,
     rebuild_salary_index,
     region_closure,
-    region_members,
 )
-from pipelines.schema import open_db
-from pipelines.store import PostingStore
+from db.places import region_members, spec_regions
+from db.postings import PostingStore
+from db.schema import open_db
+from db.search import fts_query
+from listings.build import rebuild
+from pipelines.after_crawl import AfterCrawlSettings, update_salary_index
 from tests.conftest import realdata, run_scrapy
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -42,59 +45,16 @@ REAL_CASSETTES = ("remoteok", "remotive", "weworkremotely", "arbeitnow-2026-02-1
 # ------------------------------------------------------------------ database helpers
 
 
-def _migrations() -> list[Any]:
-    """The project's migrations, plus the dedupe (v2) and analytics (v3) ones if not wired yet."""
-    from pipelines import schema
-
-    migrations = list(schema.MIGRATIONS)
-    versions = {m[0] for m in migrations}
-    if 2 not in versions:
-        from pipelines.dedupe_schema import v2_listings
-
-        migrations.append((2, "listings", v2_listings))
-    if 3 not in versions:
-        migrations.append((3, "analytics", analytics.migrate_v3))
-    return sorted(migrations, key=lambda m: m[0])
-
-
 def open_test_db(path: Path | str) -> sqlite_utils.Database:
-    from pipelines import schema
-
-    saved = schema.MIGRATIONS
-    schema.MIGRATIONS = _migrations()
-    try:
-        return open_db(path)
-    finally:
-        schema.MIGRATIONS = saved
+    return open_db(path)
 
 
 def ensure_listings(db: sqlite_utils.Database) -> str:
-    """Listings from the real dedupe when it exists, else one listing per posting."""
+    """Listings from the real dedupe (the crawl hook, else a rebuild)."""
     if db.execute("SELECT count(*) FROM listings").fetchone()[0]:
         return "dedupe hook"
-    try:
-        from pipelines import dedupe  # type: ignore[attr-defined]
-
-        rebuild = getattr(dedupe, "rebuild_listings", None) or getattr(dedupe, "rebuild", None)
-    except ImportError:
-        rebuild = None
-    if rebuild is not None:
-        rebuild(db)
-        return "dedupe rebuild"
-    with db.atomic():
-        db.execute(
-            """INSERT INTO listings (id, title, company, company_norm, category, role, seniority, workplace,
-                 worldwide, countries, regions, salary_usd_min, salary_usd_max, salary_estimate, salary_source,
-                 canonical_posting_id, first_seen_at, last_seen_at, closed_at, times_reposted, postings_count,
-                 apply_urls)
-               SELECT id, coalesce(title_clean, title), company, company_norm, category, role, seniority,
-                 workplace, worldwide, countries, regions, salary_usd_min, salary_usd_max, salary_estimate,
-                 salary_source, id, first_seen_at, last_seen_at, closed_at, 0, 1,
-                 json_array(json_object('source', source, 'url', coalesce(apply_url, url)))
-               FROM postings"""
-        )
-        db.execute("UPDATE postings SET listing_id = id")
-    return "one listing per posting (stub)"
+    rebuild(db)
+    return "dedupe rebuild"
 
 
 _REAL_DB: dict[str, Path] = {}
@@ -326,8 +286,8 @@ def independent_index(
     """The salary index recomputed with plain loops and statistics.quantiles."""
     from normalize.location import region_countries
 
-    spec_regions = analytics.spec_regions()
-    members = {r: region_countries(r) for r in spec_regions}
+    regions = spec_regions()
+    members = {r: region_countries(r) for r in regions}
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)
     for row in rows(db, "SELECT * FROM listings"):
         if row["closed_at"] is not None or row["salary_estimate"]:
@@ -400,7 +360,7 @@ def test_real_index_drops_estimates_and_closed(real_db):
     real_db.execute(f"UPDATE listings SET closed_at = ? WHERE id IN ({marks}) AND id % 2 = 1", [SEEN, *half])
     rebuild_salary_index(real_db, now=NOW)
     assert stored_index(real_db) == _approx(independent_index(real_db))
-    eligible = real_db.execute(f"SELECT count(*) FROM ({analytics.INDEX_LISTINGS_SQL})").fetchone()[0]
+    eligible = real_db.execute(f"SELECT count(*) FROM ({INDEX_LISTINGS_SQL})").fetchone()[0]
     assert eligible == len(salaried) - len(half)
 
 
@@ -412,7 +372,7 @@ def test_fts_finds_known_title_and_follows_updates(real_db):
     hits = rows(
         real_db,
         "SELECT rowid FROM postings_fts WHERE postings_fts MATCH ?",
-        [analytics.fts_query("Patient Care Specialist")],
+        [fts_query("Patient Care Specialist")],
     )
     assert posting["id"] in {h["rowid"] for h in hits}
     real_db.execute("UPDATE postings SET title = 'Zorblax Gardener' WHERE id = ?", [posting["id"]])
@@ -476,7 +436,7 @@ def test_listings_with_salary_view(real_db):
 
 
 def test_after_run_hook_rebuilds_index(synthetic):
-    analytics.after_run(synthetic, run_id=1, spider="remotive", status="finished")
+    update_salary_index(synthetic, 1, AfterCrawlSettings())
     assert synthetic.execute("SELECT count(*) FROM salary_index").fetchone()[0] > 0
     assert synthetic.execute("SELECT count(*) FROM ref_region_countries WHERE region = 'eu'").fetchone()[0] == 27
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.analytics import datasette_yaml, schema_markdown, schema_objects, table_docs, undocumented
-from pipelines.schema import open_db
+from db.docs import datasette_yaml, schema_markdown, schema_objects, table_docs, undocumented
+from db.schema import open_db
 from tests import test_analytics as base
 from tests.test_analytics import rows
 
@@ -52,9 +52,7 @@ def test_posting_columns_come_from_the_item_schema():
     ],
 )
 def test_generated_files_are_current(fresh_db, path, render):
-    assert (ROOT / path).read_text(encoding="utf-8") == render(fresh_db), (
-        f"{path} is stale: run `python -m pipelines.analytics docs`"
-    )
+    assert (ROOT / path).read_text(encoding="utf-8") == render(fresh_db), f"{path} is stale: run `python -m db.docs`"
 
 
 def test_datasette_metadata_describes_every_table(fresh_db):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler import cli_analytics
-from crawler.cli import main
-from pipelines.schema import open_db
+from crawler.cli import analytics as cli_analytics
+from crawler.cli.main import main
+from db.schema import open_db
 from tests import test_analytics as base
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

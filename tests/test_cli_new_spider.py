@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from crawler.cli import CliError, main
-from crawler.cli_new_spider import scaffold
+from crawler.cli.common import CliError
+from crawler.cli.main import main
+from crawler.cli.new_spider import scaffold
 from spiders import base
 from tests.conftest import ROOT
 

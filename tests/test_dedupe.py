@@ -7,22 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from normalize.company import normalize_company
-from pipelines.dedupe import (
+from db.postings import PostingStore
+from db.schema import open_db
+from listings.build import dedupe_postings, rebuild
+from listings.keys import (
     apply_key,
     ats_keys_in_text,
     ats_keys_in_url,
     compatible_places,
-    dedupe_postings,
     own_ats_key,
     place_of,
-    rebuild,
     similar_titles,
     title_key,
     within_window,
 )
-from pipelines.schema import open_db
-from pipelines.store import PostingStore
+from normalize.company import normalize_company
 
 T0 = "2026-03-01T00:00:00+00:00"
 

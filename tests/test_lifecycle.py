@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from db.postings import PostingStore
+from db.schema import open_db
+from listings.lifecycle import apply_lifecycle, judge_run
 from normalize.company import normalize_company
-from pipelines.dedupe import after_run
-from pipelines.lifecycle import apply_lifecycle, judge_run
-from pipelines.schema import open_db
-from pipelines.store import PostingStore
+from pipelines.after_crawl import run_after_crawl
 from tests.conftest import cassette_bodies
 
 SNAPSHOTS = [
@@ -44,7 +44,7 @@ def crawl(db, postings, at, status="finished", rejects=()):
     store = PostingStore(db)
     run_id = store.start_run("arbeitnow", at)
     counts = store.write_batch(run_id, postings, list(rejects), seen_at=at)
-    after_run(db, run_id=run_id, spider="arbeitnow", status=status)
+    run_after_crawl(db, run_id=run_id, spider="arbeitnow", status=status)
     items = counts["new"] + counts["updated"] + counts["unchanged"]
     store.finish_run(run_id, status=status, items_scraped=items, **counts)
     return run_id, counts

@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
-from pipelines.schema import MIGRATIONS, migrate, open_db, schema_version
-from pipelines.store import PostingStore, content_hash, run_status
+from db.postings import PostingStore, content_hash
+from db.schema import MIGRATIONS, migrate, open_db, schema_version
+from pipelines.store import run_status
 
 
 def posting(source_id: str, **fields):

@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import csv
 import json
-import os
 import re
 import sqlite3
 import sys
@@ -22,7 +21,10 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from crawler.cli import CliError, add_db_argument
+from analytics.salary_index import DEFAULT_MIN_N, INDEX_LISTINGS_SQL, rebuild_salary_index
+from crawler.cli.common import CliError, add_db_argument, project_settings
+from db.schema import open_db
+from db.search import fts_query
 
 JSON_FIELDS = ("countries", "regions", "apply_urls", "tags")
 SCOPE_FOR_BY = {"category": "category", "role": "role", "region": "category-region"}
@@ -102,7 +104,6 @@ def register(subparsers: Any) -> None:
 
 def open_database(path: str, *, need_listings: bool = True) -> sqlite_utils.Database:
     """Open an existing, non-empty jobs database (migrated), or raise CliError with a hint."""
-    from pipelines.schema import open_db
 
     file = Path(path)
     if not file.exists():
@@ -227,7 +228,6 @@ def resolve_country(db: sqlite_utils.Database, text: str) -> str:
 
 
 def search_sql(args: argparse.Namespace, db: sqlite_utils.Database, now: datetime) -> tuple[str, dict[str, Any]]:
-    from pipelines.analytics import fts_query
 
     params: dict[str, Any] = {"limit": max(args.limit, 0)}
     joins, clauses = "", []
@@ -310,14 +310,10 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def _setting_min_n() -> int:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from pipelines.analytics import _min_n
-
-    return _min_n(None)
+    return project_settings().getint("SALARY_INDEX_MIN_N", DEFAULT_MIN_N)
 
 
 def run_salaries(args: argparse.Namespace) -> int:
-    from pipelines.analytics import INDEX_LISTINGS_SQL, rebuild_salary_index
 
     db = open_database(args.db)
     try:

@@ -6,7 +6,10 @@ import argparse
 import time
 from typing import Any
 
-from crawler.cli import add_db_argument
+from crawler.cli.common import add_db_argument, project_settings
+from db.schema import open_db
+from listings.build import dedupe_postings, rebuild
+from pipelines.after_crawl import AfterCrawlSettings
 
 
 def register(subparsers: Any) -> None:
@@ -24,16 +27,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.dedupe import DEFAULT_WINDOW_DAYS, dedupe_postings, rebuild
-    from pipelines.schema import open_db
 
-    window = args.window_days if args.window_days is not None else DEFAULT_WINDOW_DAYS
+    config = AfterCrawlSettings.from_settings(project_settings())
+    window = args.window_days if args.window_days is not None else config.dedupe_window_days
     db = open_db(args.db)
     started = time.perf_counter()
     if args.rebuild:
-        result = rebuild(db, window_days=window)
+        result = rebuild(db, window_days=window, desc_threshold=config.dedupe_desc_threshold)
     else:
-        result = dedupe_postings(db, "WHERE listing_id IS NULL OR dedupe_sig IS NULL", window_days=window)
+        result = dedupe_postings(
+            db,
+            "WHERE listing_id IS NULL OR dedupe_sig IS NULL",
+            window_days=window,
+            desc_threshold=config.dedupe_desc_threshold,
+        )
     elapsed = time.perf_counter() - started
     listings = db.execute("SELECT COUNT(*), SUM(closed_at IS NULL) FROM listings").fetchone()
     db.close()

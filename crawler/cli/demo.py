@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import CliError, add_db_argument
+from crawler.cli.common import CliError, add_db_argument
+from crawler.cli.runner import format_summary, resolve_names, run_all, summarise
+from db.schema import open_db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -32,9 +34,6 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
-
-    from crawler.runner import format_summary, resolve_names, run_all, summarise
-    from pipelines.schema import open_db
 
     db_path = str(Path(args.db).resolve())
     os.chdir(PROJECT_ROOT)  # spiders read their default board lists relative to the project

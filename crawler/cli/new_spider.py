@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import CliError
+from crawler.cli.common import CliError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import CliError, add_db_argument
+from crawler.cli.common import CliError, add_db_argument
+from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
+from db.postings import posting_row
+from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
+from pipelines.normalization import normalize_item
 
 BATCH = 1000
 
@@ -31,10 +35,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
-    from pipelines.normalize import normalize_item
-    from pipelines.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
-    from pipelines.store import posting_row
 
     if not Path(args.db).is_file():
         raise CliError(f"no database at {args.db} (run a crawl first, or pass --db)")

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from pipelines.schema import open_db
+from db.schema import open_db
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import sys
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.runner import format_summary, resolve_names, run_all, summarise
+from crawler.cli.runner import format_summary, resolve_names, run_all, summarise
 
 
 class Command(ScrapyCommand):

@@ -1,0 +1,1 @@
+"""Analytics over listings: the salary index (:mod:`analytics.salary_index`)."""

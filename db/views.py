@@ -1,0 +1,67 @@
+"""Analyst views (``open_listings``, ``listings_open_to_country``, ``listings_with_salary``): the
+SQL for open listings written once, used by the views, the CLI and Datasette.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+_VALID = "CASE WHEN json_valid({0}) THEN {0} ELSE '[]' END"
+
+VIEWS: dict[str, str] = {
+    "open_listings": """
+SELECT
+  l.id, l.title, l.company, l.category, l.role, l.seniority, l.workplace, l.worldwide,
+  l.countries, l.regions, l.salary_usd_min, l.salary_usd_max, l.salary_estimate, l.salary_source,
+  l.first_seen_at, l.last_seen_at, l.times_reposted, l.postings_count,
+  (SELECT group_concat(source, ', ') FROM (
+     SELECT DISTINCT p.source FROM postings p WHERE p.listing_id = l.id ORDER BY p.source)) AS sources,
+  (SELECT p.url FROM postings p WHERE p.id = l.canonical_posting_id) AS url,
+  l.apply_urls
+FROM listings l
+WHERE l.closed_at IS NULL""",
+    "listings_open_to_country": f"""
+SELECT
+  c.code AS country,
+  CASE
+    WHEN o.worldwide = 1 THEN 'worldwide'
+    WHEN EXISTS (SELECT 1 FROM json_each({_VALID.format("o.countries")}) j WHERE j.value = c.code)
+      THEN 'country'
+    ELSE 'region'
+  END AS open_via,
+  o.*
+FROM ref_countries c
+JOIN open_listings o
+WHERE o.worldwide = 1
+   OR EXISTS (SELECT 1 FROM json_each({_VALID.format("o.countries")}) j WHERE j.value = c.code)
+   OR EXISTS (
+     SELECT 1 FROM json_each({_VALID.format("o.regions")}) j
+     JOIN ref_region_countries rc ON rc.region = j.value
+     WHERE rc.country = c.code)""",
+    "listings_with_salary": """
+SELECT
+  l.id, l.title, l.company, l.category, l.role, l.seniority,
+  l.salary_usd_min, l.salary_usd_max,
+  CASE
+    WHEN l.salary_usd_min IS NOT NULL AND l.salary_usd_max IS NOT NULL
+      THEN (l.salary_usd_min + l.salary_usd_max) / 2.0
+    ELSE COALESCE(l.salary_usd_min, l.salary_usd_max)
+  END AS salary_usd_mid,
+  l.salary_source, COALESCE(l.salary_estimate, 0) AS salary_estimate,
+  CASE WHEN COALESCE(l.salary_estimate, 0) = 0 THEN 1 ELSE 0 END AS employer_stated,
+  CASE WHEN l.closed_at IS NULL THEN 1 ELSE 0 END AS is_open,
+  l.workplace, l.worldwide, l.countries, l.regions, l.first_seen_at, l.last_seen_at, l.closed_at
+FROM listings l
+WHERE l.salary_usd_min IS NOT NULL OR l.salary_usd_max IS NOT NULL""",
+}
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    for name in VIEWS:
+        db.execute(f"DROP VIEW IF EXISTS [{name}]")
+    for name, sql in VIEWS.items():
+        db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
