@@ -29,12 +29,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 from db.places import WORLDWIDE, region_members
+from db.util import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def rebuild_salary_index(db: sqlite_utils.Database, *, now: datetime | None = No
     if "listings" not in db.table_names():
         logger.warning("no listings table yet: salary index not built")
         return 0
-    computed_at = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+    computed_at = now.replace(microsecond=0).isoformat() if now else utc_now()
     cursor = db.execute(INDEX_LISTINGS_SQL)
     names = [d[0] for d in cursor.description]
     listings = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,7 +1,7 @@
 """Scrapy settings for remotejobs.
 
-Every setting here can be overridden per run with ``-s NAME=VALUE``. The ones
-specific to this project are documented in the README ("Settings").
+Every setting here can be overridden per run with ``-s NAME=VALUE``. The ones specific
+to this project are documented by the comments beside them (README, "Settings", lists them).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "crawler.commands"
 
-# Polite by default: identify ourselves, obey robots.txt, let AutoThrottle pace us.
+# Polite by default: identify ourselves and let AutoThrottle pace us. robots.txt is not
+# consulted: the crawled endpoints are public JSON/RSS APIs published for machines.
 USER_AGENT = "remotejobs/0.1 (+https://github.com/remotejobs/remotejobs; open-source job aggregator)"
-ROBOTSTXT_OBEY = False  # the crawled endpoints are public JSON/RSS APIs meant for machines
+ROBOTSTXT_OBEY = False
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -32,7 +33,6 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 # Offline replay / recording (see ../shared/spec/replay.md and README).
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")

@@ -15,6 +15,7 @@ import sqlite_utils
 from crawler.items import ALL_FIELDS
 from db.schema import open_db
 from db.search import FTS_COLUMNS
+from db.views import search_hits_sql
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +340,9 @@ def schema_markdown(db: sqlite_utils.Database) -> str:
     return "\n".join(lines)
 
 
+#: An empty search box matches nothing instead of failing on an empty FTS5 query.
+CANNED_SEARCH_HITS = search_hits_sql("coalesce(nullif(:q, ''), '\"\"')")
+
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "salary_index": {
         "title": "Salary index",
@@ -356,12 +360,7 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "sql": "SELECT o.id, o.title, o.company, o.category, o.seniority, o.salary_usd_min, o.salary_usd_max,\n"
         "  o.worldwide, o.countries, o.regions, o.sources, o.url\n"
         "FROM open_listings o\n"
-        "JOIN (\n"
-        "  SELECT p.listing_id AS lid, min(postings_fts.rank) AS rank\n"
-        "  FROM postings_fts JOIN postings p ON p.id = postings_fts.rowid\n"
-        "  WHERE postings_fts MATCH coalesce(nullif(:q, ''), '\"\"') AND p.listing_id IS NOT NULL\n"
-        "  GROUP BY p.listing_id\n"
-        ") h ON h.lid = o.id\n"
+        f"JOIN ({CANNED_SEARCH_HITS}) h ON h.lid = o.id\n"
         "ORDER BY h.rank\n"
         "LIMIT 200",
     },

@@ -12,15 +12,38 @@ logger = logging.getLogger(__name__)
 
 _VALID = "CASE WHEN json_valid({0}) THEN {0} ELSE '[]' END"
 
+
+def listing_sources_sql(listing: str = "l") -> str:
+    """The platforms carrying a listing, comma-separated (``listing``: the listings alias)."""
+    return (
+        "(SELECT group_concat(source, ', ') FROM (SELECT DISTINCT p.source FROM postings p "
+        f"WHERE p.listing_id = {listing}.id ORDER BY p.source))"
+    )
+
+
+def listing_url_sql(listing: str = "l") -> str:
+    """The URL of a listing's canonical posting."""
+    return f"(SELECT p.url FROM postings p WHERE p.id = {listing}.canonical_posting_id)"
+
+
+def search_hits_sql(query: str = ":q") -> str:
+    """Listings whose postings match an FTS5 query (``lid``, best ``rank``); ``query`` is an SQL
+    expression, normally a bound parameter."""
+    return (
+        "SELECT p.listing_id AS lid, min(postings_fts.rank) AS rank FROM postings_fts "
+        f"JOIN postings p ON p.id = postings_fts.rowid WHERE postings_fts MATCH {query} "
+        "AND p.listing_id IS NOT NULL GROUP BY p.listing_id"
+    )
+
+
 VIEWS: dict[str, str] = {
-    "open_listings": """
+    "open_listings": f"""
 SELECT
   l.id, l.title, l.company, l.category, l.role, l.seniority, l.workplace, l.worldwide,
   l.countries, l.regions, l.salary_usd_min, l.salary_usd_max, l.salary_estimate, l.salary_source,
   l.first_seen_at, l.last_seen_at, l.times_reposted, l.postings_count,
-  (SELECT group_concat(source, ', ') FROM (
-     SELECT DISTINCT p.source FROM postings p WHERE p.listing_id = l.id ORDER BY p.source)) AS sources,
-  (SELECT p.url FROM postings p WHERE p.id = l.canonical_posting_id) AS url,
+  {listing_sources_sql("l")} AS sources,
+  {listing_url_sql("l")} AS url,
   l.apply_urls
 FROM listings l
 WHERE l.closed_at IS NULL""",

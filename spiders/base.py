@@ -19,7 +19,6 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawler.items import JobPosting, RejectedRecord
+from db.util import utc_now
 
 
 class BadResponse(ValueError):
@@ -78,7 +78,7 @@ class JobSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.scraped_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        self.scraped_at = utc_now()
         self.seen_ids: set[str] = set()
 
     # -- hooks for platform spiders ------------------------------------------------

@@ -25,6 +25,7 @@ from analytics.salary_index import DEFAULT_MIN_N, INDEX_LISTINGS_SQL, rebuild_sa
 from crawler.cli.common import CliError, add_db_argument, project_settings
 from db.schema import open_db
 from db.search import fts_query
+from db.views import listing_sources_sql, listing_url_sql, search_hits_sql
 
 JSON_FIELDS = ("countries", "regions", "apply_urls", "tags")
 SCOPE_FOR_BY = {"category": "category", "role": "role", "region": "category-region"}
@@ -234,11 +235,7 @@ def search_sql(args: argparse.Namespace, db: sqlite_utils.Database, now: datetim
     order = "o.last_seen_at DESC, o.id DESC"
     if args.text.strip():
         params["q"] = args.text if args.fts else fts_query(args.text)
-        joins = (
-            " JOIN (SELECT p.listing_id AS lid, min(postings_fts.rank) AS rank FROM postings_fts"
-            " JOIN postings p ON p.id = postings_fts.rowid WHERE postings_fts MATCH :q"
-            " AND p.listing_id IS NOT NULL GROUP BY p.listing_id) h ON h.lid = o.id"
-        )
+        joins = f" JOIN ({search_hits_sql(':q')}) h ON h.lid = o.id"
         order = "h.rank, " + order
     if args.country:
         params["country"] = resolve_country(db, args.country)
@@ -471,11 +468,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def export_rows(db: sqlite_utils.Database, what: str, open_only: bool) -> Iterator[dict[str, Any]]:
     if what == "listings":
-        sql = (
-            "SELECT l.*, (SELECT group_concat(source, ', ') FROM (SELECT DISTINCT p.source FROM postings p "
-            "WHERE p.listing_id = l.id ORDER BY p.source)) AS sources, "
-            "(SELECT p.url FROM postings p WHERE p.id = l.canonical_posting_id) AS url FROM listings l"
-        )
+        sql = f"SELECT l.*, {listing_sources_sql('l')} AS sources, {listing_url_sql('l')} AS url FROM listings l"
         alias = "l"
     else:
         names = [c.name for c in db.table("postings").columns if c.name != "raw_json"]
