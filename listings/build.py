@@ -436,7 +436,12 @@ def _apply_merge_overrides(matcher: Matcher, placed: list[tuple[Candidate, Decis
 def fill_placeholder_keys(db: sqlite_utils.Database) -> int:
     """Compute the ``posting_keys`` rows the v4 migration left as placeholders (postings placed
     before the table existed); cheap when there are none (a partial index finds them)."""
-    ids = [int(r[0]) for r in db.execute("SELECT posting_id FROM posting_keys WHERE source IS NULL")]
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'posting_keys_unfilled'").fetchone():
+        return 0  # a database that reached v4 before placeholders existed has every row filled
+    ids = [
+        int(r[0])
+        for r in db.execute("SELECT posting_id FROM posting_keys INDEXED BY posting_keys_unfilled WHERE source IS NULL")
+    ]
     if ids:
         refresh_keys(db, ids)
     return len(ids)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from db.postings import PostingStore
-from db.schema import open_db
+from db.schema import MIGRATIONS, migrate, open_db
 from listings.build import dedupe_postings, rebuild
 from listings.keys import (
     apply_key,
@@ -594,3 +594,32 @@ def test_incremental_placement_equals_rebuild(db):
     rebuild(db, now=T0)
     assert dict(db.execute("SELECT id, listing_id FROM postings").fetchall()) == incremental
     assert db.execute("SELECT * FROM listings ORDER BY id").fetchall() == listings
+
+
+def test_keys_of_postings_placed_before_v4_are_filled_by_the_next_dedupe(tmp_path):
+    """The v4 migration (db layer) leaves placeholder key rows; the next dedupe fills them, so a
+    new posting still finds the old listing through its keys."""
+    db = open_db(tmp_path / "old.db", migrate_schema=False)
+    for version, _description, apply in MIGRATIONS:
+        if version < 4:
+            with db.atomic():
+                apply(db)
+                db.execute(f"PRAGMA user_version = {version}")
+    store_run(
+        db, "greenhouse", [posting("greenhouse", "4012345", url="https://boards.greenhouse.io/acme/jobs/4012345")]
+    )
+    # placed by a v3 release: a listing id but no posting_keys table yet
+    db.execute("UPDATE postings SET listing_id = 7")
+    migrate(db)
+    placeholder = db.execute("SELECT listing_id, source, version FROM posting_keys").fetchall()
+    assert placeholder == [(7, None, None)]
+
+    store_run(
+        db,
+        "remotive",
+        [posting("remotive", "r1", apply_url="https://boards.greenhouse.io/acme/jobs/4012345", company="ACME Inc")],
+    )
+    dedupe_postings(db, "WHERE source = 'remotive'", now=T0)
+    assert listing_of(db, "remotive", "r1") == 7
+    assert db.execute("SELECT COUNT(*) FROM posting_keys WHERE source IS NULL").fetchone()[0] == 0
+    db.close()
