@@ -21,21 +21,16 @@ segment ("Remote (DE)"). ``parse`` also returns ``rules``: which rules fired.
 
 from __future__ import annotations
 
-import csv
 import functools
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from normalize import places
 
-from normalize import YAML_LOADER
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
+DATA_DIR = places.DATA_DIR
 
 REGIONS = (
     "africa",
@@ -116,16 +111,9 @@ SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "U
 SEPARATOR_WORDS = frozenset({"or", "and", "und", "ou", "o", "y", "et", "plus", "also", "with"})
 
 
-NON_WORD = re.compile(r"[^\w]+|_")
-
-
 def _key(text: str) -> str:
     """Match key: case-folded, accents removed, punctuation to spaces."""
-    folded = text.casefold()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(NON_WORD.sub(" ", folded).split())
+    return places.place_key(text)
 
 
 _token_key = functools.lru_cache(maxsize=200_000)(_key)
@@ -181,16 +169,6 @@ PRIORITY = {
 }
 
 
-def _read_yaml(name: str) -> Any:
-    with (DATA_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=YAML_LOADER)
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 @functools.cache
 def _tables() -> Tables:
     import pycountry
@@ -210,26 +188,22 @@ def _tables() -> Tables:
         phrases[k] = entry
 
     city_country: dict[str, str] = {}
-    for row in _read_csv("cities.csv"):
+    for row in places.read_csv("cities.csv"):
         names = [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]
         for n in names:
             add(n, Entry("city", row["country"], cap=True, name=row["name"]))
             city_country[_key(n)] = row["country"]
-    for row in _read_csv("subdivisions.csv"):
+    for row in places.read_csv("subdivisions.csv"):
         add(row["name"], Entry("state", row["country"], cap=True, name=row["name"]))
     states: dict[str, str] = {}
-    for row in _read_csv("states.csv"):
+    for row in places.read_csv("states.csv"):
         states[row["code"]] = row["country"]
         for n in [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]:
             add(n, Entry("state", row["country"], cap=True, name=row["name"]), override=True)
-    countries = _read_yaml("countries.yaml")
-    for c in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            cname: str | None = getattr(c, attr, None)
-            if cname and "," not in cname:
-                add(cname, Entry("country", c.alpha_2, cap=True, name=cname), override=True)
-    for n, code in countries["aliases"].items():
-        add(str(n), Entry("country", code, cap=True, name=str(n)), override=True)
+    countries = places.read_yaml("countries.yaml")
+    for cname, code in places.country_names():  # ISO names, then aliases (which win)
+        if "," not in cname:  # "Korea, Republic of": phrases never cross a comma
+            add(cname, Entry("country", code, cap=True, name=cname), override=True)
     for a3 in countries.get("alpha3_upper", []):
         c3 = pycountry.countries.get(alpha_3=str(a3))
         if c3 is not None and _key(str(a3)) not in phrases:
@@ -237,15 +211,13 @@ def _tables() -> Tables:
     for n, code in countries.get("ambiguous_with_us_state", {}).items():
         add(str(n), Entry("country", ("ambiguous", code), cap=True, name=str(n)), override=True)
 
-    reg = _read_yaml("regions.yaml")
-    upper_regions = {_key(x) for x in reg.get("upper_only", [])}
-    for n, regions in reg["words"].items():
-        k = _key(str(n))
-        add(str(n), Entry("region", tuple(regions), upper=k in upper_regions), override=True)
-    for n, codes in reg["country_groups"].items():
-        add(str(n), Entry("group", tuple(codes), name=str(n)), override=True)
+    upper_regions = places.upper_only_region_words()
+    for n, regions in places.region_words().items():
+        add(n, Entry("region", regions, upper=_key(n) in upper_regions), override=True)
+    for n, codes in places.country_groups().items():
+        add(n, Entry("group", codes, name=n), override=True)
 
-    tz = _read_yaml("timezones.yaml")
+    tz = places.read_yaml("timezones.yaml")
     upper_tz = {_key(x) for x in tz.get("upper_only", [])}
     for n, off in tz["abbreviations"].items():
         if "_" in str(n):
@@ -255,7 +227,7 @@ def _tables() -> Tables:
     for n, (lo, hi) in tz["named"].items():
         add(str(n), Entry("tz", (float(lo), float(hi)), name=str(n)), override=True)
 
-    kw = _read_yaml("keywords.yaml")
+    kw = places.read_yaml("keywords.yaml")
     for wp, words in kw["workplace"].items():
         for w in words:
             add(str(w), Entry("wp", wp), override=True)
@@ -276,27 +248,12 @@ def _tables() -> Tables:
     towns: dict[str, str] = {}
     town_alts: dict[str, tuple[str, ...]] = {}
     town_stop = {_key(str(w)) for w in kw["town_stopwords"]}
-    for row in _read_csv("geonames_towns.csv"):
+    for row in places.read_csv("geonames_towns.csv"):
         tk = _key(row["name"])
         if tk not in towns and tk not in town_stop:
             towns[tk] = row["country"]
             if row.get("also"):
                 town_alts[tk] = tuple(row["also"].split("|"))
-
-    members_raw: dict[str, list[str]] = reg["members"]
-    members: dict[str, frozenset[str]] = {}
-
-    def expand(region: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
-        out: set[str] = set()
-        for item in members_raw.get(region, []):
-            if item in members_raw and item not in seen:
-                out |= expand(item, seen | {region})
-            else:
-                out.add(item)
-        return frozenset(out)
-
-    for region in members_raw:
-        members[region] = expand(region)
 
     return Tables(
         phrases=phrases,
@@ -304,12 +261,12 @@ def _tables() -> Tables:
         towns=towns,
         town_alts=town_alts,
         states=states,
-        alpha2=frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"},
+        alpha2=places.alpha2_codes(),
         filler=frozenset(_key(str(w)) for w in kw["filler"]),
         town_stop=frozenset(_key(str(w)) for w in kw["town_stopwords"]),
         german_endings=tuple(sorted({_key(str(w)) for w in kw["german_place_endings"]}, key=len, reverse=True)),
         city_country=city_country,
-        members=members,
+        members=places.region_members(),
     )
 
 
