@@ -102,7 +102,6 @@ class _Rules:
     anchor_trail: re.Pattern[str]
     year_min_usd: float
     hour_max_usd: float
-    structured_periods: Mapping[str, str]
 
 
 def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple[str, ...]) -> re.Pattern[str]:
@@ -117,8 +116,36 @@ def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple
 
 
 @functools.cache
-def _rules() -> _Rules:
+def _raw_rules() -> dict[str, Any]:
+    """``data/salary.yaml`` as read (once); callers must not mutate it."""
     raw: dict[str, Any] = yaml.load(RULES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    return raw
+
+
+@functools.cache
+def _structured_periods() -> dict[str, str]:
+    """Period words of structured platform fields ("annual", "1 year", "per_hour") -> spec period."""
+    table: dict[str, list[str]] = _raw_rules()["structured_periods"]
+    return {str(word).lower(): period for period, words in table.items() for word in words}
+
+
+def period_of(word: object) -> str | None:
+    """The spec period (hour/day/week/month/year) a platform's period field names, else None.
+
+    The one table of structured period words (``data/salary.yaml`` ``structured_periods``), used by
+    the spiders' structured salaries and by ``normalize_posting_salary``: "YEARLY", "per_hour",
+    "1 month" and "annum" are all understood; case, underscores and a leading "per" are ignored.
+    """
+    if not isinstance(word, str):
+        return None
+    key = " ".join(word.strip().lower().replace("_", " ").split())
+    periods = _structured_periods()
+    return periods.get(key) or periods.get(key.removeprefix("per "))
+
+
+@functools.cache
+def _rules() -> _Rules:
+    raw = _raw_rules()
     symbols: dict[str, str] = {str(k): str(v) for k, v in raw["currency_symbols"].items()}
     codes: dict[str, str] = {str(k): str(v) for k, v in raw["currency_codes"].items()}
     words: dict[str, str] = {str(k).lower(): str(v) for k, v in raw["currency_words"].items()}
@@ -191,9 +218,6 @@ def _rules() -> _Rules:
         ),
         year_min_usd=float(dflt["year_min_usd"]),
         hour_max_usd=float(dflt["hour_max_usd"]),
-        structured_periods={
-            str(word).lower(): period for period, ws in raw["structured_periods"].items() for word in ws
-        },
     )
 
 
@@ -647,13 +671,6 @@ def _structured_currency(value: object, rules: _Rules) -> str | None:
     return rules.words.get(v.lower())
 
 
-def _structured_period(value: object, rules: _Rules) -> str | None:
-    if not isinstance(value, str):
-        return None
-    key = " ".join(value.strip().lower().replace("_", " ").split())
-    return rules.structured_periods.get(key) or rules.structured_periods.get(key.removeprefix("per "))
-
-
 def _description_salary(description: str, rules: _Rules) -> Parsed | None:
     """A salary stated next to an anchor word in the description; never a bare number from prose."""
     text = _clean(description[:20000])
@@ -760,7 +777,7 @@ def normalize_posting_salary(
         lo, hi = _structured_number(structured_min), _structured_number(structured_max)
         if lo is not None or hi is not None:
             currency = _structured_currency(structured_currency, rules)
-            period = _structured_period(structured_period, rules)
+            period = period_of(structured_period)
             # a missing currency/period may be written in the salary text of the same posting
             if text_got is not None and text_got.min is not None:
                 currency = currency or text_got.currency
