@@ -21,21 +21,16 @@ segment ("Remote (DE)"). ``parse`` also returns ``rules``: which rules fired.
 
 from __future__ import annotations
 
-import csv
 import functools
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from normalize import places
 
-from normalize import YAML_LOADER
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
+DATA_DIR = places.DATA_DIR
 
 REGIONS = (
     "africa",
@@ -116,16 +111,9 @@ SOVEREIGN_PAIRS = frozenset({("HK", "CN"), ("MO", "CN"), ("PR", "US"), ("GU", "U
 SEPARATOR_WORDS = frozenset({"or", "and", "und", "ou", "o", "y", "et", "plus", "also", "with"})
 
 
-NON_WORD = re.compile(r"[^\w]+|_")
-
-
 def _key(text: str) -> str:
     """Match key: case-folded, accents removed, punctuation to spaces."""
-    folded = text.casefold()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(NON_WORD.sub(" ", folded).split())
+    return places.place_key(text)
 
 
 _token_key = functools.lru_cache(maxsize=200_000)(_key)
@@ -181,136 +169,122 @@ PRIORITY = {
 }
 
 
-def _read_yaml(name: str) -> Any:
-    with (DATA_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=YAML_LOADER)
+class _PhraseTable(dict[str, Entry]):
+    """Phrase key -> entry; a later table wins only with ``override`` or a higher ``PRIORITY``."""
 
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-@functools.cache
-def _tables() -> Tables:
-    import pycountry
-
-    phrases: dict[str, Entry] = {}
-
-    def add(name: str, entry: Entry, *, override: bool = False) -> None:
+    def add(self, name: str, entry: Entry, *, override: bool = False) -> None:
         k = _key(name)
         if not k:
             return
-        old = phrases.get(k)
+        old = self.get(k)
         if old is not None and not override and PRIORITY[old.kind] >= PRIORITY[entry.kind]:
             return
         short = len(k.replace(" ", "")) <= 2 and k not in {"uk", "eu"}
         if short and entry.kind in {"country", "city", "state", "region", "group", "tz"}:
             entry = Entry(entry.kind, entry.value, True, entry.cap, entry.name or name)
-        phrases[k] = entry
+        self[k] = entry
 
-    city_country: dict[str, str] = {}
-    for row in _read_csv("cities.csv"):
-        names = [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]
-        for n in names:
-            add(n, Entry("city", row["country"], cap=True, name=row["name"]))
-            city_country[_key(n)] = row["country"]
-    for row in _read_csv("subdivisions.csv"):
-        add(row["name"], Entry("state", row["country"], cap=True, name=row["name"]))
-    states: dict[str, str] = {}
-    for row in _read_csv("states.csv"):
-        states[row["code"]] = row["country"]
-        for n in [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]:
-            add(n, Entry("state", row["country"], cap=True, name=row["name"]), override=True)
-    countries = _read_yaml("countries.yaml")
-    for c in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            cname: str | None = getattr(c, attr, None)
-            if cname and "," not in cname:
-                add(cname, Entry("country", c.alpha_2, cap=True, name=cname), override=True)
-    for n, code in countries["aliases"].items():
-        add(str(n), Entry("country", code, cap=True, name=str(n)), override=True)
-    for a3 in countries.get("alpha3_upper", []):
-        c3 = pycountry.countries.get(alpha_3=str(a3))
-        if c3 is not None and _key(str(a3)) not in phrases:
-            add(str(a3), Entry("country", c3.alpha_2, upper=True, name=str(a3)))
-    for n, code in countries.get("ambiguous_with_us_state", {}).items():
-        add(str(n), Entry("country", ("ambiguous", code), cap=True, name=str(n)), override=True)
 
-    reg = _read_yaml("regions.yaml")
-    upper_regions = {_key(x) for x in reg.get("upper_only", [])}
-    for n, regions in reg["words"].items():
-        k = _key(str(n))
-        add(str(n), Entry("region", tuple(regions), upper=k in upper_regions), override=True)
-    for n, codes in reg["country_groups"].items():
-        add(str(n), Entry("group", tuple(codes), name=str(n)), override=True)
-
-    tz = _read_yaml("timezones.yaml")
-    upper_tz = {_key(x) for x in tz.get("upper_only", [])}
-    for n, off in tz["abbreviations"].items():
-        if "_" in str(n):
-            continue
-        k = _key(str(n))
-        add(str(n), Entry("tz", (float(off), float(off)), upper=k in upper_tz, name=str(n).upper()), override=True)
-    for n, (lo, hi) in tz["named"].items():
-        add(str(n), Entry("tz", (float(lo), float(hi)), name=str(n)), override=True)
-
-    kw = _read_yaml("keywords.yaml")
-    for wp, words in kw["workplace"].items():
-        for w in words:
-            add(str(w), Entry("wp", wp), override=True)
-    for w in kw["worldwide"]:
-        add(str(w), Entry("ww", False), override=True)
-    for w in kw["worldwide_remote"]:
-        add(str(w), Entry("ww", True), override=True)
-    for w in kw.get("neutral", []):
-        add(str(w), Entry("neutral", None), override=True)
-    for w in kw["negation"]:
-        add(str(w), Entry("neg", True), override=True)
-
+@functools.cache
+def _tables() -> Tables:
+    phrases = _PhraseTable()
+    city_country = _add_cities_and_states(phrases)
+    _add_countries(phrases)
+    _add_regions_and_zones(phrases)
+    kw = places.read_yaml("keywords.yaml")
+    _add_keywords(phrases, kw)
     first: dict[str, int] = {}
     for k in phrases:
         parts = k.split(" ")
         first[parts[0]] = max(first.get(parts[0], 0), len(parts))
-
-    towns: dict[str, str] = {}
-    town_alts: dict[str, tuple[str, ...]] = {}
-    town_stop = {_key(str(w)) for w in kw["town_stopwords"]}
-    for row in _read_csv("geonames_towns.csv"):
-        tk = _key(row["name"])
-        if tk not in towns and tk not in town_stop:
-            towns[tk] = row["country"]
-            if row.get("also"):
-                town_alts[tk] = tuple(row["also"].split("|"))
-
-    members_raw: dict[str, list[str]] = reg["members"]
-    members: dict[str, frozenset[str]] = {}
-
-    def expand(region: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
-        out: set[str] = set()
-        for item in members_raw.get(region, []):
-            if item in members_raw and item not in seen:
-                out |= expand(item, seen | {region})
-            else:
-                out.add(item)
-        return frozenset(out)
-
-    for region in members_raw:
-        members[region] = expand(region)
-
+    towns, town_alts = _towns(frozenset(_key(str(w)) for w in kw["town_stopwords"]))
     return Tables(
         phrases=phrases,
         first=first,
         towns=towns,
         town_alts=town_alts,
-        states=states,
-        alpha2=frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"},
+        states={row["code"]: row["country"] for row in places.read_csv("states.csv")},
+        alpha2=places.alpha2_codes(),
         filler=frozenset(_key(str(w)) for w in kw["filler"]),
         town_stop=frozenset(_key(str(w)) for w in kw["town_stopwords"]),
         german_endings=tuple(sorted({_key(str(w)) for w in kw["german_place_endings"]}, key=len, reverse=True)),
         city_country=city_country,
-        members=members,
+        members=places.region_members(),
     )
+
+
+def _add_cities_and_states(phrases: _PhraseTable) -> dict[str, str]:
+    """Curated cities, subdivisions and US/CA states; returns city key -> country."""
+    city_country: dict[str, str] = {}
+    for row in places.read_csv("cities.csv"):
+        for n in [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]:
+            phrases.add(n, Entry("city", row["country"], cap=True, name=row["name"]))
+            city_country[_key(n)] = row["country"]
+    for row in places.read_csv("subdivisions.csv"):
+        phrases.add(row["name"], Entry("state", row["country"], cap=True, name=row["name"]))
+    for row in places.read_csv("states.csv"):
+        for n in [row["name"], *[a for a in (row.get("aliases") or "").split("|") if a]]:
+            phrases.add(n, Entry("state", row["country"], cap=True, name=row["name"]), override=True)
+    return city_country
+
+
+def _add_countries(phrases: _PhraseTable) -> None:
+    import pycountry
+
+    countries = places.read_yaml("countries.yaml")
+    for cname, code in places.country_names():  # ISO names, then aliases (which win)
+        if "," not in cname:  # "Korea, Republic of": phrases never cross a comma
+            phrases.add(cname, Entry("country", code, cap=True, name=cname), override=True)
+    for a3 in countries.get("alpha3_upper", []):
+        c3 = pycountry.countries.get(alpha_3=str(a3))
+        if c3 is not None and _key(str(a3)) not in phrases:
+            phrases.add(str(a3), Entry("country", c3.alpha_2, upper=True, name=str(a3)))
+    for n, code in countries.get("ambiguous_with_us_state", {}).items():
+        phrases.add(str(n), Entry("country", ("ambiguous", code), cap=True, name=str(n)), override=True)
+
+
+def _add_regions_and_zones(phrases: _PhraseTable) -> None:
+    upper_regions = places.upper_only_region_words()
+    for n, regions in places.region_words().items():
+        phrases.add(n, Entry("region", regions, upper=_key(n) in upper_regions), override=True)
+    for n, codes in places.country_groups().items():
+        phrases.add(n, Entry("group", codes, name=n), override=True)
+    tz = places.read_yaml("timezones.yaml")
+    upper_tz = {_key(x) for x in tz.get("upper_only", [])}
+    for n, off in tz["abbreviations"].items():
+        if "_" in str(n):
+            continue
+        entry = Entry("tz", (float(off), float(off)), upper=_key(str(n)) in upper_tz, name=str(n).upper())
+        phrases.add(str(n), entry, override=True)
+    for n, (lo, hi) in tz["named"].items():
+        phrases.add(str(n), Entry("tz", (float(lo), float(hi)), name=str(n)), override=True)
+
+
+def _add_keywords(phrases: _PhraseTable, kw: Mapping[str, Any]) -> None:
+    for wp, words in kw["workplace"].items():
+        for w in words:
+            phrases.add(str(w), Entry("wp", wp), override=True)
+    for w in kw["worldwide"]:
+        phrases.add(str(w), Entry("ww", False), override=True)
+    for w in kw["worldwide_remote"]:
+        phrases.add(str(w), Entry("ww", True), override=True)
+    for w in kw.get("neutral", []):
+        phrases.add(str(w), Entry("neutral", None), override=True)
+    for w in kw["negation"]:
+        phrases.add(str(w), Entry("neg", True), override=True)
+
+
+def _towns(town_stop: frozenset[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """GeoNames towns: key -> country (first row wins), and the other countries with that name."""
+    towns: dict[str, str] = {}
+    town_alts: dict[str, tuple[str, ...]] = {}
+    for row in places.read_csv("geonames_towns.csv"):
+        tk = _key(row["name"])
+        if tk not in towns and tk not in town_stop:
+            towns[tk] = row["country"]
+            if row.get("also"):
+                town_alts[tk] = tuple(row["also"].split("|"))
+    return towns, town_alts
 
 
 # ---------------------------------------------------------------- text clean-up
@@ -384,237 +358,292 @@ def parse(text: str) -> dict[str, Any]:
 
 
 Parsed = tuple[str | None, bool, tuple[str, ...], tuple[str, ...], tuple[float, float] | None, tuple[str, ...]]
+PLACE_MATCH_KINDS = frozenset({"country", "state", "city", "town", "region", "group"})
+
+
+@dataclass(slots=True)
+class _Text:
+    """One cleaned location string split into word tokens, and what the scans found in it."""
+
+    clean: str
+    toks: list[tuple[int, int, str]]  # (start, end, word)
+    keys: list[str]  # match key of each token
+    gaps: list[str]  # text before each token; the last item is the text after the last token
+    codes: list[bool]  # token is a two-letter capital code ("DE", "CO")
+    hard: list[bool]  # list punctuation before the token
+    has_upper: bool
+    all_caps: bool
+    owner: list[Match | None]  # the match that claimed each token
+    matches: list[Match] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.toks)
+
+    def is_cap(self, i: int) -> bool:
+        w = self.toks[i][2]
+        return w[:1].isupper() or w[:1].isdigit() or not self.has_upper
+
+    def is_upper_code(self, i: int) -> bool:
+        return self.codes[i]
+
+    def hard_before(self, i: int) -> bool:
+        """Token i starts a segment (string start, list punctuation or a separator word)."""
+        if i == 0 or self.hard[i]:
+            return True
+        return self.keys[i - 1] in SEPARATOR_WORDS and not self.codes[i - 1]
+
+    def hard_after(self, i: int) -> bool:
+        if i == self.n - 1 or self.hard[i + 1]:
+            return True
+        return self.keys[i + 1] in SEPARATOR_WORDS and not self.codes[i + 1]
+
+    def between(self, a: Match, b: Match) -> str:
+        """The text between two matches."""
+        return self.clean[self.toks[a.end - 1][1] : self.toks[b.start][0]]
+
+    def claim(self, m: Match) -> None:
+        for j in range(m.start, m.end):
+            self.owner[j] = m
+        self.matches.append(m)
+
+
+def _tokenise(clean: str) -> _Text:
+    toks = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(clean)]
+    n = len(toks)
+    gaps = [clean[toks[i - 1][1] : toks[i][0]] if i else clean[: toks[0][0]] for i in range(n)] if n else []
+    gaps.append(clean[toks[-1][1] :] if n else clean)
+    has_upper = clean != clean.lower()
+    return _Text(
+        clean=clean,
+        toks=toks,
+        keys=[_token_key(tok[2]) for tok in toks],
+        gaps=gaps,
+        codes=[len(w) == 2 and w.isalpha() and w.isascii() and w.isupper() for _s, _e, w in toks],
+        hard=[g != " " and g != "" and HARD_GAP.search(g) is not None for g in gaps],
+        has_upper=has_upper,
+        all_caps=has_upper and clean == clean.upper(),
+        owner=[None] * n,
+    )
 
 
 @functools.lru_cache(maxsize=65536)
 def _parse_cached(text: str) -> Parsed:
     t = _tables()
-    clean = _clean(text)
-    toks = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(clean)]
-    n = len(toks)
-    keys = [_token_key(tok[2]) for tok in toks]
-    gaps = [clean[toks[i - 1][1] : toks[i][0]] if i else clean[: toks[0][0]] for i in range(n)] if n else []
-    gaps.append(clean[toks[-1][1] :] if n else clean)
-    lowered = clean.lower()
-    has_upper = clean != lowered
-    all_caps = has_upper and clean == clean.upper()
-    rules: list[str] = []
+    s = _tokenise(_clean(text))
+    _scan_phrases(t, s)
+    if None in s.owner:
+        _scan_town_segments(t, s)
+    _scan_codes(t, s)
+    if not s.matches:
+        _german_place_shape(t, s)
+    s.matches.sort(key=lambda m: m.start)
+    return _resolve(s)
 
-    def is_cap(i: int) -> bool:
-        w = toks[i][2]
-        return w[:1].isupper() or w[:1].isdigit() or not has_upper
 
-    codes = [len(w) == 2 and w.isalpha() and w.isascii() and w.isupper() for _s, _e, w in toks]
-    hard = [g != " " and g != "" and HARD_GAP.search(g) is not None for g in gaps]
+def _positional_code(s: _Text, i: int) -> bool:
+    """A capital two-letter code right after a place word ("Denver, CO"): left for the code scan."""
+    prev = s.owner[i - 1] if i > 0 else None
+    return (
+        s.codes[i]
+        and i > 0
+        and COMMA_GAP.match(s.gaps[i]) is not None
+        and s.toks[i - 1][2][:1].isupper()
+        and (("," in s.gaps[i] and prev is None) or (prev is not None and prev.kind in ("city", "state")))
+        and not (s.all_caps and "," not in s.gaps[i] and s.toks[i][2] in STATE_WORDS)
+        and s.keys[i - 1] not in SEPARATOR_WORDS
+    )
 
-    def is_upper_code(i: int) -> bool:
-        return codes[i]
 
-    def hard_before(i: int) -> bool:
-        """Token i starts a segment (string start, list punctuation or a separator word)."""
-        if i == 0 or hard[i]:
-            return True
-        return keys[i - 1] in SEPARATOR_WORDS and not codes[i - 1]
-
-    def hard_after(i: int) -> bool:
-        if i == n - 1 or hard[i + 1]:
-            return True
-        return keys[i + 1] in SEPARATOR_WORDS and not codes[i + 1]
-
-    matches: list[Match] = []
-    owner: list[Match | None] = [None] * n
-
-    # -- phrase scan
+def _scan_phrases(t: Tables, s: _Text) -> None:
+    """The longest known phrase starting at each token wins (phrases cross only soft gaps)."""
     i = 0
-    while i < n:
-        k0 = keys[i]
-        maxlen = t.first.get(k0, 0)
-        matched = False
-        # a capital 2-letter code right after a place word is positional: leave it for the code pass
-        positional = (
-            codes[i]
-            and i > 0
-            and COMMA_GAP.match(gaps[i]) is not None
-            and toks[i - 1][2][:1].isupper()
-            and (
-                ("," in gaps[i] and owner[i - 1] is None)
-                or (owner[i - 1] is not None and owner[i - 1].kind in ("city", "state"))  # type: ignore[union-attr]
-            )
-            and not (all_caps and "," not in gaps[i] and toks[i][2] in STATE_WORDS)
-            and keys[i - 1] not in SEPARATOR_WORDS
-        )
-        if maxlen and not positional:
-            span = 1
-            while span < maxlen and i + span < n and SOFT_GAP.match(gaps[i + span]):
-                span += 1
-            for length in range(span, 0, -1):
-                k = k0 if length == 1 else " ".join(keys[i : i + length])
-                e = t.phrases.get(k)
-                if e is None:
-                    continue
-                if e.upper and not all(toks[j][2].isupper() for j in range(i, i + length)):
-                    continue
-                if e.cap and not is_cap(i):
-                    continue
-                m = Match(e.kind, e.value, i, i + length, clean[toks[i][0] : toks[i + length - 1][1]])
-                matches.append(m)
-                for j in range(i, i + length):
-                    owner[j] = m
-                i += length
-                matched = True
-                break
-        if not matched:
-            i += 1
+    while i < s.n:
+        length = 0
+        maxlen = t.first.get(s.keys[i], 0)
+        if maxlen and not _positional_code(s, i):
+            length = _phrase_at(t, s, i, maxlen)
+        i += length or 1
 
-    # -- whole segments that name a town (GeoNames) when nothing else matched there
-    if None in owner:
-        seg_start = 0
-        for i in range(1, n + 1):
-            if i == n or hard[i] or (keys[i - 1] in SEPARATOR_WORDS and not codes[i - 1]):
-                if None in owner[seg_start:i]:
-                    _town_segment(t, seg_start, i, toks, keys, owner, matches, is_cap, is_upper_code, clean)
-                seg_start = i
 
-    # -- two-letter capitals
-    pending: list[int] = []
-    for i in range(n):
-        if not codes[i] or owner[i] is not None:
+def _phrase_at(t: Tables, s: _Text, i: int, maxlen: int) -> int:
+    """Claim the longest table phrase starting at token i; its length in tokens, 0 if none."""
+    span = 1
+    while span < maxlen and i + span < s.n and SOFT_GAP.match(s.gaps[i + span]):
+        span += 1
+    for length in range(span, 0, -1):
+        k = s.keys[i] if length == 1 else " ".join(s.keys[i : i + length])
+        e = t.phrases.get(k)
+        if e is None:
             continue
-        code = toks[i][2]
-        prev = owner[i - 1] if i > 0 else None
-        prev_known = prev is not None and prev.kind in ("city", "state", "town")
-        prev_place = (
-            i > 0
-            and COMMA_GAP.match(gaps[i]) is not None
-            and toks[i - 1][2][:1].isupper()
-            and keys[i - 1] not in SEPARATOR_WORDS
-            and (prev is None or prev_known)
-            # "Carrollton TX" needs a known place before it; "Gobii AI", "N26 SE" are not places
-            and ("," in gaps[i] or prev_known)
-            and not (all_caps and "," not in gaps[i] and code in STATE_WORDS)
-        )
-        if prev_place:
-            city_cc = prev.value if prev is not None and prev.kind in ("city", "town") else None
-            cc = "GB" if code == "UK" else code
-            is_country = code in t.alpha2 or code == "UK"
-            if city_cc is not None and city_cc == cc and is_country:
-                m = Match("country", cc, i, i + 1, code)
-            elif code in t.states and (t.states[code] == "US" or city_cc == "CA" or not is_country):
-                m = Match("state", t.states[code], i, i + 1, code)
-            elif is_country and code not in CODE_WORDS:
-                m = Match("country", cc, i, i + 1, code)
-            else:
-                continue
-            rules.append(f"code-after-place:{code}->{m.value}")
-        elif hard_before(i) and hard_after(i):
-            us_seen = any(x.value == "US" for x in matches)
-            if code == "CA":
-                m = Match("country", ("ambiguous-ca", "CA"), i, i + 1, code)
-            elif code in WHOLE_SEGMENT_PROVINCES:
-                m = Match("state", "CA", i, i + 1, code)
-            elif us_seen and code in t.states and t.states[code] == "US":
-                m = Match("state", "US", i, i + 1, code)
-            elif code in t.alpha2 and code not in CODE_WORDS:
-                m = Match("country", code, i, i + 1, code)
-            elif code in t.states and code not in STATE_WORDS and t.states[code] == "US":
-                m = Match("state", "US", i, i + 1, code)
-            else:
-                if code in LIST_CODES:
+        if e.upper and not all(s.toks[j][2].isupper() for j in range(i, i + length)):
+            continue
+        if e.cap and not s.is_cap(i):
+            continue
+        s.claim(Match(e.kind, e.value, i, i + length, s.clean[s.toks[i][0] : s.toks[i + length - 1][1]]))
+        return length
+    return 0
+
+
+def _scan_town_segments(t: Tables, s: _Text) -> None:
+    """Whole segments that name a town (GeoNames) where nothing else matched."""
+    seg_start = 0
+    for i in range(1, s.n + 1):
+        if i == s.n or s.hard[i] or (s.keys[i - 1] in SEPARATOR_WORDS and not s.codes[i - 1]):
+            if None in s.owner[seg_start:i]:
+                _town_segment(t, s, seg_start, i)
+            seg_start = i
+
+
+def _scan_codes(t: Tables, s: _Text) -> None:
+    """Two-letter capitals: after a place ("Denver, CO"), as a whole segment ("(DE)"), or in a code list."""
+    pending: list[int] = []
+    for i in range(s.n):
+        if not s.codes[i] or s.owner[i] is not None:
+            continue
+        m = _code_after_place(t, s, i)
+        if m is not None:
+            s.rules.append(f"code-after-place:{m.text}->{m.value}")
+        elif s.hard_before(i) and s.hard_after(i):
+            m = _code_segment(t, s, i)
+            if m is None:
+                if s.toks[i][2] in LIST_CODES:
                     pending.append(i)
                 continue
-            rules.append(f"code-segment:{code}")
+            s.rules.append(f"code-segment:{m.text}")
         else:
             continue
-        owner[i] = m
-        matches.append(m)
-    # "DE, AT, CH", "NL/BE", "ES/PT": word-like codes count inside a list of country codes
-    zone_codes = {x.start: x for x in matches if x.kind == "tz" and x.text in LIST_CODES}
+        s.claim(m)
+    _scan_code_lists(s, pending)
+
+
+def _code_after_place(t: Tables, s: _Text, i: int) -> Match | None:
+    code = s.toks[i][2]
+    prev = s.owner[i - 1] if i > 0 else None
+    prev_known = prev is not None and prev.kind in ("city", "state", "town")
+    prev_place = (
+        i > 0
+        and COMMA_GAP.match(s.gaps[i]) is not None
+        and s.toks[i - 1][2][:1].isupper()
+        and s.keys[i - 1] not in SEPARATOR_WORDS
+        and (prev is None or prev_known)
+        # "Carrollton TX" needs a known place before it; "Gobii AI", "N26 SE" are not places
+        and ("," in s.gaps[i] or prev_known)
+        and not (s.all_caps and "," not in s.gaps[i] and code in STATE_WORDS)
+    )
+    if not prev_place:
+        return None
+    city_cc = prev.value if prev is not None and prev.kind in ("city", "town") else None
+    cc = "GB" if code == "UK" else code
+    is_country = code in t.alpha2 or code == "UK"
+    if city_cc is not None and city_cc == cc and is_country:
+        return Match("country", cc, i, i + 1, code)
+    if code in t.states and (t.states[code] == "US" or city_cc == "CA" or not is_country):
+        return Match("state", t.states[code], i, i + 1, code)
+    if is_country and code not in CODE_WORDS:
+        return Match("country", cc, i, i + 1, code)
+    return None
+
+
+def _code_segment(t: Tables, s: _Text, i: int) -> Match | None:
+    code = s.toks[i][2]
+    if code == "CA":
+        return Match("country", ("ambiguous-ca", "CA"), i, i + 1, code)
+    if code in WHOLE_SEGMENT_PROVINCES:
+        return Match("state", "CA", i, i + 1, code)
+    if code in t.states and t.states[code] == "US" and any(x.value == "US" for x in s.matches):
+        return Match("state", "US", i, i + 1, code)
+    if code in t.alpha2 and code not in CODE_WORDS:
+        return Match("country", code, i, i + 1, code)
+    if code in t.states and code not in STATE_WORDS and t.states[code] == "US":
+        return Match("state", "US", i, i + 1, code)
+    return None
+
+
+def _scan_code_lists(s: _Text, pending: list[int]) -> None:
+    """ "DE, AT, CH", "NL/BE", "ES/PT": word-like codes count inside a list of country codes."""
+    zone_codes = {x.start: x for x in s.matches if x.kind == "tz" and x.text in LIST_CODES}
     for i in sorted(set(pending) | set(zone_codes)):
-        near = [owner[j] for j in (i - 1, i + 1) if 0 <= j < n]
+        near = [s.owner[j] for j in (i - 1, i + 1) if 0 <= j < s.n]
         if (
-            hard_before(i)
-            and hard_after(i)
+            s.hard_before(i)
+            and s.hard_after(i)
             and any(o is not None and o.kind == "country" and len(o.text) == 2 for o in near)
         ):
             if i in zone_codes:
-                matches.remove(zone_codes[i])
-            m = Match("country", toks[i][2], i, i + 1, toks[i][2])
-            owner[i] = m
-            matches.append(m)
-            rules.append(f"code-in-list:{toks[i][2]}")
-
-    if (
-        not matches
-        and 1 <= n <= 2
-        and toks[0][2][:1].isupper()
-        and not toks[0][2].isupper()
-        and (n == 1 or gaps[1] == "-")
-    ):
-        word = keys[n - 1] if n > 1 else keys[0]
-        umlaut = any(ch in "äöüßÄÖÜ" for ch in clean)
-        if umlaut or (len(word) >= 5 and word.endswith(t.german_endings)):
-            matches.append(Match("town", "DE", 0, n, clean.strip()))
-            rules.append("german-place-shape")
-
-    matches.sort(key=lambda m: m.start)
-    return _resolve(t, matches, clean, toks, gaps, keys, rules, text)
+                s.matches.remove(zone_codes[i])
+            s.claim(Match("country", s.toks[i][2], i, i + 1, s.toks[i][2]))
+            s.rules.append(f"code-in-list:{s.toks[i][2]}")
 
 
-def _town_segment(
-    t: Tables,
-    a: int,
-    b: int,
-    toks: list[tuple[int, int, str]],
-    keys: list[str],
-    owner: list[Match | None],
-    matches: list[Match],
-    is_cap: Any,
-    is_upper_code: Any,
-    clean: str,
-) -> None:
+def _german_place_shape(t: Tables, s: _Text) -> None:
+    """One or two capitalised words shaped like a German place name ("Neustadt", "Bad-Xyzheim")."""
+    toks, n = s.toks, s.n
+    if not (1 <= n <= 2 and toks[0][2][:1].isupper() and not toks[0][2].isupper() and (n == 1 or s.gaps[1] == "-")):
+        return
+    word = s.keys[n - 1] if n > 1 else s.keys[0]
+    umlaut = any(ch in "äöüßÄÖÜ" for ch in s.clean)
+    if umlaut or (len(word) >= 5 and word.endswith(t.german_endings)):
+        s.matches.append(Match("town", "DE", 0, n, s.clean.strip()))
+        s.rules.append("german-place-shape")
+
+
+def _town_segment(t: Tables, s: _Text, a: int, b: int) -> None:
     if a >= b:
         return
-    # a whole segment naming a town beats partial matches inside it ("West Jordan", "Sandy Springs")
-    if b - a >= 2:
-        whole = t.towns.get(" ".join(keys[a:b]))
-        spans = [o for o in owner[a:b] if o is not None]
-        if (
-            whole is not None
-            and spans
-            and all(m.kind in ("city", "country", "state") for m in spans)
-            and not any(m.start == a and m.end == b for m in spans)
-            and all(m.start >= a and m.end <= b for m in spans)
-            and is_cap(a)
-        ):
-            for m in spans:
-                if m in matches:
-                    matches.remove(m)
-            wk = " ".join(keys[a:b])
-            m2 = Match("town", whole, a, b, clean[toks[a][0] : toks[b - 1][1]], alts=t.town_alts.get(wk, ()))
-            for j in range(a, b):
-                owner[j] = m2
-            matches.append(m2)
-            return
-    # the residual: unmatched tokens of the segment, minus trailing capital codes and keyword matches
-    if any(o is not None and o.kind in PLACE_KINDS for o in owner[a:b]):
+    if b - a >= 2 and _whole_town_segment(t, s, a, b):
         return
-    cand = [j for j in range(a, b) if owner[j] is None and not is_upper_code(j)]
+    # the residual: unmatched tokens of the segment, minus trailing capital codes and keyword matches
+    if any(o is not None and o.kind in PLACE_KINDS for o in s.owner[a:b]):
+        return
+    found = _residual_town(t, s, [j for j in range(a, b) if s.owner[j] is None and not s.is_upper_code(j)])
+    if found is not None:
+        cand, k, cc = found
+        text = s.clean[s.toks[cand[0]][0] : s.toks[cand[-1]][1]]
+        s.claim(Match("town", cc, cand[0], cand[-1] + 1, text, alts=t.town_alts.get(k, ())))
+
+
+def _whole_town_segment(t: Tables, s: _Text, a: int, b: int) -> bool:
+    """A whole segment naming a town beats partial matches inside it ("West Jordan", "Sandy Springs")."""
+    wk = " ".join(s.keys[a:b])
+    whole = t.towns.get(wk)
+    spans = [o for o in s.owner[a:b] if o is not None]
+    if not (
+        whole is not None
+        and spans
+        and all(m.kind in ("city", "country", "state") for m in spans)
+        and not any(m.start == a and m.end == b for m in spans)
+        and all(m.start >= a and m.end <= b for m in spans)
+        and s.is_cap(a)
+    ):
+        return False
+    for m in spans:
+        if m in s.matches:
+            s.matches.remove(m)
+    s.claim(Match("town", whole, a, b, s.clean[s.toks[a][0] : s.toks[b - 1][1]], alts=t.town_alts.get(wk, ())))
+    return True
+
+
+def _residual_town(t: Tables, s: _Text, cand: list[int]) -> tuple[list[int], str, str] | None:
+    """(tokens, key, country) when the unmatched tokens of a segment name a town, without fillers."""
+    keys = s.keys
     while cand and keys[cand[0]] in t.filler:
         cand.pop(0)
     while cand and keys[cand[-1]] in t.filler:
         cand.pop()
     if not cand or len(cand) > 6:
-        return
+        return None
     # must be one contiguous run
     if cand[-1] - cand[0] + 1 != len(cand):
         core = [j for j in cand if keys[j] not in t.filler]
         if not core or core[-1] - core[0] + 1 != len(core):
-            return
+            return None
         cand = core
-    if not is_cap(cand[0]):
-        return
-    if all(toks[j][2].isupper() for j in cand) and sum(len(toks[j][2]) for j in cand) <= 4:
-        return  # acronyms ("CAN", "HIRE") are not town names
+    if not s.is_cap(cand[0]):
+        return None
+    if all(s.toks[j][2].isupper() for j in cand) and sum(len(s.toks[j][2]) for j in cand) <= 4:
+        return None  # acronyms ("CAN", "HIRE") are not town names
     k = " ".join(keys[j] for j in cand)
     cc = t.towns.get(k)
     if cc is None:
@@ -623,23 +652,14 @@ def _town_segment(
             cc = t.towns.get(k2)
             if cc is not None:
                 k = k2
-    if cc is None:
-        core = [j for j in cand if keys[j] not in t.filler]
-        if not core or core == cand:
-            return
-        if core[-1] - core[0] + 1 != len(core) or not is_cap(core[0]):
-            return
-        cand = core
-        k = " ".join(keys[j] for j in cand)
-        cc = t.towns.get(k)
-        if cc is None:
-            return
-    m = Match(
-        "town", cc, cand[0], cand[-1] + 1, clean[toks[cand[0]][0] : toks[cand[-1]][1]], alts=t.town_alts.get(k, ())
-    )
-    for j in range(cand[0], cand[-1] + 1):
-        owner[j] = m
-    matches.append(m)
+    if cc is not None:
+        return cand, k, cc
+    core = [j for j in cand if keys[j] not in t.filler]
+    if not core or core == cand or core[-1] - core[0] + 1 != len(core) or not s.is_cap(core[0]):
+        return None
+    k = " ".join(keys[j] for j in core)
+    cc = t.towns.get(k)
+    return (core, k, cc) if cc is not None else None
 
 
 GERMAN_QUALIFIER = re.compile(r" (?:am|an der|an den|im|in|bei|ob der|vor der|ob) .+$")
@@ -655,31 +675,87 @@ def _town_variant(k: str) -> str | None:
     return None
 
 
-def _resolve(
-    t: Tables,
-    matches: list[Match],
-    clean: str,
-    toks: list[tuple[int, int, str]],
-    gaps: list[str],
-    keys: list[str],
-    rules: list[str],
-    raw: str,
-) -> Parsed:
-    places = {"country", "state", "city", "town", "region", "group"}
-    # negation: "no US", "non-U.S.", "except the EU"
-    for idx, m in enumerate(matches):
+# ---------------------------------------------------------------- resolve matches into fields
+
+
+@dataclass(slots=True)
+class _Fields:
+    """The spec fields as they are collected from the matches."""
+
+    countries: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    workplace: set[str] = field(default_factory=set)
+    worldwide: bool = False
+    tz_lo: float | None = None
+    tz_hi: float | None = None
+
+    def add_tz(self, lo: float, hi: float, why: str, rules: list[str]) -> None:
+        self.tz_lo = lo if self.tz_lo is None else min(self.tz_lo, lo)
+        self.tz_hi = hi if self.tz_hi is None else max(self.tz_hi, hi)
+        rules.append(f"tz:{why}->[{_num(lo)},{_num(hi)}]")
+
+
+def _resolve(s: _Text) -> Parsed:
+    _mark_negations(s)
+    _mark_qualified(s)
+    us_evidence = any(
+        not m.negated and not m.dropped and m.kind in ("city", "town", "state", "country") and m.value == "US"
+        for m in s.matches
+    )
+    _pick_town_countries(s)
+    _drop_territories(s)
+    out = _Fields()
+    for idx, m in enumerate(s.matches):
+        if not (m.negated or m.dropped):
+            _collect(s, idx, m, out, us_evidence)
+    low = s.clean.lower()
+    has_digit = DIGIT_RE.search(s.clean) is not None
+    if ("utc" in low or "gmt" in low) and has_digit:
+        _utc_offsets(s, out)
+    if any(w in low for w in ("east", "central", "mountain", "pacific", "west")):
+        _us_zone_lists(s, out)
+    wp = _workplace(s, out.workplace, has_digit)
+    if (
+        "non" in low
+        and NON_US_PREFIX.search(s.clean)
+        and "US" in out.countries
+        and not any(m.value == "US" and not m.negated for m in s.matches if m.kind in ("city", "town", "state"))
+    ):
+        out.countries.discard("US")
+    tz = (out.tz_lo, out.tz_hi) if out.tz_lo is not None and out.tz_hi is not None else None
+    return (
+        wp,
+        out.worldwide,
+        tuple(sorted(out.countries)),
+        tuple(sorted(r for r in out.regions if r in REGIONS)),
+        tz,
+        tuple(s.rules),
+    )
+
+
+def _mark_negations(s: _Text) -> None:
+    """ "no US", "non-U.S.", "except the EU": the place right after a negation word is negated."""
+    for idx, m in enumerate(s.matches):
         if m.kind != "neg":
             continue
-        nxt = matches[idx + 1] if idx + 1 < len(matches) else None
-        if nxt is not None and nxt.kind in places and nxt.start - m.end <= 2:
-            between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
-            if not re.search(r"[,;()/|]", between):
-                nxt.negated = True
-                rules.append(f"negated:{nxt.text}")
+        nxt = s.matches[idx + 1] if idx + 1 < len(s.matches) else None
+        if (
+            nxt is not None
+            and nxt.kind in PLACE_MATCH_KINDS
+            and nxt.start - m.end <= 2
+            and not re.search(r"[,;()/|]", s.between(m, nxt))
+        ):
+            nxt.negated = True
+            s.rules.append(f"negated:{nxt.text}")
 
-    # city followed by its state/province/country ("Paris, TX", "Perth, Scotland, UK",
-    # "Bayonne, Pyrenees-Atlantiques, France"): the qualifier decides the country
-    # A country name qualified by a state is a town of that state ("Lebanon, Oregon", "Peru, Indiana").
+
+def _mark_qualified(s: _Text) -> None:
+    """A city followed by its state/province/country: the qualifier decides the country.
+
+    "Paris, TX", "Perth, Scotland, UK", "Bayonne, Pyrenees-Atlantiques, France"; a country name
+    qualified by a state is a town of that state ("Lebanon, Oregon", "Peru, Indiana").
+    """
+    matches, keys = s.matches, s.keys
     for idx, m in enumerate(matches):
         if m.kind not in ("city", "town", "country") or idx + 1 >= len(matches):
             continue
@@ -688,7 +764,7 @@ def _resolve(
             continue
         if m.kind == "country" and nxt.kind != "state":
             continue
-        between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
+        between = s.between(m, nxt)
         adjacent = nxt.start == m.end and COMMA_GAP.match(between) is not None
         chained = (
             nxt.start - m.end <= 4
@@ -696,164 +772,149 @@ def _resolve(
             and "," in between
             and not any(keys[j] in SEPARATOR_WORDS for j in range(m.end, nxt.start))
         )
-        if not (adjacent or chained):
-            continue
-        if nxt.value != m.value:
+        if (adjacent or chained) and nxt.value != m.value:
             m.dropped = True
-            rules.append(f"qualified:{m.text}+{nxt.text}")
+            s.rules.append(f"qualified:{m.text}+{nxt.text}")
 
-    us_evidence = any(
-        not m.negated
-        and not m.dropped
-        and ((m.kind in ("city", "town", "state") and m.value == "US") or (m.kind == "country" and m.value == "US"))
-        for m in matches
-    )
 
+def _pick_town_countries(s: _Text) -> None:
+    """A town name in several countries takes the one the rest of the text names."""
     context = {
         m.value
-        for m in matches
+        for m in s.matches
         if m.kind in ("country", "state", "city") and isinstance(m.value, str) and not m.negated and not m.dropped
     }
-    for m in matches:
+    for m in s.matches:
         if m.kind == "town" and not m.dropped and m.value not in context:
             pick = next((c for c in m.alts if c in context), None)
             if pick is not None:
-                rules.append(f"town-context:{m.text}->{pick}")
+                s.rules.append(f"town-context:{m.text}->{pick}")
                 m.value = pick
-    for idx, m in enumerate(matches[1:], 1):
-        prev = matches[idx - 1]
+
+
+def _drop_territories(s: _Text) -> None:
+    """ "Hong Kong, China", "Puerto Rico, USA": the territory's own code is kept, not the sovereign's."""
+    for idx, m in enumerate(s.matches[1:], 1):
+        prev = s.matches[idx - 1]
         if (
             m.kind == "country"
             and prev.kind == "country"
             and (prev.value, m.value) in SOVEREIGN_PAIRS
-            and COMMA_GAP.match(clean[toks[prev.end - 1][1] : toks[m.start][0]])
+            and COMMA_GAP.match(s.between(prev, m))
         ):
             m.dropped = True
-            rules.append(f"territory:{prev.text}, {m.text}")
+            s.rules.append(f"territory:{prev.text}, {m.text}")
 
-    countries: set[str] = set()
-    regions: set[str] = set()
-    workplace: set[str] = set()
-    worldwide = False
-    tz_lo: float | None = None
-    tz_hi: float | None = None
 
-    def add_tz(lo: float, hi: float, why: str) -> None:
-        nonlocal tz_lo, tz_hi
-        tz_lo = lo if tz_lo is None else min(tz_lo, lo)
-        tz_hi = hi if tz_hi is None else max(tz_hi, hi)
-        rules.append(f"tz:{why}->[{_num(lo)},{_num(hi)}]")
+def _collect(s: _Text, idx: int, m: Match, out: _Fields, us_evidence: bool) -> None:
+    """Add what one (not negated, not dropped) match says to the fields."""
+    rules = s.rules
+    if m.kind == "country":
+        v = m.value
+        if isinstance(v, tuple):
+            if v[0] == "ambiguous":  # Georgia
+                before = s.matches[idx - 1] if idx else None
+                after_us = before is not None and before.end == m.start and before.value == "US"
+                v = "US" if after_us or us_evidence else v[1]
+            else:  # bare "CA"
+                v = "US" if us_evidence else "CA"
+            rules.append(f"collision:{m.text}->{v}")
+        out.countries.add(v)
+        rules.append(f"country:{m.text}->{v}")
+    elif m.kind in ("state", "city", "town"):
+        out.countries.add(m.value)
+        rules.append(f"{m.kind}:{m.text}->{m.value}")
+    elif m.kind == "group":
+        out.countries.update(m.value)
+        rules.append(f"group:{m.text}")
+    elif m.kind == "region":
+        out.regions.update(m.value)
+        rules.append(f"region:{m.text}")
+    elif m.kind == "wp":
+        out.workplace.add(m.value)
+        rules.append(f"workplace:{m.text}->{m.value}")
+    elif m.kind == "ww":
+        _collect_worldwide(s, idx, m, out)
+    elif m.kind == "tz":
+        _collect_zone(s, m, out)
 
-    for idx, m in enumerate(matches):
-        if m.negated or m.dropped:
-            continue
-        if m.kind == "country":
-            v = m.value
-            if isinstance(v, tuple):
-                if v[0] == "ambiguous":  # Georgia
-                    before = matches[idx - 1] if idx else None
-                    after_us = before is not None and before.end == m.start and before.value == "US"
-                    v = "US" if after_us or us_evidence else v[1]
-                    rules.append(f"collision:{m.text}->{v}")
-                else:  # bare "CA"
-                    v = "US" if us_evidence else "CA"
-                    rules.append(f"collision:{m.text}->{v}")
-            countries.add(v)
-            rules.append(f"country:{m.text}->{v}")
-        elif m.kind in ("state", "city", "town"):
-            countries.add(m.value)
-            rules.append(f"{m.kind}:{m.text}->{m.value}")
-        elif m.kind == "group":
-            countries.update(m.value)
-            rules.append(f"group:{m.text}")
-        elif m.kind == "region":
-            regions.update(m.value)
-            rules.append(f"region:{m.text}")
-        elif m.kind == "wp":
-            workplace.add(m.value)
-            rules.append(f"workplace:{m.text}->{m.value}")
-        elif m.kind == "ww":
-            nxt = matches[idx + 1] if idx + 1 < len(matches) else None
-            if nxt is not None and nxt.kind in places and not nxt.negated:
-                between = clean[toks[m.end - 1][1] : toks[nxt.start][0]]
-                after = clean[toks[nxt.end - 1][1] :].split(")", 1)[0]
-                if PREFERENCE.search(after) is None and re.fullmatch(
-                    r"\s*(?:\(|-|:|,)?\s*(?:(?:in|within|from|across)\s+)?(?:the\s+)?", between
-                ):
-                    rules.append(f"worldwide-qualified:{m.text}")
-                    if m.value:
-                        workplace.add("remote")
-                    continue
-            worldwide = True
-            rules.append(f"worldwide:{m.text}")
+
+def _collect_worldwide(s: _Text, idx: int, m: Match, out: _Fields) -> None:
+    """ "Worldwide" / "anywhere", unless a place qualifies it ("anywhere in the EU")."""
+    nxt = s.matches[idx + 1] if idx + 1 < len(s.matches) else None
+    if nxt is not None and nxt.kind in PLACE_MATCH_KINDS and not nxt.negated:
+        between = s.between(m, nxt)
+        after = s.clean[s.toks[nxt.end - 1][1] :].split(")", 1)[0]
+        if PREFERENCE.search(after) is None and re.fullmatch(
+            r"\s*(?:\(|-|:|,)?\s*(?:(?:in|within|from|across)\s+)?(?:the\s+)?", between
+        ):
+            s.rules.append(f"worldwide-qualified:{m.text}")
             if m.value:
-                workplace.add("remote")
-        elif m.kind == "tz":
-            lo, hi = m.value
-            s, e = toks[m.start][0], toks[m.end - 1][1]
-            if m.text.upper() in ("UTC", "GMT") and UTC_OFFSET.match(clean, s):
-                continue
-            pm = PM_AFTER.match(clean, e) or PM_BEFORE.search(clean[max(0, s - 40) : s])
-            if pm:
-                w = float(pm.group(1))
-                lo, hi = lo - w, hi + w
-            add_tz(lo, hi, m.text)
-            if keys[m.start] in ("us", "usa") and toks[m.start][2].isupper():
-                countries.add("US")
-                rules.append(f"country:{toks[m.start][2]}->US")
+                out.workplace.add("remote")
+            return
+    out.worldwide = True
+    s.rules.append(f"worldwide:{m.text}")
+    if m.value:
+        out.workplace.add("remote")
 
-    low = clean.lower()
-    has_digit = DIGIT_RE.search(clean) is not None
-    for om in UTC_OFFSET.finditer(clean) if ("utc" in low or "gmt" in low) and has_digit else ():
+
+def _collect_zone(s: _Text, m: Match, out: _Fields) -> None:
+    """A time-zone word, widened by a "±N hours" next to it."""
+    lo, hi = m.value
+    start, end = s.toks[m.start][0], s.toks[m.end - 1][1]
+    if m.text.upper() in ("UTC", "GMT") and UTC_OFFSET.match(s.clean, start):
+        return  # "UTC+2" is read by _utc_offsets
+    pm = PM_AFTER.match(s.clean, end) or PM_BEFORE.search(s.clean[max(0, start - 40) : start])
+    if pm:
+        w = float(pm.group(1))
+        lo, hi = lo - w, hi + w
+    out.add_tz(lo, hi, m.text, s.rules)
+    if s.keys[m.start] in ("us", "usa") and s.toks[m.start][2].isupper():
+        out.countries.add("US")
+        s.rules.append(f"country:{s.toks[m.start][2]}->US")
+
+
+def _utc_offsets(s: _Text, out: _Fields) -> None:
+    """ "UTC+2", "GMT-5 to -3", "UTC +/- 3"."""
+    clean = s.clean
+    for om in UTC_OFFSET.finditer(clean):
         sign = -1.0 if om.group(1) in "-−–" else 1.0
         val = float(om.group(2)) + (float(om.group(3)) / 60 if om.group(3) else 0.0)
         pm_prefix = clean[max(0, om.start(1) - 3) : om.start(1) + 3]
         if re.search(r"\+\s*/?\s*-|±", pm_prefix):
-            add_tz(-val, val, om.group(0).strip())
-        else:
-            add_tz(sign * val, sign * val, om.group(0).strip())
-            more = OFFSET_CONT.match(clean, om.end())
-            if more:  # "GMT+1 to +3"
-                sign2 = -1.0 if more.group(1) in "-−–" else 1.0
-                add_tz(sign2 * float(more.group(2)), sign2 * float(more.group(2)), more.group(0).strip())
-    zone_hits = (
-        [*US_ZONE_LIST.finditer(clean), *ZONE_LIST_SUFFIX.finditer(clean)]
-        if any(w in low for w in ("east", "central", "mountain", "pacific", "west"))
-        else []
-    )
-    for um in zone_hits:
+            out.add_tz(-val, val, om.group(0).strip(), s.rules)
+            continue
+        out.add_tz(sign * val, sign * val, om.group(0).strip(), s.rules)
+        more = OFFSET_CONT.match(clean, om.end())
+        if more:  # "GMT+1 to +3"
+            sign2 = -1.0 if more.group(1) in "-−–" else 1.0
+            out.add_tz(sign2 * float(more.group(2)), sign2 * float(more.group(2)), more.group(0).strip(), s.rules)
+
+
+def _us_zone_lists(s: _Text, out: _Fields) -> None:
+    """ "US (Eastern/Central)", "Pacific to Eastern time"."""
+    for um in [*US_ZONE_LIST.finditer(s.clean), *ZONE_LIST_SUFFIX.finditer(s.clean)]:
         offs = [ZONE_WORD[w.lower()] for w in re.findall(r"[A-Za-z]+", um.group(1)) if w.lower() in ZONE_WORD]
         if offs:
-            add_tz(float(min(offs)), float(max(offs)), um.group(0).strip())
+            out.add_tz(float(min(offs)), float(max(offs)), um.group(0).strip(), s.rules)
 
-    if "remote" in workplace:
+
+def _workplace(s: _Text, said: set[str], has_digit: bool) -> str | None:
+    """Remote beats hybrid beats onsite; "N days a week in the office" makes onsite hybrid."""
+    days = has_digit and DAYS_WEEK.search(s.clean) is not None
+    if "remote" in said:
         wp: str | None = "remote"
-    elif "hybrid" in workplace:
+    elif "hybrid" in said:
         wp = "hybrid"
-    elif "onsite" in workplace:
-        wp = "hybrid" if has_digit and DAYS_WEEK.search(clean) else "onsite"
-    elif has_digit and DAYS_WEEK.search(clean) and re.search(r"office|on[\s-]?site", clean, re.IGNORECASE):
+    elif "onsite" in said:
+        wp = "hybrid" if days else "onsite"
+    elif days and re.search(r"office|on[\s-]?site", s.clean, re.IGNORECASE):
         wp = "hybrid"
     else:
         wp = None
-    if wp is not None and wp not in workplace:
-        rules.append(f"workplace:days-per-week->{wp}")
-    if (
-        "non" in low
-        and NON_US_PREFIX.search(clean)
-        and "US" in countries
-        and not any(m.value == "US" and not m.negated for m in matches if m.kind in ("city", "town", "state"))
-    ):
-        countries.discard("US")
-    tz = (tz_lo, tz_hi) if tz_lo is not None and tz_hi is not None else None
-    return (
-        wp,
-        worldwide,
-        tuple(sorted(countries)),
-        tuple(sorted(r for r in regions if r in REGIONS)),
-        tz,
-        tuple(rules),
-    )
+    if wp is not None and wp not in said:
+        s.rules.append(f"workplace:days-per-week->{wp}")
+    return wp
 
 
 def _num(x: float) -> str:
@@ -900,136 +961,74 @@ ANCHORED = re.compile(
 )
 
 
-def _structured_countries(structured: Mapping[str, Any]) -> tuple[set[str], list[str]]:
-    t = _tables()
-    out: set[str] = set()
-    notes: list[str] = []
-    vals: list[Any] = []
-    for key in ("countries", "country", "country_code", "countryCode", "addressCountry", "locations"):
-        v = structured.get(key)
-        if isinstance(v, str):
-            vals.append(v)
-        elif isinstance(v, (list, tuple)):
-            vals.extend(x for x in v if isinstance(x, str))
-    for v in vals:
-        s = v.strip()
-        if len(s) == 2 and s.isalpha():
-            code = "GB" if s.upper() == "UK" else s.upper()
-            if code in t.alpha2:
-                out.add(code)
-                notes.append(f"structured:{s}->{code}")
-                continue
-        e = t.phrases.get(_key(s))
-        if e is not None and e.kind == "country":
-            cc = e.value[1] if isinstance(e.value, tuple) else e.value
-            out.add(cc)
-            notes.append(f"structured:{s}->{cc}")
-        else:
-            got = parse(s)
-            out.update(got["countries"])
-            notes.extend(f"structured:{r}" for r in got["rules"])
-    return out, notes
+@dataclass(slots=True)
+class _Posting:
+    """Location fields of one posting as they are filled from its sources."""
+
+    workplace: str | None = None
+    worldwide: bool = False
+    countries: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    timezones: list[float] | None = None
+    source: str | None = None
+    rules: list[str] = field(default_factory=list)
+
+    def take_places(self, got: Mapping[str, Any], source: str) -> None:
+        self.countries.update(got["countries"])
+        self.regions.update(got["regions"])
+        self.worldwide = self.worldwide or got["worldwide"]
+        self.source = source
 
 
 def normalize_posting_location(
     *,
     text: str | None,
-    structured: Mapping[str, Any] | None = None,
     description: str | None = None,
     remote_flag: bool | None = None,
 ) -> dict[str, Any]:
-    """Pipeline entry: structured platform fields first, then the text, then anchored prose.
+    """Pipeline entry: the location text first, then anchored statements of the description.
 
     Returns workplace, worldwide, countries, regions, timezone_min, timezone_max,
-    location_source ("structured" / "text" / "description" / None) and rules.
+    location_source ("text" / "description" / None) and rules.
     """
-    workplace: str | None = None
-    worldwide = False
-    countries: set[str] = set()
-    regions: set[str] = set()
-    tz: list[float] | None = None
-    source: str | None = None
-    rules: list[str] = []
-
-    if structured:
-        sc, notes = _structured_countries(structured)
-        if sc:
-            countries |= sc
-            source = "structured"
-            rules.extend(notes)
-        if not sc:
-            # city / state fields without a country: read them like a location string
-            parts = [
-                v
-                for key in ("city", "addressLocality", "state", "region", "addressRegion")
-                if isinstance(v := structured.get(key), str) and v.strip()
-            ]
-            if parts:
-                got = parse(", ".join(parts))
-                if got["countries"]:
-                    countries.update(got["countries"])
-                    source = "structured"
-                    rules.extend(f"structured:{r}" for r in got["rules"])
-        for key in ("remote", "is_remote", "isRemote", "remote_ok"):
-            if structured.get(key) is True:
-                workplace = "remote"
-        jlt = structured.get("jobLocationType")
-        if isinstance(jlt, str) and jlt.upper() == "TELECOMMUTE":
-            workplace = "remote"
-        ws = structured.get("worldwide")
-        if ws is True:
-            worldwide = True
-            source = source or "structured"
-        sr = structured.get("regions")
-        if isinstance(sr, (list, tuple)):
-            for r in sr:
-                if isinstance(r, str) and r.lower() in REGIONS:
-                    regions.add(r.lower())
-                    source = source or "structured"
-        for key in ("workplace", "workplaceType", "workplace_type", "location_type"):
-            wpv = structured.get(key)
-            if isinstance(wpv, str):
-                norm = re.sub(r"[\s_-]+", "", wpv.lower()).replace("inoffice", "onsite")
-                if norm in ("remote", "hybrid", "onsite"):
-                    workplace = norm
-
+    out = _Posting()
     if text and text.strip():
-        got = parse(text)
-        if got["countries"] or got["regions"] or got["worldwide"] or got["timezones"]:
-            if source is None:
-                countries.update(got["countries"])
-                regions.update(got["regions"])
-                worldwide = worldwide or got["worldwide"]
-                source = "text"
-            tz = got["timezones"]
-        if workplace is None:
-            workplace = got["workplace"]
-        rules.extend(got["rules"])
-
-    if description and (source is None or workplace is None):
-        for dm in ANCHORED.finditer(description[:20000]):
-            got = parse(dm.group(0))
-            if source is None and (got["countries"] or got["regions"] or got["worldwide"]):
-                countries.update(got["countries"])
-                regions.update(got["regions"])
-                worldwide = got["worldwide"]
-                source = "description"
-            if workplace is None and got["workplace"]:
-                workplace = got["workplace"]
-            rules.extend(f"description:{r}" for r in got["rules"])
-            if source is not None and workplace is not None:
-                break
-
-    if workplace is None and remote_flag:
-        workplace = "remote"
-        rules.append("remote-flag")
+        _from_text(out, text)
+    if description and (out.source is None or out.workplace is None):
+        _from_description(out, description)
+    if out.workplace is None and remote_flag:
+        out.workplace = "remote"
+        out.rules.append("remote-flag")
+    tz = out.timezones
     return {
-        "workplace": workplace,
-        "worldwide": worldwide,
-        "countries": sorted(countries),
-        "regions": sorted(regions),
+        "workplace": out.workplace,
+        "worldwide": out.worldwide,
+        "countries": sorted(out.countries),
+        "regions": sorted(out.regions),
         "timezone_min": tz[0] if tz else None,
         "timezone_max": tz[1] if tz else None,
-        "location_source": source,
-        "rules": rules,
+        "location_source": out.source,
+        "rules": out.rules,
     }
+
+
+def _from_text(out: _Posting, text: str) -> None:
+    got = parse(text)
+    if got["countries"] or got["regions"] or got["worldwide"] or got["timezones"]:
+        out.take_places(got, "text")
+        out.timezones = got["timezones"]
+    out.workplace = out.workplace or got["workplace"]
+    out.rules.extend(got["rules"])
+
+
+def _from_description(out: _Posting, description: str) -> None:
+    """Statements anchored by "fully remote", "must be located in", ... (never a place in passing)."""
+    for dm in ANCHORED.finditer(description[:20000]):
+        got = parse(dm.group(0))
+        if out.source is None and (got["countries"] or got["regions"] or got["worldwide"]):
+            out.take_places(got, "description")
+        if out.workplace is None and got["workplace"]:
+            out.workplace = got["workplace"]
+        out.rules.extend(f"description:{r}" for r in got["rules"])
+        if out.source is not None and out.workplace is not None:
+            break

@@ -102,7 +102,6 @@ class _Rules:
     anchor_trail: re.Pattern[str]
     year_min_usd: float
     hour_max_usd: float
-    structured_periods: Mapping[str, str]
 
 
 def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple[str, ...]) -> re.Pattern[str]:
@@ -117,8 +116,36 @@ def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple
 
 
 @functools.cache
-def _rules() -> _Rules:
+def _raw_rules() -> dict[str, Any]:
+    """``data/salary.yaml`` as read (once); callers must not mutate it."""
     raw: dict[str, Any] = yaml.load(RULES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    return raw
+
+
+@functools.cache
+def _structured_periods() -> dict[str, str]:
+    """Period words of structured platform fields ("annual", "1 year", "per_hour") -> spec period."""
+    table: dict[str, list[str]] = _raw_rules()["structured_periods"]
+    return {str(word).lower(): period for period, words in table.items() for word in words}
+
+
+def period_of(word: object) -> str | None:
+    """The spec period (hour/day/week/month/year) a platform's period field names, else None.
+
+    The one table of structured period words (``data/salary.yaml`` ``structured_periods``), used by
+    the spiders' structured salaries and by ``normalize_posting_salary``: "YEARLY", "per_hour",
+    "1 month" and "annum" are all understood; case, underscores and a leading "per" are ignored.
+    """
+    if not isinstance(word, str):
+        return None
+    key = " ".join(word.strip().lower().replace("_", " ").split())
+    periods = _structured_periods()
+    return periods.get(key) or periods.get(key.removeprefix("per "))
+
+
+@functools.cache
+def _rules() -> _Rules:
+    raw = _raw_rules()
     symbols: dict[str, str] = {str(k): str(v) for k, v in raw["currency_symbols"].items()}
     codes: dict[str, str] = {str(k): str(v) for k, v in raw["currency_codes"].items()}
     words: dict[str, str] = {str(k).lower(): str(v) for k, v in raw["currency_words"].items()}
@@ -191,9 +218,6 @@ def _rules() -> _Rules:
         ),
         year_min_usd=float(dflt["year_min_usd"]),
         hour_max_usd=float(dflt["hour_max_usd"]),
-        structured_periods={
-            str(word).lower(): period for period, ws in raw["structured_periods"].items() for word in ws
-        },
     )
 
 
@@ -438,77 +462,26 @@ def _excluded_after(after_text: str, rules: _Rules) -> bool:
 
 def _candidate(text: str, figs: list[_Fig], i: int, rules: _Rules, prev_end: int) -> tuple[Parsed | None, int]:
     """Try figs[i] (and figs[i+1] as a range). Returns (result or None, figures consumed)."""
-    a = figs[i]
-    b: _Fig | None = None
-    if i + 1 < len(figs):
-        nxt = figs[i + 1]
-        gap = text[a.end : nxt.start]
-        if rules.joiner.match(gap) and not gap.strip().startswith("+"):
-            b = nxt
-    values = _range_values(a, b)
-    if values is None:
-        b, values = None, _range_values(a, None)
-        assert values is not None
-    lo, hi = values
+    a, b, lo, hi = _pair(text, figs, i, rules)
     used = 2 if b else 1
     last = b or a
-
-    # equity / percentages: "0.05% - 0.25%", "0.8-1.6% equity"
-    tail = text[last.end : last.end + 3].lstrip()
-    if tail.startswith("%") or text[a.end : a.end + 2].lstrip().startswith("%"):
+    if _not_pay_figures(text, a, b, lo, hi):
         return None, used
-    if _is_year_like(a) or (b is not None and _is_year_like(b)):
-        return None, used
-    if lo <= 0 or (hi is not None and hi <= 0):
-        return None, used
-
     seg_start = a.start if a.start == prev_end else _segment_start(text, a.start, prev_end)
     before = text[seg_start : a.start]
     # currency written after the last figure ("$300-600k AUD", "60.000 €", "50k euros")
     cur_after, after_pos = _currency_after(text, last.end, rules)
     after_text = text[after_pos : after_pos + 60]
-
     near = before[-40:] if before.strip() else ""
     if (near and rules.not_before.search(near)) or _excluded_after(after_text, rules):
         return None, used
     # a figure glued to letters that are not a currency/period: "5th", "10x", "3years"
     if after_pos == last.end and after_text[:1].isalpha() and not rules.period_after.match(after_text):
         return None, used
-
-    # --- currency: a code next to the figures, else a specific sign, else "$"
     code_m = rules.code_before.search(text, max(0, a.start - 6), a.start)
-    code = rules.codes[code_m.group("code")] if code_m else None
-    syms = [f.sym for f in (a, b) if f is not None and f.sym]
-    sym_cur = rules.symbols[syms[0]] if syms else None
-    between_code = None
-    if b is not None:
-        bm = _CODE3.search(text, a.end, b.start)
-        if bm and bm.group(1) in rules.codes:
-            between_code = rules.codes[bm.group(1)]
-    currency = code or cur_after or between_code
-    if currency is None or (sym_cur and sym_cur != "USD" and currency == "USD" and code is None):
-        currency = sym_cur or currency
-    if currency is None:
-        for f in (a, b):
-            if f is not None and f.mul_word is not None and f.mul_word in rules.mult_currency:
-                currency = rules.mult_currency[f.mul_word]
-
-    # --- period: right after the figures, then later in the segment, then before them
-    period: str | None = None
-    seg_end = _segment_end(text, after_pos, len(text))
-    ws = len(text[after_pos:seg_end]) - len(text[after_pos:seg_end].lstrip())
-    pm = rules.period_after.match(text, after_pos + ws, seg_end)
-    direct = pm is not None
-    if pm is None:
-        window = text[after_pos:seg_end]
-        nxt_fig = next((f.start for f in figs[i + used :] if f.start >= after_pos), None)
-        if nxt_fig is not None and nxt_fig < seg_end:
-            window = text[after_pos:nxt_fig]
-        pm = _word_search(rules.period_after, window)
-    if pm is None and near:
-        pm = _word_search(rules.period_before, near)
-    if pm is not None:
-        period = pm.lastgroup
+    currency = _figures_currency(text, a, b, code_m, cur_after, rules)
+    pm, direct = _period_match(text, figs, i + used, after_pos, near, rules)
+    period = pm.lastgroup if pm is not None else None
     for f in (a, b):
         if period is None and f is not None and f.mul_word is not None and f.mul_word in rules.mult_period:
             period = rules.mult_period[f.mul_word]
@@ -531,19 +504,97 @@ def _candidate(text: str, figs: list[_Fig], i: int, rules: _Rules, prev_end: int
     if b is not None:
         res.min, res.max, res.rule = lo, hi, "range"
     else:
-        res.min = res.max = lo
-        res.rule = "single"
-        plus = text[a.end : a.end + 1] == "+" and not rules.not_after.match(text[a.end + 1 : a.end + 40])
         before_code = text[seg_start : code_m.start()] if code_m else ""
-        if (near and rules.up_to.search(near[-20:])) or (code_m and rules.up_to.search(before_code)):
-            res.min, res.rule = None, "up to"
-        elif plus or (near and rules.from_.search(near[-25:])):
-            res.max, res.rule = None, "from"
+        _single_bounds(res, text, a, lo, near, before_code if code_m else None, rules)
     if period is None:
         period = _default_period(res.max if res.max is not None else lo, currency, rules)
     res.period = period
     res.period_stated = period_stated
     return res, used
+
+
+def _pair(text: str, figs: list[_Fig], i: int, rules: _Rules) -> tuple[_Fig, _Fig | None, float, float | None]:
+    """figs[i], and figs[i+1] when a range joiner links them; with their values."""
+    a = figs[i]
+    b: _Fig | None = None
+    if i + 1 < len(figs):
+        nxt = figs[i + 1]
+        gap = text[a.end : nxt.start]
+        if rules.joiner.match(gap) and not gap.strip().startswith("+"):
+            b = nxt
+    values = _range_values(a, b)
+    if values is None:
+        b, values = None, _range_values(a, None)
+        assert values is not None
+    return a, b, values[0], values[1]
+
+
+def _not_pay_figures(text: str, a: _Fig, b: _Fig | None, lo: float, hi: float | None) -> bool:
+    """Percentages ("0.05% - 0.25%", "0.8-1.6% equity"), years and non-positive figures."""
+    last = b or a
+    tail = text[last.end : last.end + 3].lstrip()
+    if tail.startswith("%") or text[a.end : a.end + 2].lstrip().startswith("%"):
+        return True
+    if _is_year_like(a) or (b is not None and _is_year_like(b)):
+        return True
+    return lo <= 0 or (hi is not None and hi <= 0)
+
+
+def _figures_currency(
+    text: str, a: _Fig, b: _Fig | None, code_m: re.Match[str] | None, cur_after: str | None, rules: _Rules
+) -> str | None:
+    """A code next to the figures, else a specific sign, else "$"; else a multiplier's currency ("lakh")."""
+    code = rules.codes[code_m.group("code")] if code_m else None
+    syms = [f.sym for f in (a, b) if f is not None and f.sym]
+    sym_cur = rules.symbols[syms[0]] if syms else None
+    between_code = None
+    if b is not None:
+        bm = _CODE3.search(text, a.end, b.start)
+        if bm and bm.group(1) in rules.codes:
+            between_code = rules.codes[bm.group(1)]
+    currency = code or cur_after or between_code
+    if currency is None or (sym_cur and sym_cur != "USD" and currency == "USD" and code is None):
+        currency = sym_cur or currency
+    if currency is None:
+        for f in (a, b):
+            if f is not None and f.mul_word is not None and f.mul_word in rules.mult_currency:
+                currency = rules.mult_currency[f.mul_word]
+    return currency
+
+
+def _period_match(
+    text: str, figs: list[_Fig], next_i: int, after_pos: int, near: str, rules: _Rules
+) -> tuple[re.Match[str] | None, bool]:
+    """A period word right after the figures, then later in the segment, then before them.
+
+    Returns the match and whether it stood right after the figures.
+    """
+    seg_end = _segment_end(text, after_pos, len(text))
+    ws = len(text[after_pos:seg_end]) - len(text[after_pos:seg_end].lstrip())
+    pm = rules.period_after.match(text, after_pos + ws, seg_end)
+    if pm is not None:
+        return pm, True
+    window = text[after_pos:seg_end]
+    nxt_fig = next((f.start for f in figs[next_i:] if f.start >= after_pos), None)
+    if nxt_fig is not None and nxt_fig < seg_end:
+        window = text[after_pos:nxt_fig]
+    pm = _word_search(rules.period_after, window)
+    if pm is None and near:
+        pm = _word_search(rules.period_before, near)
+    return pm, False
+
+
+def _single_bounds(
+    res: Parsed, text: str, a: _Fig, value: float, near: str, before_code: str | None, rules: _Rules
+) -> None:
+    """One figure: "up to 90k" is a maximum, "from 60k" / "60k+" a minimum, else both."""
+    res.min = res.max = value
+    res.rule = "single"
+    plus = text[a.end : a.end + 1] == "+" and not rules.not_after.match(text[a.end + 1 : a.end + 40])
+    if (near and rules.up_to.search(near[-20:])) or (before_code is not None and rules.up_to.search(before_code)):
+        res.min, res.rule = None, "up to"
+    elif plus or (near and rules.from_.search(near[-25:])):
+        res.max, res.rule = None, "from"
 
 
 def parse_details(text: str) -> Parsed:
@@ -645,13 +696,6 @@ def _structured_currency(value: object, rules: _Rules) -> str | None:
     if len(up) == 3 and up.isalpha():
         return up  # an ISO code we have no rule for; FX lookup decides if it converts
     return rules.words.get(v.lower())
-
-
-def _structured_period(value: object, rules: _Rules) -> str | None:
-    if not isinstance(value, str):
-        return None
-    key = " ".join(value.strip().lower().replace("_", " ").split())
-    return rules.structured_periods.get(key) or rules.structured_periods.get(key.removeprefix("per "))
 
 
 def _description_salary(description: str, rules: _Rules) -> Parsed | None:
@@ -760,7 +804,7 @@ def normalize_posting_salary(
         lo, hi = _structured_number(structured_min), _structured_number(structured_max)
         if lo is not None or hi is not None:
             currency = _structured_currency(structured_currency, rules)
-            period = _structured_period(structured_period, rules)
+            period = period_of(structured_period)
             # a missing currency/period may be written in the salary text of the same posting
             if text_got is not None and text_got.min is not None:
                 currency = currency or text_got.currency

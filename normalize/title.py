@@ -21,7 +21,6 @@ a title costs a handful of regex scans. ``rules`` lists which rules fired.
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 import unicodedata
@@ -33,11 +32,11 @@ from typing import Any
 
 import yaml
 
-from normalize import YAML_LOADER
+from normalize import YAML_LOADER, places
+from normalize.places import place_key
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TITLES = DATA / "titles"
-PLACES = DATA / "places"
 
 _MAX_LEN = 400  # longer "titles" are prose: only their start is read
 
@@ -96,54 +95,27 @@ def _key(text: str) -> str:
 
 
 def _place_names() -> tuple[set[str], set[str], set[str]]:
-    """(place name keys, big place keys, upper-case-only codes) from pycountry and data/places/."""
+    """(place name keys, big place keys, upper-case-only codes) from the shared place vocabulary."""
     names: set[str] = set()
     big: set[str] = set()
-    codes: set[str] = set()
-    try:
-        import pycountry
-
-        for country in pycountry.countries:
-            for attr in ("name", "common_name", "official_name"):
-                value = getattr(country, attr, None)
-                if value:
-                    names.add(_key(value))
-                    big.add(_key(value))
-            codes.add(country.alpha_2.lower())
-            codes.add(country.alpha_3.lower())
-    except ImportError:  # pragma: no cover - pycountry is a project dependency
-        pass
-    towns = PLACES / "geonames_towns.csv"
-    if towns.exists():
-        with towns.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                name = _key(row.get("name") or "")
-                if not name:
-                    continue
-                names.add(name)
-                try:
-                    if int(row.get("population") or 0) >= 300_000:
-                        big.add(name)
-                except ValueError:
-                    pass
-    states = PLACES / "states.csv"
-    if states.exists():
-        with states.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("code"):
-                    codes.add(_key(row["code"]))
-                for value in (row.get("name"), *(row.get("aliases") or "").split("|")):
-                    if value:
-                        names.add(_key(value))
-    countries = PLACES / "countries.yaml"
-    if countries.exists():
-        with countries.open(encoding="utf-8") as fh:
-            doc = yaml.load(fh, Loader=YAML_LOADER) or {}
-        aliases = doc.get("aliases") if isinstance(doc, dict) else None
-        if isinstance(aliases, dict):
-            for alias in aliases:
-                names.add(_key(str(alias)))
-                big.add(_key(str(alias)))
+    codes: set[str] = {code.lower() for code in places.alpha2_codes() - {"XK"}}
+    codes |= {code.lower() for code in places.alpha3_codes()}
+    for name, _code in places.country_names():  # ISO names and aliases
+        names.add(_key(name))
+        big.add(_key(name))
+    for row in places.read_csv("geonames_towns.csv"):
+        name = _key(row.get("name") or "")
+        if not name:
+            continue
+        names.add(name)
+        if int(row.get("population") or 0) >= 300_000:
+            big.add(name)
+    for row in places.read_csv("states.csv"):
+        if row.get("code"):
+            codes.add(_key(row["code"]))
+        for value in (row.get("name"), *(row.get("aliases") or "").split("|")):
+            if value:
+                names.add(_key(value))
     return names, big, codes - names
 
 
@@ -420,8 +392,9 @@ def _tables() -> _Tables:
     vocab: dict[str, str] = {code: "code" for code in codes}
     for name in names - not_places:
         vocab[name] = "place"
-    for region in markers["regions"]:
-        vocab[_key(region)] = "place"
+    upper_only = places.upper_only_region_words()
+    for region in (*places.region_words(), *places.country_groups(), *markers["place_words"]):
+        vocab[_key(region)] = "code" if place_key(region) in upper_only else "place"
     for word in markers["fillers"]:
         vocab.setdefault(_key(str(word)) or str(word), "filler")
     for word in markers["remote"]:

@@ -28,6 +28,7 @@ from scrapy.http import Request, Response
 
 from crawler.items import JobPosting, RejectedRecord
 from db.util import utc_now
+from normalize.salary import period_of
 
 
 class BadResponse(ValueError):
@@ -429,17 +430,6 @@ class JsonLdSpider(ListArgSpider):
         return records
 
 
-#: Period words platforms use for structured salaries -> the item's hour/day/week/month/year.
-PERIODS = {
-    "hour": "hour", "hourly": "hour", "1 hour": "hour", "per_hour": "hour",
-    "day": "day", "daily": "day", "1 day": "day", "per_day": "day",
-    "week": "week", "weekly": "week", "1 week": "week", "per_week": "week",
-    "month": "month", "monthly": "month", "1 month": "month", "per_month": "month",
-    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "1 year": "year",
-    "per_year": "year", "salary": "year",
-}  # fmt: skip
-
-
 def number_or_none(value: Any) -> float | int | None:
     """A positive amount, or None for missing/zero/garbage ("0 means not stated")."""
     try:
@@ -456,7 +446,7 @@ def salary_fields(low: Any, high: Any, currency: Any, period: Any, raw: str | No
     low, high = number_or_none(low), number_or_none(high)
     if low is None and high is None:
         return {"salary_raw": raw}
-    unit = PERIODS.get(str(period or "").strip().lower()) if period else None
+    unit = period_of(str(period)) if period else None  # one table of period words: data/salary.yaml
     cur = text_or_none(currency)
     cur = cur.upper() if cur else None
     amounts = f"{low}-{high}" if low is not None and high is not None and low != high else f"{low or high}"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from normalize.salary import normalize_posting_salary, parse
+from normalize.salary import normalize_posting_salary, parse, period_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -305,3 +305,23 @@ def test_cli_one_line_in_one_json_line_out() -> None:
     first, second = (json.loads(line) for line in lines)
     assert (first["min"], first["max"], first["currency"], first["period"]) == (72000, 84000, "EUR", "year")
     assert (second["min"], second["max"], second["currency"], second["period"]) == (None, None, None, None)
+
+
+# Period fields of structured platform salaries (the one table the spiders also use).
+STRUCTURED_PERIODS = [
+    pytest.param("YEARLY", "year", id="upper-case-word"),
+    pytest.param("per_hour", "hour", id="per-underscore"),
+    pytest.param("1 MONTH", "month", id="one-unit"),
+    pytest.param("  weekly ", "week", id="padded"),
+    pytest.param("Per Day", "day", id="per-words"),
+    pytest.param("salary", "year", id="salary-means-yearly"),
+    pytest.param("fortnight", None, id="unknown-word"),
+    pytest.param("", None, id="empty"),
+    pytest.param(None, None, id="none"),
+    pytest.param(12, None, id="not-text"),
+]
+
+
+@pytest.mark.parametrize(("word", "expected"), STRUCTURED_PERIODS)
+def test_period_of(word: object, expected: str | None) -> None:
+    assert period_of(word) == expected
