@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from w3lib.url import url_query_cleaner
 
+from normalize.places import country_words
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_DAYS = 60
@@ -209,23 +211,6 @@ def title_core_from(title: str | None) -> str | None:
     return title_key(text)
 
 
-@cache
-def _country_words() -> dict[str, str]:
-    """Country names (one to three words, lower case) -> ISO alpha-2, from pycountry."""
-    import pycountry
-
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names[" ".join(_WORD.findall(_fold(value)))] = country.alpha_2
-    names.update({"usa": "US", "us": "US", "uk": "GB", "england": "GB", "scotland": "GB", "britain": "GB",
-                  "holland": "NL", "south korea": "KR", "russia": "RU", "czechia": "CZ", "vietnam": "VN",
-                  "turkey": "TR", "united states": "US", "deutschland": "DE", "espana": "ES"})  # fmt: skip
-    return names
-
-
 @dataclass(frozen=True, slots=True)
 class Place:
     """What a posting says about where the job is, reduced for compatibility checks."""
@@ -248,7 +233,7 @@ def place_of(location_raw: str | None, countries: Iterable[str] | None = None, w
 def _place(location_raw: str | None, countries: tuple[str, ...], worldwide: bool) -> Place:
     found = set(countries)
     words: list[str] = _WORD.findall(_fold(location_raw)) if location_raw else []
-    names = _country_words()
+    names = country_words()  # the location normaliser's vocabulary (data/places)
     own_countries: set[str] = set()
     skip: set[int] = set()
     for size in (3, 2, 1):

@@ -113,7 +113,7 @@ KEY_COLUMNS = (
 )
 #: Bump when a key function changes meaning (title_key, place_of, own_ats_key, apply_key, the
 #: rank...): every stored key row is then recomputed by the next ``--rebuild``.
-KEY_RULES_VERSION = "1"
+KEY_RULES_VERSION = "2"  # 2: country words from normalize.places
 
 
 @cache
