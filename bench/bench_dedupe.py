@@ -221,8 +221,9 @@ def timed_crawl(db_path: Path) -> tuple[float, float, str]:
     """After-run placement of run ``CRAWL_RUN_ID`` in a child process; (seconds, peak MB, output)."""
     code = (
         "import sys, time; from db.schema import open_db; from listings.build import dedupe_postings; "
-        f"db = open_db(sys.argv[1]); t = time.perf_counter(); r = dedupe_postings(db, "
-        f"'WHERE source = ? AND last_run_id = ?', ['remotive', {CRAWL_RUN_ID}]); "
+        "from pipelines.after_crawl import platform_facts; "
+        f"db = open_db(sys.argv[1]); f = platform_facts(); t = time.perf_counter(); r = dedupe_postings(db, "
+        f"'WHERE source = ? AND last_run_id = ?', ['remotive', {CRAWL_RUN_ID}], facts=f); "
         "print(f'{r.postings} postings placed in {time.perf_counter() - t:.1f}s ({r.rules})')"
     )
     return run_child([sys.executable, "-c", code, str(db_path)])

@@ -160,9 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, str(ROOT))
             from db.schema import open_db
             from listings.build import rebuild
+            from pipelines.after_crawl import platform_facts
 
             db = open_db(db_path)
-            rebuild(db)
+            rebuild(db, facts=platform_facts())
             db.close()
         result = score(db_path, args.verbose)
     print(

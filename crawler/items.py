@@ -35,6 +35,8 @@ PLATFORM_FIELDS: dict[str, str] = {
     "salary_period": "Platform's structured salary period as given (hour/day/week/month/year).",
     "posted_at_raw": "Posting date exactly as given (string).",
     "posted_at": "Posting date, UTC ISO 8601 (filled by the normalise pipeline if the spider did not).",
+    "board": "The board, page or sitemap URL of the crawl target the posting came from (ATS board slug, "
+    "JSON-LD page); None for whole-platform feeds. Lifecycle closes a posting only when its board answered.",
     "scraped_at": "When this record was scraped, UTC ISO 8601.",
     "raw": "The platform's record as parsed JSON-compatible data (stored as JSON).",
 }

@@ -97,8 +97,12 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "stats_json": "Scrapy's crawl stats as JSON.",
             "closed_postings": "Postings this run closed (not seen in a clean crawl).",
             "reopened_postings": "Closed postings this run saw again.",
-            "lifecycle_note": "Why the lifecycle step closed nothing (failed/partial run, too few items).",
+            "lifecycle_note": "What the lifecycle step did, or why it closed nothing (failed run, too few items, "
+            "a filtered run, no board answered).",
             "lifecycle_clean": "1 when the run was clean enough to close unseen postings.",
+            "scope": "What the run covered, as the spider says (JSON): whole_platform, or the boards/URLs crawled "
+            "with those that answered with records and those gone (404), and any filters (category, query) "
+            "that narrowed it. Lifecycle closes only inside it.",
         },
     ),
     "rejects": (

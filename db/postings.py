@@ -28,8 +28,9 @@ from db.util import chunks, utc_now
 
 logger = logging.getLogger(__name__)
 
-#: Fields that do not describe the posting itself, so they stay out of the content hash.
-UNHASHED_FIELDS = {"scraped_at", "raw", "posted_at"}
+#: Fields that do not describe the posting itself, so they stay out of the content hash (the
+#: board is where the crawl found it: written on every sighting, never an "update").
+UNHASHED_FIELDS = {"scraped_at", "raw", "posted_at", "board"}
 HASHED_FIELDS = sorted(set(PLATFORM_FIELDS) - UNHASHED_FIELDS)
 
 
@@ -139,7 +140,7 @@ class PostingStore:
                     updates.append((found[0], row))
                     counts["updated"] += 1
                 else:
-                    touches.append(found[0])
+                    touches.append((found[0], row["board"]))
                     counts["unchanged"] += 1
             if inserts:
                 self.db.table("postings").insert_all(inserts, batch_size=200)
@@ -148,7 +149,7 @@ class PostingStore:
                     self._update_by_key(row)
                 else:
                     self.db.table("postings").update(posting_id, row)
-            self._touch([t for t in touches if t != -1], seen_at, run_id)
+            self._touch([t for t in touches if t[0] != -1], seen_at, run_id)
             if rejects:
                 self.db.table("rejects").insert_all(
                     [
@@ -190,10 +191,15 @@ class PostingStore:
             [*data.values(), row["source"], row["source_id"]],
         )
 
-    def _touch(self, ids: list[int], seen_at: str, run_id: int) -> None:
-        for chunk in chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            self.db.execute(
-                f"UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL WHERE id IN ({marks})",
-                [seen_at, run_id, *chunk],
-            )
+    def _touch(self, touches: list[tuple[int, str | None]], seen_at: str, run_id: int) -> None:
+        by_board: dict[str | None, list[int]] = {}
+        for posting_id, board in touches:
+            by_board.setdefault(board, []).append(posting_id)
+        for board, ids in by_board.items():
+            for chunk in chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(
+                    "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+                    f"board = COALESCE(?, board) WHERE id IN ({marks})",
+                    [seen_at, run_id, board, *chunk],
+                )

@@ -127,6 +127,19 @@ def migrate_v3(db: sqlite_utils.Database) -> None:
     create_views(db)
 
 
+def migrate_crawl_scope(db: sqlite_utils.Database) -> None:
+    """Crawl scope: ``postings.board`` (the crawl target a posting came from) and
+    ``crawl_runs.scope`` (what a run covered), so lifecycle closes only inside a run's scope.
+
+    Postings stored before keep ``board`` NULL until seen again; lifecycle treats them by their
+    company meanwhile (see listings/lifecycle.py).
+    """
+    if "board" not in db.table("postings").columns_dict:  # a new database already has it (ALL_FIELDS)
+        db.table("postings").add_column("board", str)
+    db.table("postings").create_index(["source", "board"], if_not_exists=True)
+    db.table("crawl_runs").add_column("scope", str)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -134,6 +147,11 @@ MIGRATIONS: list[Migration] = [
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
     (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
     (4, "posting_keys: narrow dedupe keys kept in sync by triggers (dedupe speed)", v4_posting_keys),
+    (
+        5,
+        "crawl scope: postings.board, crawl_runs.scope (lifecycle closes only inside a run's scope)",
+        migrate_crawl_scope,
+    ),
 ]
 
 

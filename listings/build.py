@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.scope import PlatformFacts
 from db.util import chunks, utc_now
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
 from listings.matcher import (
     KEY_COLUMNS,
-    KEY_SOURCE_COLUMNS,
     KEY_TABLE_COLUMNS,
     Candidate,
     Decision,
@@ -27,6 +27,7 @@ from listings.matcher import (
     candidate_from_keys,
     candidate_from_row,
     key_row,
+    key_source_sql,
     key_version,
     process_order,
 )
@@ -56,41 +57,46 @@ def _describer(db: sqlite_utils.Database) -> Callable[[int], str | None]:
 
 
 def _computed_rows(
-    db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()
+    db: sqlite_utils.Database, facts: PlatformFacts, where: str = "", params: Sequence[Any] = ()
 ) -> Iterator[tuple[Candidate, tuple[Any, ...]]]:
     """Candidates computed from full ``postings`` rows, with their ``posting_keys`` row."""
-    cursor = db.conn.execute(f"SELECT {KEY_SOURCE_COLUMNS} FROM postings {where}", list(params))
+    columns, column_params = key_source_sql(facts)
+    cursor = db.conn.execute(f"SELECT {columns} FROM postings {where}", [*column_params, *params])
     while rows := cursor.fetchmany(2000):
         for row in rows:
-            c = candidate_from_row(row)
-            yield c, key_row(c, row)
+            c = candidate_from_row(row, facts)
+            yield c, key_row(c, row, facts)
 
 
-def _computed_by_id(db: sqlite_utils.Database, ids: Sequence[int]) -> Iterator[tuple[Candidate, tuple[Any, ...]]]:
+def _computed_by_id(
+    db: sqlite_utils.Database, ids: Sequence[int], facts: PlatformFacts
+) -> Iterator[tuple[Candidate, tuple[Any, ...]]]:
     for chunk in chunks(sorted(ids)):
-        yield from _computed_rows(db, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        yield from _computed_rows(db, facts, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
 
 
-def _key_candidates(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> Iterator[Candidate]:
+def _key_candidates(
+    db: sqlite_utils.Database, facts: PlatformFacts, where: str = "", params: Sequence[Any] = ()
+) -> Iterator[Candidate]:
     """Candidates read from ``posting_keys`` (current ``key_version`` only)."""
     cursor = db.conn.execute(
-        f"SELECT {KEY_COLUMNS} FROM posting_keys WHERE version = ? {where}", [key_version(), *params]
+        f"SELECT {KEY_COLUMNS} FROM posting_keys WHERE version = ? {where}", [key_version(facts), *params]
     )
     while rows := cursor.fetchmany(5000):
         for row in rows:
-            yield candidate_from_keys(row)
+            yield candidate_from_keys(row, facts)
 
 
-def _stale_ids(db: sqlite_utils.Database) -> list[int]:
+def _stale_ids(db: sqlite_utils.Database, facts: PlatformFacts) -> list[int]:
     """Postings without a current ``posting_keys`` row (new, edited, or keys of older rules)."""
-    current = db.execute("SELECT COUNT(*) FROM posting_keys WHERE version = ?", [key_version()]).fetchone()[0]
+    current = db.execute("SELECT COUNT(*) FROM posting_keys WHERE version = ?", [key_version(facts)]).fetchone()[0]
     if current == db.execute("SELECT COUNT(*) FROM postings").fetchone()[0]:
         return []  # a key row exists only for an existing posting (a trigger deletes it with the posting)
     return [
         int(r[0])
         for r in db.execute(
             "SELECT id FROM postings WHERE id NOT IN (SELECT posting_id FROM posting_keys WHERE version = ?)",
-            [key_version()],
+            [key_version(facts)],
         )
     ]
 
@@ -122,14 +128,14 @@ class IdSet:
         return isinstance(posting_id, int) and 0 <= posting_id < len(self.bits) and self.bits[posting_id] == 1
 
 
-def refresh_keys(db: sqlite_utils.Database, ids: Sequence[int] | None = None) -> IdSet:
+def refresh_keys(db: sqlite_utils.Database, facts: PlatformFacts, ids: Sequence[int] | None = None) -> IdSet:
     """(Re)compute ``posting_keys`` rows (and refs) of ``ids`` -- default: every posting without a
     current row -- keeping their listing; returns the ids. In chunks, so memory stays flat.
     Used by ``rebuild``, for stale rows of listings being built, and by the v4 migration."""
-    todo = _stale_ids(db) if ids is None else list(ids)
+    todo = _stale_ids(db, facts) if ids is None else list(ids)
     done = IdSet()
     for chunk in chunks(todo, 5000):
-        computed = list(_computed_by_id(db, chunk))
+        computed = list(_computed_by_id(db, chunk, facts))
         _delete_refs_of(db, [c.id for c, _ in computed])
         _write_refs(db, [c for c, _ in computed])
         _write_keys(db, (row for _, row in computed))
@@ -275,14 +281,16 @@ def _no_gc() -> Iterator[None]:
 
 
 #: Sort key of a listing's postings as its canonical record, as text (smallest first): rank
-#: (``RANK_SQL``, plus one for a posting date) descending, then earliest seen, then id.
+#: (``key_source_sql``'s rank, plus one for a posting date) descending, then earliest seen, then id.
 _ORDER_KEY = (
     "printf('%03d', 999 - k.rank - (k.posted_at IS NOT NULL)) || COALESCE(k.first_seen_at, '') "
     "|| printf('%012d', k.posting_id)"
 )
 
 
-def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] | None = None) -> int:
+def materialise_listings(
+    db: sqlite_utils.Database, facts: PlatformFacts, listing_ids: Iterable[int] | None = None
+) -> int:
     """(Re)write ``listings`` rows from their postings; all of them when ``listing_ids`` is None.
 
     Built from the narrow ``posting_keys`` rows alone (rank, times, canonical fields, apply URLs)
@@ -301,11 +309,11 @@ def materialise_listings(db: sqlite_utils.Database, listing_ids: Iterable[int] |
             for r in db.execute(
                 "SELECT posting_id FROM posting_keys WHERE listing_id IN (SELECT id FROM temp.dedupe_scope) "
                 "AND version IS NOT ?",
-                [key_version()],
+                [key_version(facts)],
             )
         ]
         if stale:
-            refresh_keys(db, stale)
+            refresh_keys(db, facts, stale)
         db.execute("DELETE FROM listings WHERE id IN (SELECT id FROM temp.dedupe_scope)")
         scope = "k.listing_id IN (SELECT id FROM temp.dedupe_scope)"
         bulk = contextlib.nullcontext()
@@ -361,6 +369,7 @@ class DedupeResult:
 def rebuild(
     db: sqlite_utils.Database,
     *,
+    facts: PlatformFacts,
     window_days: float = DEFAULT_WINDOW_DAYS,
     desc_threshold: float = DEFAULT_DESC_THRESHOLD,
     now: str | None = None,
@@ -387,8 +396,8 @@ def rebuild(
             overrides = _load_overrides(db)
             if recompute_keys:
                 db.execute("UPDATE posting_keys SET version = NULL")
-            fresh = refresh_keys(db)
-            candidates = list(_key_candidates(db))
+            fresh = refresh_keys(db, facts)
+            candidates = list(_key_candidates(db, facts))
             candidates.sort(key=process_order)
             matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
                               overrides=overrides)  # fmt: skip
@@ -409,9 +418,9 @@ def rebuild(
             affected |= _drifted_listings(db)
             total = int(db.execute("SELECT COUNT(*) FROM listings").fetchone()[0])
             if len(affected) > total // 4:
-                result.listings = materialise_listings(db)
+                result.listings = materialise_listings(db, facts)
             else:  # the other listings' postings, decisions and times are unchanged
-                materialise_listings(db, affected)
+                materialise_listings(db, facts, affected)
                 result.listings = int(db.execute("SELECT COUNT(*) FROM listings").fetchone()[0])
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
@@ -433,7 +442,7 @@ def _apply_merge_overrides(matcher: Matcher, placed: list[tuple[Candidate, Decis
             decision.detail = {"reason": override.reason}
 
 
-def fill_placeholder_keys(db: sqlite_utils.Database) -> int:
+def fill_placeholder_keys(db: sqlite_utils.Database, facts: PlatformFacts) -> int:
     """Compute the ``posting_keys`` rows the v4 migration left as placeholders (postings placed
     before the table existed); cheap when there are none (a partial index finds them)."""
     if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'posting_keys_unfilled'").fetchone():
@@ -443,7 +452,7 @@ def fill_placeholder_keys(db: sqlite_utils.Database) -> int:
         for r in db.execute("SELECT posting_id FROM posting_keys INDEXED BY posting_keys_unfilled WHERE source IS NULL")
     ]
     if ids:
-        refresh_keys(db, ids)
+        refresh_keys(db, facts, ids)
     return len(ids)
 
 
@@ -452,6 +461,7 @@ def dedupe_postings(
     where: str,
     params: Sequence[Any] = (),
     *,
+    facts: PlatformFacts,
     window_days: float = DEFAULT_WINDOW_DAYS,
     desc_threshold: float = DEFAULT_DESC_THRESHOLD,
     now: str | None = None,
@@ -466,7 +476,7 @@ def dedupe_postings(
     decided_at = now or utc_now()
     result = DedupeResult()
     with db.atomic(), _no_gc():
-        fill_placeholder_keys(db)
+        fill_placeholder_keys(db, facts)
         ids = [int(r[0]) for r in db.execute(f"SELECT id FROM postings {where}", list(params))]
         if not force:
             current: set[int] = set()
@@ -476,13 +486,13 @@ def dedupe_postings(
                     for r in db.execute(
                         f"SELECT posting_id FROM posting_keys WHERE posting_id IN ({','.join('?' * len(chunk))}) "
                         "AND version = ? AND listing_id IS NOT NULL",
-                        [*chunk, key_version()],
+                        [*chunk, key_version(facts)],
                     )
                 )
             ids = [i for i in ids if i not in current]
         selected: list[Candidate] = []
         rows: list[tuple[Any, ...]] = []
-        for c, row in _computed_by_id(db, ids):
+        for c, row in _computed_by_id(db, ids, facts):
             rows.append(row)
             if force or c.old_listing_id is None or c.signature() != c.stored_sig:
                 selected.append(c)  # else: same keys as when it was placed, only its key row is refreshed
@@ -498,7 +508,7 @@ def dedupe_postings(
         matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
                           next_listing_id=next_id, overrides=overrides)  # fmt: skip
         taken = {int(r[0]) for r in db.execute("SELECT DISTINCT listing_id FROM postings WHERE listing_id IS NOT NULL")}
-        for c in _context(db, selected, selected_ids):
+        for c in _context(db, selected, selected_ids, facts):
             c.listing_id = c.old_listing_id
             matcher.add(c)
         matcher.reserved_ids |= taken
@@ -518,7 +528,7 @@ def dedupe_postings(
         _apply_merge_overrides(matcher, placed)
         affected |= {d.listing_id for _, d in placed}
         _write_decisions(db, placed, decided_at, selected_ids)
-        result.listings = materialise_listings(db, affected)
+        result.listings = materialise_listings(db, facts, affected)
     return result
 
 
@@ -528,7 +538,9 @@ def _others_in(db: sqlite_utils.Database, listing_id: int, excluded: set[int]) -
     )
 
 
-def _context(db: sqlite_utils.Database, selected: Sequence[Candidate], selected_ids: set[int]) -> Iterator[Candidate]:
+def _context(
+    db: sqlite_utils.Database, selected: Sequence[Candidate], selected_ids: set[int], facts: PlatformFacts
+) -> Iterator[Candidate]:
     """Already placed postings that share a blocking key with the selected ones (from ``posting_keys``;
     a posting whose keys are not current is recomputed from its row)."""
     companies = sorted({c.company_norm for c in selected if c.company_norm})
@@ -552,12 +564,12 @@ def _context(db: sqlite_utils.Database, selected: Sequence[Candidate], selected_
                     ids.append(int(pid))
     current: set[int] = set()
     for chunk in chunks(ids):
-        for c in _key_candidates(db, f"AND listing_id IS NOT NULL AND posting_id IN ({','.join('?' * len(chunk))})",
-                                 chunk):  # fmt: skip
+        marks = ",".join("?" * len(chunk))
+        for c in _key_candidates(db, facts, f"AND listing_id IS NOT NULL AND posting_id IN ({marks})", chunk):
             current.add(c.id)
             yield c
     stale = [i for i in ids if i not in current]
     if stale:
-        fresh = [(c, row) for c, row in _computed_by_id(db, stale) if c.old_listing_id is not None]
+        fresh = [(c, row) for c, row in _computed_by_id(db, stale, facts) if c.old_listing_id is not None]
         _write_keys(db, (row for _, row in fresh))
         yield from (c for c, _ in fresh)

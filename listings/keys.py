@@ -1,6 +1,7 @@
 """Listing keys: pure functions from one posting's fields to the keys dedupe blocks on.
 
-ATS job ids in URLs and text, canonical apply URLs (tracking parameters stripped), title
+ATS job ids in URLs and text (URL shapes and which platforms are employers' own ATS come
+from the spiders, as :class:`crawler.scope.PlatformFacts`), canonical apply URLs (tracking parameters stripped), title
 keys, places, time windows, title similarity and description MinHash. No database here:
 :mod:`listings.matcher` combines the keys, :mod:`listings.build` reads and writes SQLite.
 """
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from w3lib.url import url_query_cleaner
 
+from crawler.scope import PlatformFacts
 from normalize.places import country_words
 
 logger = logging.getLogger(__name__)
@@ -33,28 +35,7 @@ MINHASH_MAX_SHINGLES = 1500
 #: company posting the same title thousands of times cannot make matching quadratic.
 BLOCK_SCAN_LIMIT = 200
 
-#: Platforms that are employers' own applicant tracking systems.
-ATS_SOURCES = frozenset({"greenhouse", "lever", "ashby", "workable", "smartrecruiters"})
-
-_ID = r"(\d{4,})"
-_UUID = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-#: (ats, pattern over a lower-cased URL); group 1 is the job id.
-ATS_URL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (ats, re.compile(pattern))
-    for ats, pattern in (
-        ("greenhouse", r"greenhouse\.io/(?:v1/boards/)?[\w.-]+/jobs/" + _ID),
-        ("greenhouse", r"greenhouse\.io/embed/job_app\?(?:[^#]*&)?token=" + _ID),
-        ("greenhouse", r"[?&]gh_jid=" + _ID),
-        ("lever", r"lever\.co/(?:v0/postings/)?[\w.-]+/" + _UUID),
-        ("ashby", r"ashbyhq\.com/(?:[^/?#]+/)+" + _UUID),
-        ("ashby", r"[?&]ashby_jid=" + _UUID),
-        ("workable", r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b"),
-        ("workable", r"jobs\.workable\.com/view/([0-9a-z-]{8,40})\b"),
-        ("smartrecruiters", r"smartrecruiters\.com/(?:v1/companies/)?[\w.-]+/(?:postings/)?(\d{9,})"),
-    )
-)
 _HREF = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
-_ATS_HINTS = ("greenhouse", "gh_jid", "lever.co", "ashby", "workable", "smartrecruiters")
 
 #: Query parameters that only track where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -99,15 +80,16 @@ _WORLDWIDE_WORDS = frozenset({"anywhere", "worldwide", "global", "globally"})
 
 
 # -- keys (pure) ---------------------------------------------------------------------
-def ats_keys_in_url(url: str | None) -> list[str]:
-    """ATS job ids named by a URL, as ``"<ats>:<id>"`` keys (usually zero or one)."""
+def ats_keys_in_url(url: str | None, facts: PlatformFacts) -> list[str]:
+    """ATS job ids named by a URL, as ``"<ats>:<id>"`` keys (usually zero or one); the URL
+    shapes come from the spiders (``facts.job_urls``)."""
     if not url:
         return []
     text = html.unescape(url).lower() if "&" in url else url.lower()
-    if not any(hint in text for hint in _ATS_HINTS):
+    if not any(hint in text for hint in facts.url_hints):
         return []
     keys: list[str] = []
-    for ats, pattern in ATS_URL_PATTERNS:
+    for ats, pattern in facts.compiled_job_urls:
         for match in pattern.finditer(text):
             key = f"{ats}:{match.group(1)}"
             if key not in keys:
@@ -115,25 +97,27 @@ def ats_keys_in_url(url: str | None) -> list[str]:
     return keys
 
 
-def ats_keys_in_text(text: str | None) -> list[str]:
+def ats_keys_in_text(text: str | None, facts: PlatformFacts) -> list[str]:
     """ATS job ids linked anywhere in a description (HTML or text), in order of appearance."""
     if not text:
         return []
     keys: list[str] = []
     for url in _HREF.findall(html.unescape(text) if "&" in text else text):
-        for key in ats_keys_in_url(url):
+        for key in ats_keys_in_url(url, facts):
             if key not in keys:
                 keys.append(key)
     return keys
 
 
-def own_ats_key(source: str | None, source_id: str | None, url: str | None, apply_url: str | None) -> str | None:
+def own_ats_key(
+    source: str | None, source_id: str | None, url: str | None, apply_url: str | None, facts: PlatformFacts
+) -> str | None:
     """The ATS job this posting *is* (not merely mentions)."""
     for candidate in (url, apply_url):
-        keys = ats_keys_in_url(candidate)
+        keys = ats_keys_in_url(candidate, facts)
         if keys:
             return keys[0]
-    if source in ATS_SOURCES and source_id:
+    if source in facts.own_ats and source_id:
         return f"{source}:{str(source_id).lower()}"
     return None
 

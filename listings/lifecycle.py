@@ -1,17 +1,24 @@
 """Listing lifecycle: close what a clean crawl no longer shows, reopen what comes back.
 
-After a crawl of a platform (second of the after-crawl steps, :mod:`pipelines.after_crawl`):
+After a crawl (second of the after-crawl steps, :mod:`pipelines.after_crawl`), given the run's
+:class:`~crawler.scope.CrawlScope` (what the spider says this run covered):
 
 - postings seen again in this run that were closed get a ``reopened`` event (the store
   already cleared their ``closed_at`` when it saw them);
-- the run is *clean* when its status is ``finished``, its reject rate is at most
-  ``LIFECYCLE_MAX_ERROR_RATE`` and it saw at least ``LIFECYCLE_MIN_ITEM_RATIO`` times the
-  postings of the previous clean run of the same spider;
-- only after a clean run, the platform's open postings not seen in it are closed
-  (``closed_at`` = the run's time, a ``closed`` event). For an employer-ATS platform
-  (one board per company) only the boards this run saw are in scope, so crawling a
-  few boards never closes the others;
-- otherwise nothing is closed and ``crawl_runs.lifecycle_note`` says why;
+- a run narrowed by a filter (``-a category=``, ``-a query=``, a page budget) closes nothing:
+  postings do not record which filter found them, so "gone" and "outside the filter" look
+  the same;
+- a run over boards (ATS boards, JSON-LD pages or sitemaps) closes only inside the boards
+  that answered with records without an error, or answered 404 (gone); every other board's
+  postings are out of its scope. A posting stored before postings recorded their board is
+  in scope when its company was seen on an answering board;
+- a whole-platform run closes the platform's unseen postings;
+- in every case only when the run is *clean*: status ``finished`` (``partial`` is enough for a
+  board run, whose failed boards are out of scope anyway), reject rate at most
+  ``LIFECYCLE_MAX_ERROR_RATE``, and at least ``LIFECYCLE_MIN_ITEM_RATIO`` times the expected
+  postings seen (whole platform: the previous clean run's; boards: those open in scope);
+- closed postings get ``closed_at`` = the run's time and a ``closed`` event; otherwise
+  ``crawl_runs.lifecycle_note`` says why nothing was closed;
 - listings touched are recomputed: a listing is open while any of its postings is.
 """
 
@@ -22,9 +29,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from crawler.scope import CrawlScope, PlatformFacts
 from db.util import chunks, utc_now
 from listings.build import materialise_listings
-from listings.keys import ATS_SOURCES
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +57,11 @@ def judge_run(
     previous_clean_seen: int | None,
     max_error_rate: float,
     min_item_ratio: float,
+    accepted_statuses: tuple[str, ...] = ("finished",),
+    expected: str = "the previous clean run's",
 ) -> tuple[bool, str]:
     """Is a run clean enough to close postings it did not see? Returns (clean, reason)."""
-    if status != "finished":
+    if status not in accepted_statuses:
         return False, f"closed nothing: run {status}"
     total = seen + rejected
     if total == 0:
@@ -63,8 +72,7 @@ def judge_run(
     if previous_clean_seen and seen < min_item_ratio * previous_clean_seen:
         return (
             False,
-            f"closed nothing: {seen} postings, under {min_item_ratio:g} x "
-            f"the previous clean run's {previous_clean_seen}",
+            f"closed nothing: {seen} postings, under {min_item_ratio:g} x {expected} {previous_clean_seen}",
         )
     return True, "clean"
 
@@ -73,12 +81,14 @@ def apply_lifecycle(
     db: sqlite_utils.Database,
     *,
     run_id: int,
-    spider: str,
+    scope: CrawlScope,
     status: str,
+    facts: PlatformFacts,
     now: str | None = None,
     max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
     min_item_ratio: float = DEFAULT_MIN_ITEM_RATIO,
 ) -> LifecycleResult:
+    spider = scope.source
     at = now or utc_now()
     with db.atomic():
         seen = int(
@@ -87,11 +97,6 @@ def apply_lifecycle(
             ).fetchone()[0]
         )
         rejected = int(db.execute("SELECT COUNT(*) FROM rejects WHERE run_id = ?", [run_id]).fetchone()[0])
-        previous = db.execute(
-            "SELECT items_scraped FROM crawl_runs WHERE spider = ? AND id < ? AND lifecycle_clean = 1 "
-            "ORDER BY id DESC LIMIT 1",
-            [spider, run_id],
-        ).fetchone()
         # Reopen: seen in this run, and the latest event of the posting is a closure.
         reopened = [
             int(r[0])
@@ -106,30 +111,10 @@ def apply_lifecycle(
             "INSERT INTO posting_events (posting_id, run_id, event, at) VALUES (?, ?, 'reopened', ?)",
             ((pid, run_id, at) for pid in reopened),
         )
-        clean, note = judge_run(
-            status=status, seen=seen, rejected=rejected,
-            previous_clean_seen=int(previous[0]) if previous and previous[0] is not None else None,
-            max_error_rate=max_error_rate, min_item_ratio=min_item_ratio,
-        )  # fmt: skip
-        closed: list[int] = []
+        clean, note, closed = _close_unseen(db, run_id, scope, status, seen, rejected, at, max_error_rate,
+                                            min_item_ratio)  # fmt: skip
         if clean:
-            scope = "p.source = ? AND p.closed_at IS NULL AND (p.last_run_id IS NULL OR p.last_run_id != ?)"
-            params: list[object] = [spider, run_id]
-            if spider in ATS_SOURCES:  # one board per company: only boards seen in this run
-                scope += (
-                    " AND p.company_norm IN (SELECT company_norm FROM postings WHERE source = ? AND last_run_id = ?)"
-                )
-                params += [spider, run_id]
-            closed = [int(r[0]) for r in db.execute(f"SELECT p.id FROM postings p WHERE {scope}", params)]
-            for chunk in chunks(closed):
-                db.execute(
-                    f"UPDATE postings SET closed_at = ? WHERE id IN ({','.join('?' * len(chunk))})", [at, *chunk]
-                )
-            db.conn.executemany(
-                "INSERT INTO posting_events (posting_id, run_id, event, at) VALUES (?, ?, 'closed', ?)",
-                ((pid, run_id, at) for pid in closed),
-            )
-            note = f"closed {len(closed)}, reopened {len(reopened)}"
+            note = f"closed {len(closed)}, reopened {len(reopened)} ({scope.describe()})"
         elif reopened:
             note += f"; reopened {len(reopened)}"
         db.table("crawl_runs").update(
@@ -164,6 +149,83 @@ def apply_lifecycle(
             )
         )
         if listings:
-            materialise_listings(db, listings)
+            materialise_listings(db, facts, listings)
     logger.info("lifecycle of run %d (%s): %s", run_id, spider, note)
     return LifecycleResult(clean, seen, len(closed), len(reopened), note)
+
+
+def _close_unseen(
+    db: sqlite_utils.Database,
+    run_id: int,
+    scope: CrawlScope,
+    status: str,
+    seen: int,
+    rejected: int,
+    at: str,
+    max_error_rate: float,
+    min_item_ratio: float,
+) -> tuple[bool, str, list[int]]:
+    """Close the open postings inside ``scope`` this run did not see, if the run is clean."""
+    spider = scope.source
+    if scope.filters:
+        return False, f"closed nothing: run {scope.describe()} (postings do not record the filter)", []
+    unseen = "p.source = ? AND p.closed_at IS NULL AND (p.last_run_id IS NULL OR p.last_run_id != ?)"
+    params: list[object] = [spider, run_id]
+    if scope.boards is None:
+        previous = db.execute(
+            "SELECT items_scraped FROM crawl_runs WHERE spider = ? AND id < ? AND lifecycle_clean = 1 "
+            "ORDER BY id DESC LIMIT 1",
+            [spider, run_id],
+        ).fetchone()
+        clean, note = judge_run(
+            status=status, seen=seen, rejected=rejected,
+            previous_clean_seen=int(previous[0]) if previous and previous[0] is not None else None,
+            max_error_rate=max_error_rate, min_item_ratio=min_item_ratio,
+        )  # fmt: skip
+    else:
+        closable = (*scope.answered, *scope.gone)
+        if not closable:
+            return False, f"closed nothing: no board answered with records ({scope.describe()})", []
+        db.execute("DROP TABLE IF EXISTS temp.lifecycle_boards")
+        db.execute("CREATE TEMP TABLE lifecycle_boards (board TEXT PRIMARY KEY)")
+        db.conn.executemany("INSERT OR IGNORE INTO temp.lifecycle_boards VALUES (?)", ((b,) for b in closable))
+        # postings stored before they recorded their board: in scope when their company was seen on
+        # an answering board (what the company's board showed in this run)
+        unseen += (
+            " AND (p.board IN (SELECT board FROM temp.lifecycle_boards) OR (p.board IS NULL AND p.company_norm IN "
+            "(SELECT company_norm FROM postings WHERE source = ? AND last_run_id = ? "
+            "AND board IN (SELECT board FROM temp.lifecycle_boards))))"
+        )
+        params += [spider, run_id]
+        # the share seen is judged on the boards that answered; a gone board's postings are all gone
+        answered_seen = int(
+            db.execute(
+                "SELECT COUNT(*) FROM postings WHERE source = ? AND last_run_id = ? AND board IN "
+                f"({','.join('?' * len(scope.answered))})",
+                [spider, run_id, *scope.answered],
+            ).fetchone()[0]
+        )
+        answered_unseen = int(
+            db.execute(
+                "SELECT COUNT(*) FROM postings p WHERE p.source = ? AND p.closed_at IS NULL AND "
+                f"(p.last_run_id IS NULL OR p.last_run_id != ?) AND p.board IN ({','.join('?' * len(scope.answered))})",
+                [spider, run_id, *scope.answered],
+            ).fetchone()[0]
+        )
+        clean, note = judge_run(
+            # only gone boards answered: nothing to count, the platform said they no longer exist
+            status=status, seen=answered_seen if scope.answered else len(scope.gone), rejected=rejected,
+            previous_clean_seen=answered_seen + answered_unseen if scope.answered else None,
+            max_error_rate=max_error_rate, min_item_ratio=min_item_ratio,
+            accepted_statuses=("finished", "partial"), expected="the answering boards' known",
+        )  # fmt: skip
+    if not clean:
+        return False, note, []
+    closed = [int(r[0]) for r in db.execute(f"SELECT p.id FROM postings p WHERE {unseen}", params)]
+    for chunk in chunks(closed):
+        db.execute(f"UPDATE postings SET closed_at = ? WHERE id IN ({','.join('?' * len(chunk))})", [at, *chunk])
+    db.conn.executemany(
+        "INSERT INTO posting_events (posting_id, run_id, event, at) VALUES (?, ?, 'closed', ?)",
+        ((pid, run_id, at) for pid in closed),
+    )
+    return True, note, closed

@@ -16,8 +16,8 @@ from datetime import timedelta
 from functools import cache, lru_cache
 from typing import Any
 
+from crawler.scope import PlatformFacts
 from listings.keys import (
-    ATS_SOURCES,
     BLOCK_SCAN_LIMIT,
     DEFAULT_DESC_THRESHOLD,
     DEFAULT_WINDOW_DAYS,
@@ -72,33 +72,50 @@ class Candidate:
         )  # fmt: skip
 
 
-#: Columns read from (wide) ``postings`` rows to compute a posting's keys.
-CANDIDATE_COLUMNS = (
+#: Columns read from (wide) ``postings`` rows to compute a posting's keys; ``key_source_sql``
+#: adds the platform-dependent ones (requisition, ATS text) after them.
+_CANDIDATE_COLUMNS = (
     "id, source, source_id, url, apply_url, company, title, title_clean, role, seniority, location_raw, "
-    "countries, worldwide, posted_at, first_seen_at, last_seen_at, closed_at, listing_id, dedupe_sig, "
-    "CASE WHEN source = 'greenhouse' THEN json_extract(raw_json, '$.internal_job_id') END AS requisition, "
-    "CASE WHEN source NOT IN ('greenhouse', 'lever', 'ashby', 'workable', 'smartrecruiters') "
-    "AND (instr(description_html, 'greenhouse') OR instr(description_html, 'lever.co') "
-    "OR instr(description_html, 'ashbyhq') OR instr(description_html, 'workable') "
-    "OR instr(description_html, 'smartrecruiters')) THEN description_html END AS ats_text"
+    "countries, worldwide, posted_at, first_seen_at, last_seen_at, closed_at, listing_id, dedupe_sig"
 )
-#: Rank of a posting as its listing's canonical record (higher first): the employer's own ATS,
-#: then completeness (clean title, category, role, seniority, workplace, countries, salary
-#: counted twice, company, a real description). ``posted_at`` adds one when listings are built.
-RANK_SQL = (
-    "100 * (source IN ('greenhouse', 'lever', 'ashby', 'workable', 'smartrecruiters')) "
-    "+ (title_clean IS NOT NULL) + (category IS NOT NULL) + (role IS NOT NULL) + (seniority IS NOT NULL) "
+#: Completeness part of a posting's rank as its listing's canonical record (higher first): clean
+#: title, category, role, seniority, workplace, countries, salary counted twice, company, a real
+#: description. ``key_source_sql`` adds 100 for the employer's own ATS; ``posted_at`` adds one
+#: when listings are built.
+_COMPLETENESS_SQL = (
+    "(title_clean IS NOT NULL) + (category IS NOT NULL) + (role IS NOT NULL) + (seniority IS NOT NULL) "
     "+ (workplace IS NOT NULL) + (countries IS NOT NULL AND countries != '[]') "
     "+ 2 * (salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) + (company IS NOT NULL) "
     "+ (length(COALESCE(description_text, '')) > 200)"
 )
-#: ``CANDIDATE_COLUMNS`` plus what listings are built from (stored in ``posting_keys``).
-KEY_SOURCE_COLUMNS = (
-    f"{CANDIDATE_COLUMNS}, {RANK_SQL} AS rank, "
-    "(salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) AS has_salary, "
-    "COALESCE(apply_url, url) AS apply_at, regions, category, workplace, salary_usd_min, salary_usd_max, "
-    "salary_estimate, salary_source"
-)
+
+
+@cache
+def key_source_sql(facts: PlatformFacts) -> tuple[str, tuple[Any, ...]]:
+    """The column list (and its parameters, which come before any WHERE parameters) read from
+    ``postings`` to compute a posting's keys and its ``posting_keys`` row.
+
+    Platform facts enter as parameters: the employer-ATS sources, the requisition field of
+    platforms that have one, and the hints that a description links an ATS job (only then is
+    the description read, for the ids it mentions).
+    """
+    own = ",".join("?" * len(facts.own_ats))
+    own_params = tuple(sorted(facts.own_ats))
+    requisition = " ".join("WHEN source = ? THEN json_extract(raw_json, ?)" for _ in facts.requisitions)
+    hints = " OR ".join("instr(description_html, ?)" for _ in facts.url_hints) or "0"
+    sql = (
+        f"{_CANDIDATE_COLUMNS}, "
+        f"CASE {requisition or 'WHEN 0 THEN NULL'} END AS requisition, "
+        f"CASE WHEN source NOT IN ({own}) AND ({hints}) THEN description_html END AS ats_text, "
+        f"100 * (source IN ({own})) + {_COMPLETENESS_SQL} AS rank, "
+        "(salary_usd_min IS NOT NULL OR salary_usd_max IS NOT NULL) AS has_salary, "
+        "COALESCE(apply_url, url) AS apply_at, regions, category, workplace, salary_usd_min, salary_usd_max, "
+        "salary_estimate, salary_source"
+    )
+    params = (*(v for pair in facts.requisitions for v in pair), *own_params, *facts.url_hints, *own_params)
+    return sql, params
+
+
 #: ``posting_keys`` columns in insert order.
 KEY_TABLE_COLUMNS = (
     "posting_id, listing_id, version, source, company_norm, title_key, near_key, core_key, ats_key, ats_group, "
@@ -117,13 +134,14 @@ KEY_RULES_VERSION = "2"  # 2: country words from normalize.places
 
 
 @cache
-def key_version() -> str:
-    """Version of the stored keys: the rules version and the company-normalisation tables."""
+def key_version(facts: PlatformFacts) -> str:
+    """Version of the stored keys: the rules version, the company-normalisation tables and the
+    platform facts (a spider newly declared an employer ATS: its postings' keys are recomputed)."""
 
     digest = zlib.crc32(KEY_RULES_VERSION.encode())
     for path in sorted(DATA_DIR.glob("*.csv")):
         digest = zlib.crc32(path.read_bytes(), digest)
-    return f"{KEY_RULES_VERSION}-{digest:08x}"
+    return f"{KEY_RULES_VERSION}-{digest:08x}-{facts.fingerprint()}"
 
 
 @lru_cache(maxsize=65_536)
@@ -156,15 +174,16 @@ def _intern(text: str | None) -> str | None:
     return sys.intern(text) if text else None
 
 
-def candidate_from_row(row: Sequence[Any]) -> Candidate:
-    """A :class:`Candidate` computed from a ``postings`` row read with ``CANDIDATE_COLUMNS``."""
+def candidate_from_row(row: Sequence[Any], facts: PlatformFacts) -> Candidate:
+    """A :class:`Candidate` computed from a ``postings`` row read with ``key_source_sql``."""
     (pid, source, source_id, url, apply_url_, company, title, title_clean, role, seniority, location_raw,
      countries, worldwide, posted_at, first_seen, last_seen, closed_at, listing_id, stored_sig, requisition,
      ats_text) = row[:21]  # fmt: skip
     key = title_key(title_clean or title)
     start, end = _interval(posted_at, first_seen, last_seen)
-    ats = own_ats_key(source, source_id, url, apply_url_)
-    refs = tuple(k for k in ats_keys_in_text(ats_text) if k != ats) if ats_text else ()
+    ats = own_ats_key(source, source_id, url, apply_url_, facts)
+    refs = tuple(k for k in ats_keys_in_text(ats_text, facts) if k != ats) if ats_text else ()
+    employer_ats = source in facts.own_ats
     listing = int(listing_id) if listing_id is not None else None
     return Candidate(
         id=int(pid),
@@ -176,13 +195,13 @@ def candidate_from_row(row: Sequence[Any]) -> Candidate:
         ats_key=ats,
         # an employer reuses a requisition for several postings: same requisition *and* title
         ats_group=f"{source}-req:{requisition}|{key}" if requisition not in (None, "") and key else None,
-        apply_key=apply_key(apply_url_) or (apply_key(url) if source in ATS_SOURCES else None),
+        apply_key=apply_key(apply_url_) or (apply_key(url) if employer_ats else None),
         refs=refs,
         place=place_of(location_raw, _json_list(countries), bool(worldwide)),
         start=start,
         end=end,
         closed_at=epoch(closed_at),
-        employer_ats=source in ATS_SOURCES,
+        employer_ats=employer_ats,
         old_listing_id=listing,
         stored_sig=stored_sig,
         prev_listing_id=listing,
@@ -202,14 +221,14 @@ def _place_from_text(text: str | None) -> Place:
     return Place(frozenset(places), frozenset(countries), bool(worldwide))
 
 
-def key_row(c: Candidate, row: Sequence[Any]) -> tuple[Any, ...]:
-    """The ``posting_keys`` row (``KEY_TABLE_COLUMNS``) of a posting read with ``KEY_SOURCE_COLUMNS``."""
+def key_row(c: Candidate, row: Sequence[Any], facts: PlatformFacts) -> tuple[Any, ...]:
+    """The ``posting_keys`` row (``KEY_TABLE_COLUMNS``) of a posting read with ``key_source_sql``."""
     (_pid, _source, _source_id, _url, _apply_url, company, title, title_clean, role, seniority, _location_raw,
      countries, worldwide, posted_at, first_seen, last_seen, closed_at, _listing_id, _sig, _requisition, _ats_text,
      rank, has_salary, apply_at, regions, category, workplace, salary_min, salary_max, salary_estimate,
      salary_source) = row  # fmt: skip
     return (
-        c.id, c.listing_id if c.listing_id is not None else c.prev_listing_id, key_version(), c.source,
+        c.id, c.listing_id if c.listing_id is not None else c.prev_listing_id, key_version(facts), c.source,
         c.company_norm, c.title_key, c.near_key, c.core_key, c.ats_key, c.ats_group, c.apply_key,
         " ".join(c.refs) or None, _place_text(c.place), posted_at, first_seen, last_seen, closed_at,
         int(rank or 0), int(has_salary or 0), apply_at, countries, regions, title_clean or title, company, category,
@@ -217,7 +236,7 @@ def key_row(c: Candidate, row: Sequence[Any]) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def candidate_from_keys(row: Sequence[Any]) -> Candidate:
+def candidate_from_keys(row: Sequence[Any], facts: PlatformFacts) -> Candidate:
     """A :class:`Candidate` read back from ``posting_keys`` (``KEY_COLUMNS``): no key is recomputed."""
     (pid, listing_id, source, company_norm, tkey, near, core, ats, group, apply, refs, place, posted_at,
      first_seen, last_seen, closed_at) = row  # fmt: skip
@@ -237,7 +256,7 @@ def candidate_from_keys(row: Sequence[Any]) -> Candidate:
         start=start,
         end=end,
         closed_at=epoch(closed_at) if closed_at else None,
-        employer_ats=source in ATS_SOURCES,
+        employer_ats=source in facts.own_ats,
         old_listing_id=listing_id,
         prev_listing_id=listing_id,
     )

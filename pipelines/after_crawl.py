@@ -14,6 +14,11 @@ status. The settings are read once, here:
 
 A step that raises is logged and counted; the steps after it still run, and the run's
 bookkeeping is never lost.
+
+What the listings layer knows about platforms comes from here, as data: the run's
+:class:`~crawler.scope.CrawlScope` (from the spider) and :func:`platform_facts` (every
+spider's class attributes, found by Scrapy's spider loader -- the listings layer never
+imports spiders, and no list of spider names is kept by hand).
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 import sqlite_utils
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.project import get_project_settings
 
 from analytics.salary_index import DEFAULT_MIN_N, rebuild_salary_index
+from crawler.scope import CrawlScope, PlatformFacts
 from db.places import refresh_places
 from listings.build import dedupe_postings
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
@@ -62,12 +72,29 @@ class AfterCrawlSettings:
         )
 
 
-def place_postings(db: sqlite_utils.Database, run_id: int, spider: str, config: AfterCrawlSettings) -> None:
+@cache
+def _facts_of(spider_modules: tuple[str, ...]) -> PlatformFacts:
+    settings = get_project_settings().copy()
+    settings.set("SPIDER_MODULES", list(spider_modules))
+    loader = get_spider_loader(settings)
+    return PlatformFacts.collect(loader.load(name) for name in loader.list())
+
+
+def platform_facts(settings: BaseSettings | None = None) -> PlatformFacts:
+    """The platform facts declared by every spider of ``SPIDER_MODULES`` (default: the project's)."""
+    modules = (settings or get_project_settings()).getlist("SPIDER_MODULES")
+    return _facts_of(tuple(modules))
+
+
+def place_postings(
+    db: sqlite_utils.Database, run_id: int, spider: str, config: AfterCrawlSettings, facts: PlatformFacts
+) -> None:
     # (source, last_run_id) is indexed: no scan of the whole postings table per crawl
     result = dedupe_postings(
         db,
         "WHERE source = ? AND last_run_id = ?",
         [spider, run_id],
+        facts=facts,
         window_days=config.dedupe_window_days,
         desc_threshold=config.dedupe_desc_threshold,
     )
@@ -84,22 +111,29 @@ def run_after_crawl(
     db: sqlite_utils.Database,
     *,
     run_id: int,
-    spider: str,
+    scope: CrawlScope,
     status: str,
+    facts: PlatformFacts,
     settings: SettingsLike | None = None,
     on_error: Callable[[str, BaseException], None] | None = None,
 ) -> list[str]:
-    """Run the after-crawl steps for one finished crawl; returns the names of steps that failed."""
+    """Run the after-crawl steps for one finished crawl; returns the names of steps that failed.
+
+    ``scope`` is what the spider says the run covered; ``facts`` what the spiders say about
+    their platforms (:func:`platform_facts`).
+    """
     config = AfterCrawlSettings.from_settings(settings)
+    spider = scope.source
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("listings", lambda: place_postings(db, run_id, spider, config)),
+        ("listings", lambda: place_postings(db, run_id, spider, config, facts)),
         (
             "lifecycle",
             lambda: apply_lifecycle(
                 db,
                 run_id=run_id,
-                spider=spider,
+                scope=scope,
                 status=status,
+                facts=facts,
                 max_error_rate=config.lifecycle_max_error_rate,
                 min_item_ratio=config.lifecycle_min_item_ratio,
             ),

@@ -16,10 +16,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.items import JobPosting, RejectedRecord
+from crawler.scope import CrawlScope
 from db.postings import PostingStore
 from db.schema import open_db
 from db.util import utc_now
-from pipelines.after_crawl import run_after_crawl
+from pipelines.after_crawl import platform_facts, run_after_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +103,15 @@ class StorePipeline:
         bad_responses = int(stats.get("jobs/bad_response", 0))
         items = self.counts["new"] + self.counts["updated"] + self.counts["unchanged"]
         status = run_status(reason, request_errors, bad_responses, items)
+        # what this run covered, in the spider's words (boards, filters, or the whole platform)
+        crawl_scope = getattr(spider, "crawl_scope", None)
+        scope = crawl_scope() if callable(crawl_scope) else CrawlScope(self.spider_name)
         run_after_crawl(
             self.store.db,
             run_id=self.run_id,
-            spider=self.spider_name,
+            scope=scope,
             status=status,
+            facts=platform_facts(self.crawler.settings),
             settings=self.crawler.settings,
             on_error=self._count_after_crawl_error,
         )
@@ -119,6 +124,7 @@ class StorePipeline:
             bad_responses=bad_responses,
             items_scraped=items,
             stats_json=json.dumps(stats, default=str, sort_keys=True),
+            scope=scope.to_json(),
             **self.counts,
         )
         if self.crawler.stats is not None:

@@ -23,6 +23,11 @@ from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, u
 class AshbySpider(AtsBoardSpider):
     name = "ashby"
     board_url = "https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
+    job_url_patterns = (
+        r"ashbyhq\.com/(?:[^/?#]+/)+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+        r"[?&]ashby_jid=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+    )
+    job_url_hints = ("ashby",)
     records_path = "jobs"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

@@ -10,6 +10,12 @@ and counted (``jobs/bad_response``) while the crawl goes on; a record whose
 mapping raises becomes a :class:`~crawler.items.RejectedRecord` (stored in the
 ``rejects`` table) instead of stopping the callback; a posting already seen in
 this crawl (the same job in two feeds) is yielded once.
+
+Each spider also says what one run covered (:meth:`JobSpider.crawl_scope`: the whole
+platform, the boards or URLs it crawled and which of them answered with records, or the
+arguments that narrowed it) and declares its platform's facts as class attributes
+(``own_ats``, ``job_url_patterns``...); the store pipeline passes both down to the listings
+layer, which closes postings only inside the scope.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawler.items import JobPosting, RejectedRecord
+from crawler.scope import CrawlScope
 from db.util import utc_now
 from normalize.salary import period_of
 
@@ -77,10 +84,45 @@ class JobSpider(scrapy.Spider):
     #: URLs requested by ``start()``; subclasses set this or override ``start_requests_urls``.
     start_urls: ClassVar[list[str]] = []
 
+    # -- platform facts (collected for every spider by pipelines.after_crawl.platform_facts) --
+    #: The platform is employers' own applicant tracking system: its postings anchor listings
+    #: and its own ids are job keys (dedupe).
+    own_ats: ClassVar[bool] = False
+    #: How the platform's job URLs look, wherever they are linked: regexes over a lower-cased
+    #: URL, group 1 the job id (``"<spider>:<id>"`` becomes a dedupe key).
+    job_url_patterns: ClassVar[tuple[str, ...]] = ()
+    #: Substrings one of which every URL matching ``job_url_patterns`` contains (a cheap pre-check).
+    job_url_hints: ClassVar[tuple[str, ...]] = ()
+    #: JSON path into the raw record of the employer's requisition id (one job posted in
+    #: several locations), when the platform has one.
+    requisition_path: ClassVar[str | None] = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scraped_at = utc_now()
         self.seen_ids: set[str] = set()
+        #: per board (``request.meta["board"]``): records read, and boards with a failed request or body
+        self.board_records: dict[str, int] = {}
+        self.failed_boards: set[str] = set()
+
+    # -- scope ---------------------------------------------------------------------
+    def crawl_scope(self) -> CrawlScope:
+        """What this run covered (asked when the run ends): by default the whole platform,
+        narrowed by :meth:`scope_filters`. Board spiders name their boards."""
+        return CrawlScope(self.name, filters=self.scope_filters())
+
+    def scope_filters(self) -> tuple[tuple[str, str], ...]:
+        """Spider arguments that made this run cover only part of the platform."""
+        return ()
+
+    def answered_boards(self, boards: Iterable[str]) -> tuple[str, ...]:
+        """The boards that answered with at least one record and had no failed request or body."""
+        return tuple(b for b in boards if self.board_records.get(b) and b not in self.failed_boards)
+
+    @staticmethod
+    def board_of(request_or_response: Any) -> str | None:
+        board = (getattr(request_or_response, "meta", None) or {}).get("board")
+        return str(board) if board else None
 
     # -- hooks for platform spiders ------------------------------------------------
     def start_requests_urls(self) -> Iterable[str]:
@@ -106,6 +148,9 @@ class JobSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         self.logger.warning("request failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
         self.inc_stat("jobs/request_errors")
+        board = self.board_of(request)
+        if board:
+            self.failed_boards.add(board)
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -114,6 +159,9 @@ class JobSpider(scrapy.Spider):
     def bad_response(self, response: Response, reason: str) -> None:
         self.logger.error("unreadable response from %s: %s", response.url, reason)
         self.inc_stat("jobs/bad_response")
+        board = self.board_of(response)
+        if board:
+            self.failed_boards.add(board)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         try:
@@ -122,6 +170,9 @@ class JobSpider(scrapy.Spider):
             self.bad_response(response, str(exc)[:200])
             return
         self.inc_stat("jobs/records_seen", len(records))
+        board = self.board_of(response)
+        if board:
+            self.board_records[board] = self.board_records.get(board, 0) + len(records)
         for record in records:
             yield from self.map_record(record, response)
         yield from self.next_requests(response)
@@ -149,6 +200,7 @@ class JobSpider(scrapy.Spider):
                 return
             self.seen_ids.add(source_id)
         item.setdefault("source", self.name)
+        item.setdefault("board", self.board_of(response))
         item.setdefault("scraped_at", self.scraped_at)
         item.setdefault("raw", jsonable(record))
         yield item
@@ -168,6 +220,10 @@ class JsonApiSpider(JobSpider):
         super().__init__(*args, **kwargs)
         #: ``-a max_pages=N``: follow at most N pages per start URL (None: all).
         self.max_pages = int(max_pages) if max_pages else None
+
+    def scope_filters(self) -> tuple[tuple[str, str], ...]:
+        # a page budget leaves later pages unseen: they are not gone
+        return (("max_pages", str(self.max_pages)),) if self.max_pages else ()
 
     def load_json(self, response: Response) -> Any:
         try:
@@ -285,6 +341,22 @@ class ListArgSpider(JobSpider):
         self.list_value: str | None = kwargs.pop(self.list_arg, None)
         self.list_file: str | None = kwargs.pop(f"{self.list_arg}_file", None)
         super().__init__(*args, **kwargs)
+        #: boards that answered 404: the platform says they no longer exist
+        self.gone_boards: set[str] = set()
+
+    def crawl_scope(self) -> CrawlScope:
+        """The boards (or URLs) this run crawled, and which of them answered with records."""
+        boards = tuple(dict.fromkeys(self.scope_boards()))
+        return CrawlScope(
+            self.name,
+            boards=boards,
+            answered=self.answered_boards(boards),
+            gone=tuple(b for b in boards if b in self.gone_boards),
+            filters=self.scope_filters(),
+        )
+
+    def scope_boards(self) -> list[str]:
+        return self.targets()
 
     def targets(self) -> list[str]:
         if self.list_value:
@@ -309,6 +381,9 @@ class ListArgSpider(JobSpider):
             request = failure.request
             self.logger.warning("%s not found (404): %s", self.list_arg, request.url)
             self.inc_stat(f"jobs/{self.list_arg}_not_found")
+            board = self.board_of(request)
+            if board:
+                self.gone_boards.add(board)
             return
         super().on_error(failure)
 
@@ -323,6 +398,8 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
     """
 
     board_url: ClassVar[str] = ""
+    #: A board is one company's own applicant tracking system.
+    own_ats = True
 
     async def start(self) -> AsyncIterator[Any]:
         for board in self.targets():
@@ -398,20 +475,30 @@ class JsonLdSpider(ListArgSpider):
         self.sitemap_match = re.compile(sitemap_match)
 
     async def start(self) -> AsyncIterator[Any]:
+        # each page URL is a board of its own; a sitemap is one board for every page it lists
         if self.sitemap:
-            yield scrapy.Request(self.sitemap, callback=self.parse_sitemap, errback=self.on_error)
+            meta = {"board": self.sitemap}
+            yield scrapy.Request(self.sitemap, callback=self.parse_sitemap, errback=self.on_error, meta=meta)
             return
         for url in self.targets():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": url})
+
+    def scope_boards(self) -> list[str]:
+        return [self.sitemap] if self.sitemap else self.targets()
+
+    def scope_filters(self) -> tuple[tuple[str, str], ...]:
+        # only the sitemap's pages matching the pattern were read
+        return (("sitemap_match", self.sitemap_match.pattern),) if self.sitemap and self.sitemap_match.pattern else ()
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         selector = Selector(body=response.body, type="xml")
         selector.remove_namespaces()
+        meta = {"board": self.board_of(response)}
         for loc in selector.xpath("/sitemapindex/sitemap/loc/text()").getall():
-            yield response.follow(loc.strip(), callback=self.parse_sitemap, errback=self.on_error)
+            yield response.follow(loc.strip(), callback=self.parse_sitemap, errback=self.on_error, meta=meta)
         for loc in selector.xpath("/urlset/url/loc/text()").getall():
             if self.sitemap_match.search(loc):
-                yield response.follow(loc.strip(), callback=self.parse, errback=self.on_error)
+                yield response.follow(loc.strip(), callback=self.parse, errback=self.on_error, meta=meta)
 
     def iter_records(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, scrapy.http.TextResponse):

@@ -26,6 +26,14 @@ EMPLOYMENT_KEYS = ("employment type", "time type", "employment")
 class GreenhouseSpider(AtsBoardSpider):
     name = "greenhouse"
     board_url = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true"
+    job_url_patterns = (
+        r"greenhouse\.io/(?:v1/boards/)?[\w.-]+/jobs/(\d{4,})",
+        r"greenhouse\.io/embed/job_app\?(?:[^#]*&)?token=(\d{4,})",
+        r"[?&]gh_jid=(\d{4,})",
+    )
+    job_url_hints = ("greenhouse", "gh_jid")
+    #: one requisition posted in several locations shares ``internal_job_id``
+    requisition_path = "$.internal_job_id"
     records_path = "jobs"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

@@ -24,6 +24,10 @@ from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, u
 class LeverSpider(AtsBoardSpider):
     name = "lever"
     board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
+    job_url_patterns = (
+        r"lever\.co/(?:v0/postings/)?[\w.-]+/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+    )
+    job_url_hints = ("lever.co",)
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         cats = record.get("categories") or {}

@@ -26,6 +26,8 @@ API = "https://api.smartrecruiters.com/v1/companies/{board}/postings"
 class SmartRecruitersSpider(AtsBoardSpider):
     name = "smartrecruiters"
     board_url = API
+    job_url_patterns = (r"smartrecruiters\.com/(?:v1/companies/)?[\w.-]+/(?:postings/)?(\d{9,})",)
+    job_url_hints = ("smartrecruiters",)
     records_path = "content"
 
     def next_page_url(self, response: Response, payload: Any) -> str | None:

@@ -32,7 +32,7 @@ from db.postings import PostingStore
 from db.schema import open_db
 from db.search import fts_query
 from listings.build import rebuild
-from pipelines.after_crawl import AfterCrawlSettings, update_salary_index
+from pipelines.after_crawl import AfterCrawlSettings, platform_facts, update_salary_index
 from tests.conftest import realdata, run_scrapy
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -53,7 +53,7 @@ def ensure_listings(db: sqlite_utils.Database) -> str:
     """Listings from the real dedupe (the crawl hook, else a rebuild)."""
     if db.execute("SELECT count(*) FROM listings").fetchone()[0]:
         return "dedupe hook"
-    rebuild(db)
+    rebuild(db, facts=platform_facts())
     return "dedupe rebuild"
 
 

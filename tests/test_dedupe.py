@@ -22,7 +22,9 @@ from listings.keys import (
     within_window,
 )
 from normalize.company import normalize_company
+from pipelines.after_crawl import platform_facts
 
+FACTS = platform_facts()
 T0 = "2026-03-01T00:00:00+00:00"
 
 
@@ -63,7 +65,7 @@ T0 = "2026-03-01T00:00:00+00:00"
     ],
 )
 def test_ats_keys_in_url(url, keys):
-    assert ats_keys_in_url(url) == keys
+    assert ats_keys_in_url(url, FACTS) == keys
 
 
 def test_ats_keys_in_text_keeps_order_and_unescapes():
@@ -72,7 +74,7 @@ def test_ats_keys_in_text_keeps_order_and_unescapes():
         " and https://jobs.lever.co/acme/0a1b2c3d-1111-2222-3333-444455556666 and again "
         "https://job-boards.greenhouse.io/acme/jobs/111222"
     )
-    assert ats_keys_in_text(text) == ["greenhouse:111222", "lever:0a1b2c3d-1111-2222-3333-444455556666"]
+    assert ats_keys_in_text(text, FACTS) == ["greenhouse:111222", "lever:0a1b2c3d-1111-2222-3333-444455556666"]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,7 @@ def test_ats_keys_in_text_keeps_order_and_unescapes():
     ],
 )
 def test_own_ats_key(source, source_id, url, key):
-    assert own_ats_key(source, source_id, url, None) == key
+    assert own_ats_key(source, source_id, url, None, FACTS) == key
 
 
 @pytest.mark.parametrize(
@@ -261,7 +263,7 @@ def rule_of(db, source, source_id):
 
 
 def place_all(db, **kwargs):
-    return dedupe_postings(db, "WHERE listing_id IS NULL", now=T0, **kwargs)
+    return dedupe_postings(db, "WHERE listing_id IS NULL", facts=FACTS, now=T0, **kwargs)
 
 
 def test_rule_ats_id_in_apply_url(db):
@@ -461,7 +463,7 @@ def test_overrides_split_and_merge_survive_rebuild(db):
             },
         ]
     )
-    rebuild(db, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
     assert listing_of(db, "jobicy", "j1") != listing_of(db, "arbeitnow", "a1")
     assert listing_of(db, "jobicy", "j2") == listing_of(db, "arbeitnow", "a1")
     rules = dict(db.execute("SELECT posting_id, rule FROM listing_matches").fetchall())
@@ -507,8 +509,8 @@ def test_rebuild_is_idempotent_and_keeps_listing_ids(db):
     store_run(db, "jobicy", [posting("jobicy", "j1")])
     place_all(db)
     before = dict(db.execute("SELECT id, listing_id FROM postings").fetchall())
-    rebuild(db, now=T0)
-    rebuild(db, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
     assert dict(db.execute("SELECT id, listing_id FROM postings").fetchall()) == before
     assert db.execute("SELECT COUNT(*) FROM listings").fetchone()[0] == 2
 
@@ -561,7 +563,7 @@ def test_rebuild_recomputes_edited_postings(db):
     assert listing_of(db, "jobicy", "j1") != listing_of(db, "arbeitnow", "a1")
     # an edit outside the store (e.g. re-normalisation): the stored keys are stale, rebuild sees the new title
     db.execute("UPDATE postings SET title_clean = 'Backend Engineer' WHERE source = 'jobicy'")
-    rebuild(db, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
     assert listing_of(db, "jobicy", "j1") == listing_of(db, "arbeitnow", "a1")
     assert keys_of(db, "jobicy", "j1")["title_key"] == "backend engineer"
 
@@ -575,7 +577,7 @@ def test_rebuild_repairs_listings_that_drifted(db):
                [listing_of(db, "jobicy", "j1")])  # fmt: skip
     db.execute("DELETE FROM listings WHERE id = ?", [listing_of(db, "arbeitnow", "a2")])
     db.execute("INSERT INTO listings (id, title) VALUES (999, 'orphan')")
-    rebuild(db, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
     assert db.execute("SELECT * FROM listings ORDER BY id").fetchall() == before
 
 
@@ -591,7 +593,7 @@ def test_incremental_placement_equals_rebuild(db):
     place_all(db)
     incremental = dict(db.execute("SELECT id, listing_id FROM postings").fetchall())
     listings = db.execute("SELECT * FROM listings ORDER BY id").fetchall()
-    rebuild(db, now=T0)
+    rebuild(db, facts=FACTS, now=T0)
     assert dict(db.execute("SELECT id, listing_id FROM postings").fetchall()) == incremental
     assert db.execute("SELECT * FROM listings ORDER BY id").fetchall() == listings
 
@@ -619,7 +621,7 @@ def test_keys_of_postings_placed_before_v4_are_filled_by_the_next_dedupe(tmp_pat
         "remotive",
         [posting("remotive", "r1", apply_url="https://boards.greenhouse.io/acme/jobs/4012345", company="ACME Inc")],
     )
-    dedupe_postings(db, "WHERE source = 'remotive'", now=T0)
+    dedupe_postings(db, "WHERE source = 'remotive'", now=T0, facts=FACTS)
     assert listing_of(db, "remotive", "r1") == 7
     assert db.execute("SELECT COUNT(*) FROM posting_keys WHERE source IS NULL").fetchone()[0] == 0
     db.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.scope import CrawlScope
 from db.postings import PostingStore
 from db.schema import open_db
 from listings.lifecycle import apply_lifecycle, judge_run
 from normalize.company import normalize_company
-from pipelines.after_crawl import run_after_crawl
+from pipelines.after_crawl import platform_facts, run_after_crawl
 from tests.conftest import cassette_bodies
 
 SNAPSHOTS = [
@@ -44,7 +45,7 @@ def crawl(db, postings, at, status="finished", rejects=()):
     store = PostingStore(db)
     run_id = store.start_run("arbeitnow", at)
     counts = store.write_batch(run_id, postings, list(rejects), seen_at=at)
-    run_after_crawl(db, run_id=run_id, spider="arbeitnow", status=status)
+    run_after_crawl(db, run_id=run_id, scope=CrawlScope("arbeitnow"), status=status, facts=platform_facts())
     items = counts["new"] + counts["updated"] + counts["unchanged"]
     store.finish_run(run_id, status=status, items_scraped=items, **counts)
     return run_id, counts
@@ -161,6 +162,7 @@ def test_ats_crawl_only_closes_boards_it_saw(db):
         return {
             "source": "greenhouse",
             "source_id": source_id,
+            "board": company.lower(),
             "url": f"https://x/{source_id}",
             "title": "Engineer",
             "company": company,
@@ -168,14 +170,19 @@ def test_ats_crawl_only_closes_boards_it_saw(db):
             "raw": {},
         }
 
+    def scope(*boards):
+        return CrawlScope("greenhouse", boards=boards, answered=boards)
+
     store = PostingStore(db)
     run1 = store.start_run("greenhouse", "2026-01-01T00:00:00+00:00")
     store.write_batch(
         run1, [job("1", "Acme"), job("2", "Acme"), job("3", "Globex")], [], seen_at="2026-01-01T00:00:00+00:00"
     )
-    apply_lifecycle(db, run_id=run1, spider="greenhouse", status="finished")
+    apply_lifecycle(db, run_id=run1, scope=scope("acme", "globex"), status="finished", facts=platform_facts())
     run2 = store.start_run("greenhouse", "2026-01-02T00:00:00+00:00")
     store.write_batch(run2, [job("1", "Acme")], [], seen_at="2026-01-02T00:00:00+00:00")
-    result = apply_lifecycle(db, run_id=run2, spider="greenhouse", status="finished", min_item_ratio=0)
+    result = apply_lifecycle(
+        db, run_id=run2, scope=scope("acme"), status="finished", facts=platform_facts(), min_item_ratio=0
+    )
     assert result.closed == 1  # Acme's job 2; Globex's board was not crawled
     assert {r[0] for r in db.execute("SELECT source_id FROM postings WHERE closed_at IS NULL")} == {"1", "3"}

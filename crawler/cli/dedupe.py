@@ -9,7 +9,7 @@ from typing import Any
 from crawler.cli.common import add_db_argument, project_settings
 from db.schema import open_db
 from listings.build import dedupe_postings, rebuild
-from pipelines.after_crawl import AfterCrawlSettings
+from pipelines.after_crawl import AfterCrawlSettings, platform_facts
 
 
 def register(subparsers: Any) -> None:
@@ -28,16 +28,19 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    config = AfterCrawlSettings.from_settings(project_settings())
+    settings = project_settings()
+    config = AfterCrawlSettings.from_settings(settings)
+    facts = platform_facts(settings)
     window = args.window_days if args.window_days is not None else config.dedupe_window_days
     db = open_db(args.db)
     started = time.perf_counter()
     if args.rebuild:
-        result = rebuild(db, window_days=window, desc_threshold=config.dedupe_desc_threshold)
+        result = rebuild(db, facts=facts, window_days=window, desc_threshold=config.dedupe_desc_threshold)
     else:
         result = dedupe_postings(
             db,
             "WHERE listing_id IS NULL OR dedupe_sig IS NULL",
+            facts=facts,
             window_days=window,
             desc_threshold=config.dedupe_desc_threshold,
         )
