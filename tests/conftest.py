@@ -39,6 +39,36 @@ def cassette_bodies(name: str) -> list[Any]:
     return bodies
 
 
+#: Tests sharing one expensive crawl per test process, by node id: under pytest-xdist each group runs
+#: on one worker, so that its crawl runs once, not once per worker. (xdist's own ``--dist loadgroup``
+#: cannot tag node ids under pytest 9, hence this scheduler.)
+SHARED_CRAWLS = {
+    "::test_end_to_end": "end_to_end",  # tests/spiders/conftest.py: every spider's end-to-end replay
+    "tests/test_crawlall.py::": "crawlall",  # its module-scoped demo crawl
+    "tests/test_analytics.py::": "real_db",  # the real-cassette database, and its copies:
+    "tests/test_analytics_docs.py::": "real_db",
+    "tests/test_datasette.py::": "real_db",
+    "tests/test_cli_analytics.py::": "real_db",
+}
+
+
+def shared_crawl(nodeid: str) -> str | None:
+    return next((group for needle, group in SHARED_CRAWLS.items() if needle in nodeid), None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedCrawlScheduling(LoadScopeScheduling):
+        """Like ``--dist load``, except that the tests of one shared crawl go to one worker."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_crawl(nodeid) or nodeid
+
+    return SharedCrawlScheduling(config, log)
+
+
 @dataclass
 class CrawlResult:
     returncode: int

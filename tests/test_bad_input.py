@@ -10,6 +10,7 @@ import pytest
 from crawler.items import JobPosting, RejectedRecord
 from pipelines.validate import ValidationError, check_posting, sanitize_html
 from tests.conftest import realdata
+from tests.spiders.responses import replay_spider
 
 
 def cassette_from(real: str, tmp_path: Path, edit) -> Path:
@@ -25,25 +26,24 @@ def cassette_from(real: str, tmp_path: Path, edit) -> Path:
 
 
 @pytest.mark.realdata
-def test_truncated_json_is_logged_counted_and_the_crawl_goes_on(crawl, tmp_path):
+def test_truncated_json_is_logged_counted_and_the_crawl_goes_on(tmp_path, caplog):
     folder = cassette_from("remotive", tmp_path, lambda body: body[: len(body) // 2])
-    result = crawl("remotive", folder)
-    assert "unreadable response from https://remotive.com/api/remote-jobs" in result.log
-    run = result.last_run
-    assert (run["bad_responses"], run["status"], run["new"]) == (1, "failed", 0)
-    assert json.loads(run["stats_json"])["jobs/bad_response"] == 1
+    run = replay_spider("remotive", folder)
+    assert "unreadable response from https://remotive.com/api/remote-jobs" in caplog.text
+    assert (run.bad_responses, run.status, len(run.rows)) == (1, "failed", 0)
+    assert run.stats["jobs/bad_response"] == 1
 
 
 @pytest.mark.realdata
-def test_truncated_feed_is_logged_and_counted(crawl, tmp_path):
+def test_truncated_feed_is_logged_and_counted(tmp_path, caplog):
     folder = cassette_from("weworkremotely-2026", tmp_path, lambda body: body[: len(body) * 2 // 3])
-    result = crawl("weworkremotely", folder)
-    assert "truncated feed" in result.log
-    assert result.last_run["bad_responses"] == 1
+    run = replay_spider("weworkremotely", folder)
+    assert "truncated feed" in caplog.text
+    assert run.bad_responses == 1
 
 
 @pytest.mark.realdata
-def test_record_without_id_is_rejected_and_the_rest_stored(crawl, tmp_path):
+def test_record_without_id_is_rejected_and_the_rest_stored(tmp_path):
     def drop_first_id(body: bytes) -> bytes:
         payload = json.loads(body)
         del payload["jobs"][0]["id"]
@@ -52,14 +52,13 @@ def test_record_without_id_is_rejected_and_the_rest_stored(crawl, tmp_path):
 
     folder = cassette_from("remotive", tmp_path, drop_first_id)
     jobs = json.loads((folder / "body").read_bytes())["jobs"]
-    result = crawl("remotive", folder)
-    assert result.scalar("SELECT count(*) FROM postings") == len(jobs) - 2
-    reasons = sorted(r["reason"] for r in result.query("SELECT reason FROM rejects"))
+    run = replay_spider("remotive", folder)
+    assert len(run.rows) == len(jobs) - 2
+    reasons = sorted(r["reason"] for r in run.reject_rows())
     assert reasons[0].startswith("KeyError while mapping")
     assert reasons[1] == "url is not an http(s) URL: 'not a url'"
-    run = result.last_run
-    assert (run["rejected"], run["status"]) == (2, "finished")
-    raw = [json.loads(r["raw_json"]) for r in result.query("SELECT raw_json FROM rejects")]
+    assert (len(run.rejects), run.status) == (2, "finished")
+    raw = [json.loads(r["raw_json"]) for r in run.reject_rows()]
     assert {r.get("title") for r in raw} == {jobs[0]["title"], jobs[1]["title"]}
 
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from tests.conftest import ROOT, run_scrapy
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CrawlResult, run_scrapy
 from tests.spiders.test_all_spiders import spider_names
 
 DEMO = ROOT / "data" / "demo"
 
 
-def test_demo_cassette_runs_every_spider_offline(tmp_path):
-    result = run_scrapy(["crawlall"], tmp_path / "jobs.db", [DEMO])
+@pytest.fixture(scope="module")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """``scrapy crawlall`` over the demo cassette into a fresh database (tests only read it)."""
+    return run_scrapy(["crawlall"], tmp_path_factory.mktemp("crawlall") / "jobs.db", [DEMO])
+
+
+def test_demo_cassette_runs_every_spider_offline(demo_crawl):
+    result = demo_crawl
     assert result.returncode == 0, result.log[-3000:]
     assert "Traceback" not in result.log, result.log[-3000:]
-    runs = result.query("SELECT spider, status, new FROM crawl_runs")
+    runs = result.query("SELECT spider, status, new FROM crawl_runs WHERE id <= ?", (len(spider_names()),))
     assert sorted(row["spider"] for row in runs) == sorted(spider_names())
     assert all(row["status"] == "finished" and row["new"] > 0 for row in runs), [dict(r) for r in runs]
     assert f"{len(runs)}/{len(runs)} ok" in result.log  # the summary table's total line
@@ -20,15 +30,16 @@ def test_demo_cassette_runs_every_spider_offline(tmp_path):
         assert any(line.startswith(name + " ") for line in result.log.splitlines()), name
 
 
-def test_named_spiders_only_and_a_second_run_is_unchanged(tmp_path):
-    db = tmp_path / "jobs.db"
-    first = run_scrapy(["crawlall", "jobicy", "hackernews"], db, [DEMO])
-    assert first.returncode == 0, first.log[-3000:]
-    assert sorted(r["spider"] for r in first.query("SELECT spider FROM crawl_runs")) == ["hackernews", "jobicy"]
-    second = run_scrapy(["crawlall", "jobicy", "hackernews"], db, [DEMO])
-    assert second.returncode == 0
-    assert second.scalar("SELECT sum(new) FROM crawl_runs WHERE id > 2") == 0
-    assert second.scalar("SELECT sum(unchanged) FROM crawl_runs WHERE id > 2") == 2 + 3
+def test_named_spiders_only_and_a_second_run_is_unchanged(demo_crawl):
+    """Named spiders after the full crawl: a run row for each of them only, every posting unchanged."""
+    before = len(spider_names())
+    assert demo_crawl.scalar("SELECT count(*) FROM crawl_runs") == before
+    again = run_scrapy(["crawlall", "jobicy", "hackernews"], demo_crawl.db_path, [DEMO])
+    assert again.returncode == 0, again.log[-3000:]
+    added = again.query("SELECT spider FROM crawl_runs WHERE id > ?", (before,))
+    assert sorted(r["spider"] for r in added) == ["hackernews", "jobicy"]
+    assert again.scalar("SELECT sum(new) FROM crawl_runs WHERE id > ?", (before,)) == 0
+    assert again.scalar("SELECT sum(unchanged) FROM crawl_runs WHERE id > ?", (before,)) == 2 + 3
 
 
 def test_unknown_spider_is_a_usage_error(tmp_path):
@@ -37,7 +48,7 @@ def test_unknown_spider_is_a_usage_error(tmp_path):
     assert "unknown spider" in result.log
 
 
-def test_a_failed_spider_makes_the_exit_status_non_zero(tmp_path):
+def test_a_failed_spider_makes_the_exit_status_non_zero(tmp_path: Path):
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "index.jsonl").write_text("# nothing recorded: every request gets the replay 404\n")

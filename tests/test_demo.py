@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.spiders.test_all_spiders import spider_names
 
 
 def run_demo(db_path) -> subprocess.CompletedProcess[str]:
@@ -17,11 +18,6 @@ def run_demo(db_path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
-
-
-def spider_names() -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
-    return out.stdout.split()
 
 
 def test_demo_runs_every_spider_cleanly_and_twice_adds_nothing(tmp_path):

@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import sqlite3
 
 import pytest
 
+from crawler.cli.main import main
 from crawler.items import NORMALIZED_FIELDS
-from tests.conftest import ROOT, realdata
+from db.postings import PostingStore
+from db.schema import open_db
+from tests.conftest import realdata
+from tests.spiders.responses import replayed
 
 COLUMNS = sorted(NORMALIZED_FIELDS.keys() | {"posted_at"})
 
 
+def rows(db_path, select: str) -> list[dict]:
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(select)]
+    finally:
+        conn.close()
+
+
 @pytest.mark.realdata
-def test_renormalize_restores_what_the_crawl_computed(crawl):
-    result = crawl("remotive", realdata("remotive"))
+def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys):
+    # The crawl's postings (spider, validate and normalise pipelines in-process), written by the store.
+    db_path = tmp_path / "jobs.db"
+    db = open_db(db_path)
+    store = PostingStore(db)
+    store.write_batch(
+        store.start_run("remotive"), [dict(p) for p in replayed("remotive", realdata("remotive")).postings], []
+    )
+    db.close()
     select = f"SELECT id, {', '.join(COLUMNS)} FROM postings ORDER BY id"
-    before = [dict(r) for r in result.query(select)]
+    before = rows(db_path, select)
     assert any(r["salary_norm_min"] for r in before) and any(r["countries"] for r in before)
 
-    conn = __import__("sqlite3").connect(result.db_path)
+    conn = sqlite3.connect(db_path)
     conn.execute(f"UPDATE postings SET {', '.join(f'{c} = NULL' for c in COLUMNS)}")
     conn.commit()
     conn.close()
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "renormalize", "--db", str(result.db_path), "--source", "remotive"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert f"renormalised {len(before)} postings" in proc.stdout
-    assert [dict(r) for r in result.query(select)] == before
+    assert main(["renormalize", "--db", str(db_path), "--source", "remotive"]) == 0, capsys.readouterr().err
+    assert f"renormalised {len(before)} postings" in capsys.readouterr().out
+    assert rows(db_path, select) == before
 
 
-def test_missing_database_is_a_clear_error(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "renormalize", "--db", str(tmp_path / "none.db")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 2
-    assert "no database at" in proc.stderr and "Traceback" not in proc.stderr
+def test_missing_database_is_a_clear_error(tmp_path, capsys):
+    assert main(["renormalize", "--db", str(tmp_path / "none.db")]) == 2
+    err = capsys.readouterr().err
+    assert "no database at" in err and "Traceback" not in err

@@ -16,6 +16,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from tests.conftest import REALDATA, ROOT, run_scrapy
+from tests.spiders.responses import replay_spider
 
 #: Where each spider's test cassettes live: real ones in ../shared/realdata, own ones under tests/cassettes.
 CASSETTES: dict[str, list[Path]] = {
@@ -103,17 +104,33 @@ def test_start_yields_requests(name, boards_dir):
     assert all(r.errback is not None for r in requests), "download errors must reach the spider's errback"
 
 
-@pytest.mark.parametrize("status", [500, 404])
-def test_error_responses_yield_no_item_and_no_exception(status, boards_dir, tmp_path):
-    cassette = tmp_path / "cassette"
+def error_cassette(folder: Path, status: int, names: list[str], boards_dir: Path) -> Path:
+    """A cassette answering every start request of the named spiders with ``status``."""
+    cassette = folder / "cassette"
     cassette.mkdir()
     (cassette / "error.html").write_text(f"<html><body>HTTP {status}</body></html>")
     lines = [
         json.dumps({"url": request.url, "status": status, "body": "error.html"})
-        for name in spider_names()
+        for name in names
         for request in start_requests(name, boards_dir)
     ]
     (cassette / "index.jsonl").write_text("\n".join(lines) + "\n")
+    return cassette
+
+
+@pytest.mark.parametrize("status", [500, 404])
+@pytest.mark.parametrize("name", spider_names())
+def test_error_responses_yield_no_item_and_no_exception(name, status, boards_dir, tmp_path):
+    """In-process: the errback takes the error response (an exception would fail the test)."""
+    cassette = error_cassette(tmp_path, status, [name], boards_dir)
+    run = replay_spider(name, cassette, settings={"BOARDS_DIR": str(boards_dir)})
+    assert (run.postings, run.rejects) == ([], [])
+    assert run.hits >= 1 and run.failed  # the error response was served, not a replay miss
+
+
+def test_error_responses_through_the_engine(boards_dir, tmp_path):
+    """End to end, every spider in one crawlall: HTTP 500 answers reach the errbacks, no exception."""
+    cassette = error_cassette(tmp_path, 500, spider_names(), boards_dir)
     result = run_scrapy(["crawlall"], tmp_path / "jobs.db", [cassette], f"BOARDS_DIR={boards_dir}", *FAST)
     assert "Traceback" not in result.log, result.log[-3000:]
     assert result.scalar("SELECT count(*) FROM postings") == 0

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import pytest
 
+from db.postings import PostingStore
+from db.schema import open_db
 from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replayed
 
 SNAPSHOTS = ["arbeitnow-2026-02-12a", "arbeitnow-2026-02-12b", "arbeitnow-2026-02-13"]
 
 
+def slugs(cassette: str) -> set[str]:
+    (body,) = cassette_bodies(cassette)
+    return {r["slug"] for r in body["data"]}
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("cassette", SNAPSHOTS)
-def test_every_job_is_stored_once(crawl, cassette):
-    (body,) = cassette_bodies(cassette)
-    expected = len({r["slug"] for r in body["data"]})
-    first = crawl("arbeitnow", realdata(cassette))
-    assert first.scalar("SELECT count(*) FROM postings") == expected
+def test_every_job_is_stored_once(cassette):
     # No next link in these snapshots: exactly one request, so a clean run.
-    assert first.last_run["status"] == "finished"
-    second = crawl("arbeitnow", realdata(cassette))
-    assert (second.last_run["new"], second.last_run["unchanged"]) == (0, expected)
+    run = check_in_process("arbeitnow", [realdata(cassette)], len(slugs(cassette)))
+    assert len(run.requests) == 1
 
 
 @pytest.mark.realdata
-def test_named_record(crawl):
-    result = crawl("arbeitnow", realdata("arbeitnow-2026-02-12a"))
-    job = result.posting("arbeitnow", "remote-technical-account-manager-dach-munich-256258")
+def test_named_record():
+    job = replayed("arbeitnow", realdata("arbeitnow-2026-02-12a")).posting(
+        "remote-technical-account-manager-dach-munich-256258"
+    )
     assert job["title"] == "Technical Account Manager - DACH"
     assert job["company"] == "SolarEdge"
     assert job["location_raw"] == "Munich"
@@ -39,12 +44,21 @@ def test_named_record(crawl):
 
 
 @pytest.mark.realdata
-def test_snapshots_in_date_order_update_instead_of_duplicating(crawl):
-    slugs: set[str] = set()
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "arbeitnow", len(slugs(SNAPSHOTS[0])))
+
+
+@pytest.mark.realdata
+def test_snapshots_in_date_order_update_instead_of_duplicating(tmp_path):
+    """Each snapshot's postings (spider and pipelines in-process) through the store, in date order."""
+    db = open_db(tmp_path / "jobs.db")
+    store = PostingStore(db)
+    seen: set[str] = set()
     for cassette in SNAPSHOTS:
-        (body,) = cassette_bodies(cassette)
-        new_slugs = {r["slug"] for r in body["data"]} - slugs
-        result = crawl("arbeitnow", realdata(cassette))
-        assert result.last_run["new"] == len(new_slugs)
-        slugs |= new_slugs
-    assert result.scalar("SELECT count(*) FROM postings") == len(slugs)
+        new_slugs = slugs(cassette) - seen
+        run = replayed("arbeitnow", realdata(cassette))
+        counts = store.write_batch(store.start_run("arbeitnow"), [dict(p) for p in run.postings], [])
+        assert counts["new"] == len(new_slugs)
+        seen |= new_slugs
+    assert db.execute("SELECT count(*) FROM postings").fetchone()[0] == len(seen)
+    db.close()

@@ -7,22 +7,31 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
 
 
-@pytest.mark.realdata
-def test_all_boards_with_compensation(crawl):
+def expected_postings() -> int:
     folder = realdata("ashby")
     boards = [line.strip() for line in (folder / "boards.txt").read_text().splitlines() if line.strip()]
     bodies = cassette_bodies("ashby")
     assert len(bodies) == len(boards) == 34
     # Boards "double" and "keeper" publish the same 9 jobs (same ids): one posting each.
     expected = len({job["id"] for body in bodies for job in body["jobs"]})
-    args = ("-a", f"boards_file={folder / 'boards.txt'}")
-    result = check_replay(crawl, "ashby", [folder], expected, args=args)
     assert expected == 580
+    return expected
 
-    job = result.posting("ashby", "4337b580-3098-4156-b652-de8d299bb0fb")
+
+@pytest.mark.realdata
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "ashby", expected_postings())
+
+
+@pytest.mark.realdata
+def test_all_boards_with_compensation():
+    folder = realdata("ashby")
+    run = check_in_process("ashby", [folder], expected_postings(), boards_file=str(folder / "boards.txt"))
+
+    job = run.posting("4337b580-3098-4156-b652-de8d299bb0fb")
     assert job["url"] == "https://jobs.ashbyhq.com/lambda/4337b580-3098-4156-b652-de8d299bb0fb"
     assert job["apply_url"] == job["url"] + "/application"
     assert job["title"] == "Strategic Customer Success Manager"
@@ -37,7 +46,7 @@ def test_all_boards_with_compensation(crawl):
     assert job["salary_raw"] == "$146K - $220K"
     assert job["posted_at_raw"] == "2025-05-29T14:49:44.789+00:00"
 
-    commission = result.posting("ashby", "1846772c-f77f-4ac5-aa3a-cbc6559954ec")  # salary + commission tiers
+    commission = run.posting("1846772c-f77f-4ac5-aa3a-cbc6559954ec")  # salary + commission tiers
     assert (commission["salary_min"], commission["salary_max"]) == (150000, 300000)
     assert commission["salary_raw"] == "$150K - $300K"
     assert commission["company"] == "anglehealth"

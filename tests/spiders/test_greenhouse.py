@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
 
 
 @pytest.mark.realdata
-def test_vercel_board_with_content(crawl):
+def test_end_to_end_replay_with_a_missing_board(end_to_end):
+    """The whole stack (boards vercel and no-such-board): a board that answers 404 is counted, not a
+    request error; a second run adds nothing."""
     expected = sum(len(body["jobs"]) for body in cassette_bodies("greenhouse"))
-    result = check_replay(crawl, "greenhouse", [realdata("greenhouse")], expected, args=("-a", "boards=vercel"))
-    job = result.posting("greenhouse", "5999792004")
+    assert expected == 2
+    for run in check_replay(end_to_end, "greenhouse", expected):
+        assert run["request_errors"] == 0
+        assert json.loads(run["stats_json"])["jobs/boards_not_found"] == 1
+
+
+@pytest.mark.realdata
+def test_vercel_board_with_content():
+    expected = sum(len(body["jobs"]) for body in cassette_bodies("greenhouse"))
+    run = check_in_process("greenhouse", [realdata("greenhouse")], expected, boards="vercel")
+    job = run.posting("5999792004")
     assert job["url"] == "https://job-boards.greenhouse.io/vercel/jobs/5999792004"
     assert job["title"] == "Account Executive, Majors"
     assert job["company"] == "Vercel"
@@ -25,25 +37,23 @@ def test_vercel_board_with_content(crawl):
 
 
 @pytest.mark.realdata
-def test_seven_boards_from_a_boards_file(crawl):
+def test_a_missing_board_is_counted_not_fatal():
+    run = check_in_process("greenhouse", [realdata("greenhouse")], 2, boards="vercel,no-such-board")
+    assert (run.status, run.request_errors) == ("finished", 0)
+    assert run.stats["jobs/boards_not_found"] == 1
+
+
+@pytest.mark.realdata
+def test_seven_boards_from_a_boards_file():
     folder = realdata("greenhouse-boards")
     expected = sum(len(body["jobs"]) for body in cassette_bodies("greenhouse-boards"))
-    args = ("-a", f"boards_file={folder / 'boards.txt'}")
-    result = check_replay(crawl, "greenhouse", [folder], expected, args=args)
-    companies = dict(result.query("SELECT company, count(*) FROM postings GROUP BY company"))
+    run = check_in_process("greenhouse", [folder], expected, boards_file=str(folder / "boards.txt"))
+    companies = Counter(row["company"] for row in run.rows.values())
     assert companies["Cloudflare"] == 556 and companies["Updater"] == 1
-    brave = result.posting("greenhouse", "7339077")  # a board without content/departments/offices
+    brave = run.posting("7339077")  # a board without content/departments/offices
     assert (brave["title"], brave["company"]) == ("C++ Engineer - Premium Products", "Brave")
     assert brave["location_raw"] == "Anywhere"
     assert brave["url"] == "https://job-boards.greenhouse.io/brave/jobs/7339077"
     assert brave["description_html"] is None and json.loads(brave["tags"]) == []
-    catawiki = result.posting("greenhouse", "6954117")
+    catawiki = run.posting("6954117")
     assert (catawiki["location_raw"], json.loads(catawiki["tags"])) == ("Lisbon, Portugal", ["Engineering"])
-
-
-@pytest.mark.realdata
-def test_a_missing_board_is_counted_not_fatal(crawl):
-    result = crawl("greenhouse", realdata("greenhouse"), args=("-a", "boards=vercel,no-such-board"))
-    run = result.last_run
-    assert (run["status"], run["new"], run["request_errors"]) == ("finished", 2, 0)
-    assert json.loads(run["stats_json"])["jobs/boards_not_found"] == 1

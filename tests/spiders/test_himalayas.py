@@ -7,16 +7,25 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replayed
 
 NVIDIA = "https://himalayas.app/companies/nvidia/jobs/senior-system-software-engineer-nvsci"
 
 
+def expected_postings() -> int:
+    return sum(len(body["jobs"]) for body in cassette_bodies("himalayas"))
+
+
 @pytest.mark.realdata
-def test_every_job_is_stored_once_with_fields(crawl):
-    expected = sum(len(body["jobs"]) for body in cassette_bodies("himalayas"))
-    result = check_replay(crawl, "himalayas", [realdata("himalayas")], expected, args=("-a", "max_pages=1"))
-    job = result.posting("himalayas", NVIDIA)
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "himalayas", expected_postings())
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields():
+    run = check_in_process("himalayas", [realdata("himalayas")], expected_postings(), max_pages="1")
+    job = run.posting(NVIDIA)
     assert job["url"] == NVIDIA
     assert job["title"] == "Senior System Software Engineer, NvSci"
     assert job["company"] == "NVIDIA"
@@ -27,18 +36,19 @@ def test_every_job_is_stored_once_with_fields(crawl):
     )  # fmt: skip
     assert job["salary_raw"] == "184000-356500 USD/year"
     assert job["posted_at_raw"] == "1783731382"
-    hourly = result.posting(
-        "himalayas", "https://himalayas.app/companies/mindrift/jobs/portfolio-manager-freelance-ai-trainer-169480136"
+    hourly = run.posting(
+        "https://himalayas.app/companies/mindrift/jobs/portfolio-manager-freelance-ai-trainer-169480136"
     )
     assert (hourly["salary_min"], hourly["salary_period"], hourly["salary_raw"]) == (50, "hour", "50 USD/hour")
-    binance = result.posting("himalayas", "https://himalayas.app/companies/binance/jobs/product-manager-web3-defi")
+    binance = run.posting("https://himalayas.app/companies/binance/jobs/product-manager-web3-defi")
     assert binance["salary_min"] is None and binance["salary_raw"] is None
     assert json.loads(binance["tags"])[0] == "Product-Management"
 
 
 @pytest.mark.realdata
-def test_without_page_limit_the_unrecorded_next_page_is_a_request_error(crawl):
-    result = crawl("himalayas", realdata("himalayas"))
-    assert "offset=5" in result.log  # offset advances by the limit the server applied (5), not 20
-    assert result.last_run["status"] == "partial"
-    assert result.last_run["request_errors"] == 1
+def test_without_page_limit_the_unrecorded_next_page_is_a_request_error():
+    run = replayed("himalayas", realdata("himalayas"))
+    # offset advances by the limit the server applied (5), not 20
+    assert len(run.missing) == 1 and "offset=5" in run.missing[0].url
+    assert run.status == "partial"
+    assert run.request_errors == 1

@@ -7,14 +7,22 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+
+
+def expected_postings() -> int:
+    return sum(len(body["jobs"]) for body in cassette_bodies("jobicy"))
 
 
 @pytest.mark.realdata
-def test_every_job_is_stored_once_with_fields(crawl):
-    expected = sum(len(body["jobs"]) for body in cassette_bodies("jobicy"))
-    result = check_replay(crawl, "jobicy", [realdata("jobicy")], expected)
-    job = result.posting("jobicy", "146002")
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "jobicy", expected_postings())
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields():
+    run = check_in_process("jobicy", [realdata("jobicy")], expected_postings())
+    job = run.posting("146002")
     assert job["url"] == "https://jobicy.com/jobs/146002-senior-content-marketing-manager-narrative-comms"
     assert job["title"] == "Content Marketing Manager, Organic Growth (SEO & AEO)"
     assert job["company"] == "RevenueCat"
@@ -26,5 +34,5 @@ def test_every_job_is_stored_once_with_fields(crawl):
     )  # fmt: skip
     assert job["salary_raw"] == "151000 USD/year"
     assert job["posted_at_raw"] == "2026-07-10T19:25:02+00:00"
-    mozilla = result.posting("jobicy", "145880")
+    mozilla = run.posting("145880")
     assert (mozilla["company"], mozilla["employment_type"], mozilla["salary_raw"]) == ("Mozilla", "Contract", None)

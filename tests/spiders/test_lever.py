@@ -7,14 +7,22 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+
+
+def expected_postings() -> int:
+    return sum(len(body) for body in cassette_bodies("lever"))
 
 
 @pytest.mark.realdata
-def test_every_posting_is_stored_once_with_fields(crawl):
-    expected = sum(len(body) for body in cassette_bodies("lever"))
-    result = check_replay(crawl, "lever", [realdata("lever")], expected, args=("-a", "boards=spotify"))
-    job = result.posting("lever", "2193db3f-77c5-43b8-b030-8f92c9882bf1")
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "lever", expected_postings())
+
+
+@pytest.mark.realdata
+def test_every_posting_is_stored_once_with_fields():
+    run = check_in_process("lever", [realdata("lever")], expected_postings(), boards="spotify")
+    job = run.posting("2193db3f-77c5-43b8-b030-8f92c9882bf1")
     assert job["url"] == "https://jobs.lever.co/spotify/2193db3f-77c5-43b8-b030-8f92c9882bf1"
     assert job["apply_url"] == job["url"] + "/apply"
     assert job["title"] == "Android Engineer - Experience"
@@ -26,6 +34,6 @@ def test_every_posting_is_stored_once_with_fields(crawl):
     assert job["posted_at_raw"] == "1782214185805"
     assert "What You'll Do" in job["description_html"] and "equal opportunity" in job["description_text"]
     assert job["salary_min"] is None
-    vietnam = result.posting("lever", "d87833d0-fb78-4794-b45d-3fe5c8274bc8")
+    vietnam = run.posting("d87833d0-fb78-4794-b45d-3fe5c8274bc8")
     assert vietnam["title"] == "Artist & Label Partnerships Contractor, Vietnam"
     assert vietnam["employment_type"] == "Short Term"

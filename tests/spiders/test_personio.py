@@ -7,17 +7,26 @@ import json
 from parsel import Selector
 
 from tests.conftest import ROOT
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
 
 CASSETTE = ROOT / "tests" / "cassettes" / "personio"
+BOARDS = "alpenrad,gone-company"
 
 
-def test_positions_and_a_company_that_answers_404(crawl):
-    positions = Selector(text=(CASSETTE / "alpenrad.xml").read_text(), type="xml").xpath("//position")
-    result = check_replay(crawl, "personio", [CASSETTE], len(positions), args=("-a", "boards=alpenrad,gone-company"))
-    assert json.loads(result.last_run["stats_json"])["jobs/boards_not_found"] == 1
+def positions() -> int:
+    return len(Selector(text=(CASSETTE / "alpenrad.xml").read_text(), type="xml").xpath("//position"))
 
-    job = result.posting("personio", "1401101")
+
+def test_end_to_end_replay_with_a_company_that_answers_404(end_to_end):
+    for run in check_replay(end_to_end, "personio", positions()):
+        assert json.loads(run["stats_json"])["jobs/boards_not_found"] == 1
+
+
+def test_positions_and_a_company_that_answers_404():
+    run = check_in_process("personio", [CASSETTE], positions(), boards=BOARDS)
+    assert run.stats["jobs/boards_not_found"] == 1
+
+    job = run.posting("1401101")
     assert job["url"] == "https://alpenrad.jobs.personio.de/job/1401101"
     assert (job["title"], job["company"]) == ("Senior Backend Engineer (m/w/d)", "Alpenrad Mobility GmbH")
     assert job["location_raw"] == "München; Remote; Berlin"
@@ -29,7 +38,7 @@ def test_positions_and_a_company_that_answers_404(crawl):
     )
     assert job["posted_at_raw"] == "2026-01-20T10:15:00+01:00"
     assert json.loads(job["raw_json"])["seniority"] == "experienced"
-    student = result.posting("personio", "1401102")
+    student = run.posting("1401102")
     assert (student["company"], student["employment_type"]) == ("alpenrad", "intern, part-time")  # empty subcompany
-    head = result.posting("personio", "1401103")
+    head = run.posting("1401103")
     assert (head["location_raw"], head["description_html"]) == ("Remote", None)

@@ -5,21 +5,32 @@ from __future__ import annotations
 import json
 
 from tests.conftest import ROOT
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
 
 CASSETTE = ROOT / "tests" / "cassettes" / "recruitee"
+BOARDS = "tulipworks,fjordbyte,ghostboard"
 
 
-def test_offers_of_two_boards_and_a_missing_one(crawl):
+def offers() -> list[dict]:
     bodies = [json.loads((CASSETTE / f"{name}-offers.json").read_text()) for name in ("tulipworks", "fjordbyte")]
-    offers = [offer for body in bodies for offer in body["offers"]]
-    args = ("-a", "boards=tulipworks,fjordbyte,ghostboard")
-    # one offer has no title: a reject, so postings + rejects == offers
-    result = check_replay(crawl, "recruitee", [CASSETTE], len(offers) - 1, rejects=1, args=args)
-    assert json.loads(result.last_run["stats_json"])["jobs/boards_not_found"] == 1
-    assert "missing title" in result.query("SELECT reason FROM rejects")[0]["reason"]
+    return [offer for body in bodies for offer in body["offers"]]
 
-    job = result.posting("recruitee", "1830001")
+
+def test_end_to_end_replay_with_a_reject_and_a_missing_board(end_to_end):
+    # one offer has no title: a reject, so postings + rejects == offers
+    first, second = check_replay(end_to_end, "recruitee", len(offers()) - 1, rejects=1)
+    assert json.loads(first["stats_json"])["jobs/boards_not_found"] == 1
+    assert json.loads(second["stats_json"])["jobs/boards_not_found"] == 1
+    (reject,) = end_to_end.db.query("SELECT reason FROM rejects WHERE run_id = ?", (first["id"],))
+    assert "missing title" in reject["reason"]
+
+
+def test_offers_of_two_boards_and_a_missing_one():
+    run = check_in_process("recruitee", [CASSETTE], len(offers()) - 1, rejects=1, boards=BOARDS)
+    assert run.stats["jobs/boards_not_found"] == 1
+    assert "missing title" in run.reject_rows()[0]["reason"]
+
+    job = run.posting("1830001")
     assert job["url"] == "https://tulipworks.recruitee.com/o/senior-elixir-developer"
     assert job["apply_url"] == job["url"] + "/c/new"
     assert (job["title"], job["company"]) == ("Senior Elixir Developer", "Tulipworks")
@@ -32,8 +43,8 @@ def test_offers_of_two_boards_and_a_missing_one(crawl):
     assert job["salary_raw"] == "5200-6800 EUR/month"
     assert job["posted_at_raw"] == "2026-02-02 08:30:00 UTC"
     assert "Dutch or English" in job["description_text"]
-    hourly = result.posting("recruitee", "1830002")
+    hourly = run.posting("1830002")
     assert (hourly["salary_min"], hourly["salary_max"], hourly["salary_period"]) == (18.5, 18.5, "hour")
-    intern = result.posting("recruitee", "1830003")
+    intern = run.posting("1830003")
     assert intern["salary_raw"] is None and intern["description_text"] == "Six months, & paid."
-    assert result.posting("recruitee", "2270001")["company"] == "fjordbyte"  # empty company_name: the slug
+    assert run.posting("2270001")["company"] == "fjordbyte"  # empty company_name: the slug

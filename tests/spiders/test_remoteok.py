@@ -7,6 +7,8 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replayed
 
 
 def job_records(cassette: str) -> list[dict]:
@@ -14,26 +16,31 @@ def job_records(cassette: str) -> list[dict]:
     return [r for r in body if "legal" not in r]  # element 0 is the legal notice
 
 
+def untitled_ids(cassette: str) -> set[str]:
+    return {str(r["id"]) for r in job_records(cassette) if not r.get("position")}
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("cassette", ["remoteok", "remoteok-2026"])
-def test_every_job_is_stored_or_rejected_once(crawl, cassette):
-    records = job_records(cassette)
-    untitled = {str(r["id"]) for r in records if not r.get("position")}
-    first = crawl("remoteok", realdata(cassette))
-    assert first.scalar("SELECT count(*) FROM postings") == len(records) - len(untitled)
-    rejected = {r["source_id"] for r in first.query("SELECT source_id FROM rejects")}
-    assert rejected == untitled
-    assert first.last_run["status"] == "finished"
-
-    second = crawl("remoteok", realdata(cassette))
-    assert second.scalar("SELECT count(*) FROM postings") == len(records) - len(untitled)
-    assert (second.last_run["new"], second.last_run["updated"]) == (0, 0)
+def test_every_job_is_stored_or_rejected_once(cassette):
+    records, untitled = job_records(cassette), untitled_ids(cassette)
+    run = check_in_process("remoteok", [realdata(cassette)], len(records) - len(untitled), len(untitled))
+    assert {r["source_id"] for r in run.reject_rows()} == untitled
 
 
 @pytest.mark.realdata
-def test_named_records(crawl):
-    result = crawl("remoteok", realdata("remoteok"))
-    job = result.posting("remoteok", "1093848")
+def test_end_to_end_replay(end_to_end):
+    """The whole stack once: untitled jobs stored as rejects, a second run unchanged."""
+    records, untitled = job_records("remoteok"), untitled_ids("remoteok")
+    first, _ = check_replay(end_to_end, "remoteok", len(records) - len(untitled), len(untitled))
+    rejected = end_to_end.db.query("SELECT source_id FROM rejects WHERE run_id = ?", (first["id"],))
+    assert {r["source_id"] for r in rejected} == untitled
+
+
+@pytest.mark.realdata
+def test_named_records():
+    run = replayed("remoteok", realdata("remoteok"))
+    job = run.posting("1093848")
     assert job["title"] == "Werkstudent in Projektmanagement & Client Service"
     assert job["company"] == "applike group"
     assert job["location_raw"] == "Hamburg"
@@ -47,6 +54,6 @@ def test_named_records(crawl):
     assert json.loads(job["tags"]) == ["game", "gaming", "mobile", "marketing", "branding", "non tech"]
     assert job["url"].endswith("applike-group-1093848")
 
-    (reject,) = result.query("SELECT * FROM rejects WHERE source_id = '1093760'")
+    (reject,) = [r for r in run.reject_rows() if r["source_id"] == "1093760"]
     assert reject["reason"] == "missing title"
     assert json.loads(reject["raw_json"])["description"].startswith("At GE Aerospace")

@@ -7,34 +7,34 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
+from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replayed
 
 CASSETTES = [
-    pytest.param("remotive", (), id="full-2026-07"),
-    pytest.param("remotive-fixture", (), id="trimmed-fixture"),
-    pytest.param("remotive-2026-09-22", ("-a", "category=software-dev"), id="category-software-dev"),
+    pytest.param("remotive", {}, id="full-2026-07"),
+    pytest.param("remotive-fixture", {}, id="trimmed-fixture"),
+    pytest.param("remotive-2026-09-22", {"category": "software-dev"}, id="category-software-dev"),
 ]
+
+
+def expected_postings(cassette: str) -> int:
+    return sum(len(body["jobs"]) for body in cassette_bodies(cassette))
 
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(("cassette", "args"), CASSETTES)
-def test_every_job_is_stored_once(crawl, cassette, args):
-    expected = sum(len(body["jobs"]) for body in cassette_bodies(cassette))
-    first = crawl("remotive", realdata(cassette), args=args)
-    assert first.scalar("SELECT count(*) FROM postings WHERE source = 'remotive'") == expected
-    assert first.last_run["new"] == expected
-    assert first.last_run["status"] == "finished"
-
-    second = crawl("remotive", realdata(cassette), args=args)
-    assert second.scalar("SELECT count(*) FROM postings") == expected
-    run = second.last_run
-    assert (run["new"], run["updated"], run["unchanged"]) == (0, 0, expected)
-    assert second.scalar("SELECT count(*) FROM crawl_runs") == 2
+def test_every_job_is_stored_once(cassette, args):
+    check_in_process("remotive", [realdata(cassette)], expected_postings(cassette), **args)
 
 
 @pytest.mark.realdata
-def test_named_record_fields(crawl):
-    result = crawl("remotive", realdata("remotive"))
-    job = result.posting("remotive", "2091069")
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "remotive", expected_postings("remotive"))
+
+
+@pytest.mark.realdata
+def test_named_record_fields():
+    job = replayed("remotive", realdata("remotive")).posting("2091069")
     assert job["title"] == "Patient Care Specialist"
     assert job["company"] == "STATLINX"
     assert job["url"] == "https://remotive.com/remote-jobs/medical/patient-care-specialist-2091069"

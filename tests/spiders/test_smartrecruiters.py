@@ -7,16 +7,25 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replayed
 
-ARGS = ("-a", "boards=Ubisoft2", "-a", "max_pages=1")  # later pages (totalFound 310) are not recorded
+ARGS = {"boards": "Ubisoft2", "max_pages": "1"}  # later pages (totalFound 310) are not recorded
+
+
+def expected_postings() -> int:
+    return sum(len(body["content"]) for body in cassette_bodies("smartrecruiters"))
 
 
 @pytest.mark.realdata
-def test_every_posting_is_stored_once_with_fields(crawl):
-    expected = sum(len(body["content"]) for body in cassette_bodies("smartrecruiters"))
-    result = check_replay(crawl, "smartrecruiters", [realdata("smartrecruiters")], expected, args=ARGS)
-    job = result.posting("smartrecruiters", "744000151872065")
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "smartrecruiters", expected_postings())
+
+
+@pytest.mark.realdata
+def test_every_posting_is_stored_once_with_fields():
+    run = check_in_process("smartrecruiters", [realdata("smartrecruiters")], expected_postings(), **ARGS)
+    job = run.posting("744000151872065")
     assert job["url"] == "https://jobs.smartrecruiters.com/Ubisoft2/744000151872065"
     assert job["title"] == "CRM Webmarketing Assistant"
     assert job["company"] == "Ubisoft"
@@ -28,7 +37,8 @@ def test_every_posting_is_stored_once_with_fields(crawl):
 
 
 @pytest.mark.realdata
-def test_next_page_is_requested_by_offset(crawl):
-    result = crawl("smartrecruiters", realdata("smartrecruiters"), args=("-a", "boards=Ubisoft2"))
-    assert "postings?offset=2&limit=100" in result.log
-    assert result.last_run["request_errors"] == 1  # the unrecorded page 2: a request error, not a missing board
+def test_next_page_is_requested_by_offset():
+    run = replayed("smartrecruiters", realdata("smartrecruiters"), boards="Ubisoft2")
+    assert any("postings?offset=2&limit=100" in request.url for request in run.missing)
+    assert run.request_errors == 1  # the unrecorded page 2: a request error, not a missing board
+    assert "jobs/boards_not_found" not in run.stats

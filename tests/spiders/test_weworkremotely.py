@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import realdata
+from tests.spiders.responses import replayed
 
 
 def guids(cassette: str) -> tuple[int, set[str]]:
@@ -22,28 +23,23 @@ def guids(cassette: str) -> tuple[int, set[str]]:
 
 
 @pytest.mark.realdata
-def test_a_job_in_several_feeds_is_one_posting(crawl):
+def test_end_to_end_a_job_in_several_feeds_is_one_posting(end_to_end):
     total, distinct = guids("weworkremotely")
     assert total > len(distinct)  # the cassette really has cross-feed repeats
-    result = crawl("weworkremotely", realdata("weworkremotely"))
-    assert result.scalar("SELECT count(*) FROM postings") == len(distinct)
-    run = result.last_run
+    run, again = end_to_end.runs("weworkremotely")
     # 6 of the 11 category feeds and the all-jobs feed were not recorded: a partial crawl.
     assert run["status"] == "partial"
     assert run["request_errors"] == 6
     assert run["new"] == len(distinct)
-
-    again = crawl("weworkremotely", realdata("weworkremotely"))
-    assert again.scalar("SELECT count(*) FROM postings") == len(distinct)
-    assert again.last_run["new"] == 0
+    assert again["new"] == 0
+    assert end_to_end.db.scalar("SELECT count(*) FROM postings WHERE source = 'weworkremotely'") == len(distinct)
 
 
 @pytest.mark.realdata
-def test_named_record_2022_format(crawl):
-    result = crawl("weworkremotely", realdata("weworkremotely"))
-    job = result.posting(
-        "weworkremotely", "https://weworkremotely.com/remote-jobs/madeo-web-developer-drupal-or-wordpress"
-    )
+def test_named_record_2022_format():
+    run = replayed("weworkremotely", realdata("weworkremotely"))
+    assert (len(run.rows), run.status, run.request_errors) == (len(guids("weworkremotely")[1]), "partial", 6)
+    job = run.posting("https://weworkremotely.com/remote-jobs/madeo-web-developer-drupal-or-wordpress")
     assert job["company"] == "Madeo"
     assert job["title"] == "Web Developer (Drupal or Wordpress)"
     assert job["location_raw"] == "USA Only"
@@ -53,11 +49,11 @@ def test_named_record_2022_format(crawl):
 
 
 @pytest.mark.realdata
-def test_named_record_2026_format(crawl):
+def test_named_record_2026_format():
     _total, distinct = guids("weworkremotely-2026")
-    result = crawl("weworkremotely", realdata("weworkremotely-2026"))
-    assert result.scalar("SELECT count(*) FROM postings") == len(distinct) == 4
-    job = result.posting("weworkremotely", "https://weworkremotely.com/remote-jobs/mathmo-maths-coach")
+    run = replayed("weworkremotely", realdata("weworkremotely-2026"))
+    assert len(run.rows) == len(distinct) == 4
+    job = run.posting("https://weworkremotely.com/remote-jobs/mathmo-maths-coach")
     assert (job["company"], job["title"]) == ("Mathmo", "Maths Coach")
     assert job["location_raw"] == "Anywhere in the World; London"
     assert job["employment_type"] == "Contract"

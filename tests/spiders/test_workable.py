@@ -7,21 +7,36 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+
+QUERY = "security engineer"
 
 
-@pytest.mark.realdata
-def test_search_results_and_the_synthetic_record(crawl):
+def records_and_synthetic() -> tuple[list[dict], dict]:
     records = [job for body in cassette_bodies("workable") for job in body["jobs"]]
     synthetic = [job for job in records if job["id"].startswith("deadbeef-0000")]
     assert len(synthetic) == 1  # appended by the fixture's author, company null: rejected, not a posting
-    args = ("-a", "query=security engineer")
-    result = check_replay(crawl, "workable", [realdata("workable")], len(records) - 1, rejects=1, args=args)
-    reject = result.query("SELECT * FROM rejects")[0]
-    assert "without a company" in reject["reason"]
-    assert json.loads(reject["raw_json"])["id"] == synthetic[0]["id"]
+    return records, synthetic[0]
 
-    job = result.posting("workable", "712cd317-252e-4d5a-88be-5896c9b5023f")
+
+@pytest.mark.realdata
+def test_end_to_end_replay_with_the_synthetic_reject(end_to_end):
+    records, synthetic = records_and_synthetic()
+    first, _ = check_replay(end_to_end, "workable", len(records) - 1, rejects=1)
+    (reject,) = end_to_end.db.query("SELECT * FROM rejects WHERE run_id = ?", (first["id"],))
+    assert "without a company" in reject["reason"]
+    assert json.loads(reject["raw_json"])["id"] == synthetic["id"]
+
+
+@pytest.mark.realdata
+def test_search_results_and_the_synthetic_record():
+    records, synthetic = records_and_synthetic()
+    run = check_in_process("workable", [realdata("workable")], len(records) - 1, rejects=1, query=QUERY)
+    (reject,) = run.reject_rows()
+    assert "without a company" in reject["reason"]
+    assert json.loads(reject["raw_json"])["id"] == synthetic["id"]
+
+    job = run.posting("712cd317-252e-4d5a-88be-5896c9b5023f")
     assert job["url"].startswith("https://jobs.workable.com/view/eYz4c3Arh3NUQwtZvK9j9p/")
     assert job["title"] == "Security Engineer"
     assert job["company"] == "LMAX Group"

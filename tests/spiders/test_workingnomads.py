@@ -7,14 +7,22 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_replay
+from tests.spiders.replaycheck import check_in_process, check_replay
+
+
+def expected_postings() -> int:
+    return sum(len(body) for body in cassette_bodies("workingnomads"))
 
 
 @pytest.mark.realdata
-def test_every_job_is_stored_once_with_fields(crawl):
-    expected = sum(len(body) for body in cassette_bodies("workingnomads"))
-    result = check_replay(crawl, "workingnomads", [realdata("workingnomads")], expected)
-    job = result.posting("workingnomads", "https://www.workingnomads.com/job/go/1713292/")
+def test_end_to_end_replay(end_to_end):
+    check_replay(end_to_end, "workingnomads", expected_postings())
+
+
+@pytest.mark.realdata
+def test_every_job_is_stored_once_with_fields():
+    run = check_in_process("workingnomads", [realdata("workingnomads")], expected_postings())
+    job = run.posting("https://www.workingnomads.com/job/go/1713292/")
     assert job["url"] == "https://www.workingnomads.com/job/go/1713292/"
     assert job["title"] == "Email + SMS Marketing Strategist"
     assert job["company"] == "Bebonia"
@@ -24,4 +32,5 @@ def test_every_job_is_stored_once_with_fields(crawl):
     ]  # fmt: skip
     assert job["posted_at_raw"] == "2026-07-07T12:04:59-04:00"
     # Same title and company, different jobs: both kept, keyed by URL.
-    assert result.scalar("SELECT count(*) FROM postings WHERE title = 'Data Analyst (No Experience Required)'") == 2
+    same = [row for row in run.rows.values() if row["title"] == "Data Analyst (No Experience Required)"]
+    assert len(same) == 2
