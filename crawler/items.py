@@ -81,6 +81,19 @@ class JobPosting(scrapy.Item):
     """One posting on one platform. See ``PLATFORM_FIELDS``/``NORMALIZED_FIELDS``."""
 
     locals().update({name: scrapy.Field(doc=doc) for name, doc in ALL_FIELDS.items()})
+    #: bookkeeping, not a posting field: digest of the spider's output before validation
+    #: (``db.postings.spider_hash``), stored so that a re-run can skip an unchanged posting
+    spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
+
+
+class SeenPosting(scrapy.Item):
+    """A posting the spider yielded exactly as last time (same spider hash): the store only marks
+    it seen (last seen, run, board); validating and normalising it again would change nothing."""
+
+    source = scrapy.Field(doc="Spider name.")
+    source_id = scrapy.Field(doc="The platform's id of the posting.")
+    board = scrapy.Field(doc="The board the crawl found it on.")
+    spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
 
 
 class RejectedRecord(scrapy.Item):

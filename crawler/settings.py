@@ -49,6 +49,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
+    # first: a posting the spider yields exactly as last time is only marked seen
+    "pipelines.skip_unchanged.SkipUnchangedPipeline": 50,
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.normalization.NormalizePipeline": 300,
     "pipelines.store.StorePipeline": 900,
@@ -62,6 +64,9 @@ BOARDS_DIR = os.environ.get("BOARDS_DIR", "")
 # Storage
 JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")
 STORE_BATCH_SIZE = 200
+#: A re-run marks a posting whose spider output is unchanged (same spider hash) seen without
+#: validating, normalising or rewriting it (pipelines/skip_unchanged.py).
+SKIP_UNCHANGED = True
 # After every crawl: listings -> lifecycle -> salary index (pipelines/after_crawl.py).
 #: A salary index row (category, role, category x region) is published only with at least
 #: this many open listings with an employer-stated salary behind it.

@@ -23,6 +23,7 @@ POSTING_BOOKKEEPING: dict[str, str] = {
     "id": "Row id (primary key).",
     "raw_json": "The platform's record as JSON (field `raw` of the item).",
     "content_hash": "SHA-256 of the platform fields; a change means the posting was edited.",
+    "spider_hash": "Digest of the spider's output before validation; the same on a re-run means unchanged.",
     "first_seen_at": "When a crawl first stored this posting (UTC ISO 8601).",
     "last_seen_at": "When a crawl last saw this posting (UTC ISO 8601).",
     "closed_at": "When the posting disappeared from its platform (NULL = open).",

@@ -39,6 +39,21 @@ def content_hash(item: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+#: Spider-output fields that differ between two crawls of the same record (or, for the board, are
+#: written on every sighting anyway), so they stay out of the spider hash.
+SPIDER_UNHASHED_FIELDS = {"scraped_at", "board", "spider_hash"}
+
+
+def spider_hash(item: dict[str, Any]) -> str:
+    """Digest of a posting exactly as the spider yielded it (raw record included), taken before
+    validation: the same digest on a re-run means validating, normalising and comparing it again
+    would only find it unchanged."""
+    payload = json.dumps(
+        {k: v for k, v in item.items() if k not in SPIDER_UNHASHED_FIELDS}, sort_keys=True, default=str
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
 def _is_locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
 
@@ -65,6 +80,7 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
         else:
             row[name] = value
     row["content_hash"] = content_hash(item)
+    row["spider_hash"] = item.get("spider_hash")
     return row
 
 
@@ -119,8 +135,10 @@ class PostingStore:
         postings: Sequence[dict[str, Any]],
         rejects: Sequence[dict[str, Any]],
         seen_at: str | None = None,
+        seen: Sequence[dict[str, Any]] = (),
     ) -> dict[str, int]:
-        """Upsert postings and insert rejects in one transaction; return new/updated/unchanged."""
+        """Upsert postings, mark ``seen`` ones (stored and unchanged: source, source_id, board,
+        spider_hash) seen, and insert rejects in one transaction; return new/updated/unchanged."""
         seen_at = seen_at or utc_now()
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         rows = [posting_row(p) for p in postings]
@@ -140,7 +158,7 @@ class PostingStore:
                     updates.append((found[0], row))
                     counts["updated"] += 1
                 else:
-                    touches.append((found[0], row["board"]))
+                    touches.append((found[0], row["board"], row["spider_hash"]))
                     counts["unchanged"] += 1
             if inserts:
                 self.db.table("postings").insert_all(inserts, batch_size=200)
@@ -150,6 +168,9 @@ class PostingStore:
                 else:
                     self.db.table("postings").update(posting_id, row)
             self._touch([t for t in touches if t[0] != -1], seen_at, run_id)
+            if seen:
+                self._touch_by_key(seen, seen_at, run_id)
+                counts["unchanged"] += len(seen)
             if rejects:
                 self.db.table("rejects").insert_all(
                     [
@@ -191,15 +212,24 @@ class PostingStore:
             [*data.values(), row["source"], row["source_id"]],
         )
 
-    def _touch(self, touches: list[tuple[int, str | None]], seen_at: str, run_id: int) -> None:
-        by_board: dict[str | None, list[int]] = {}
-        for posting_id, board in touches:
-            by_board.setdefault(board, []).append(posting_id)
-        for board, ids in by_board.items():
-            for chunk in chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                self.db.execute(
-                    "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
-                    f"board = COALESCE(?, board) WHERE id IN ({marks})",
-                    [seen_at, run_id, board, *chunk],
-                )
+    def _touch(self, touches: list[tuple[int, str | None, str | None]], seen_at: str, run_id: int) -> None:
+        self.db.conn.executemany(
+            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+            "board = COALESCE(?, board), spider_hash = COALESCE(?, spider_hash) WHERE id = ?",
+            [(seen_at, run_id, board, digest, posting_id) for posting_id, board, digest in touches],
+        )
+
+    def _touch_by_key(self, seen: Sequence[dict[str, Any]], seen_at: str, run_id: int) -> None:
+        self.db.conn.executemany(
+            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+            "board = COALESCE(?, board), spider_hash = COALESCE(?, spider_hash) WHERE source = ? AND source_id = ?",
+            [(seen_at, run_id, s.get("board"), s.get("spider_hash"), s["source"], s["source_id"]) for s in seen],
+        )
+
+    def spider_hashes(self, source: str, board: str | None) -> dict[str, str]:
+        """source_id -> stored spider hash of one board's (or a board-less feed's) postings."""
+        rows = self.db.execute(
+            "SELECT source_id, spider_hash FROM postings WHERE source = ? AND board IS ? AND spider_hash IS NOT NULL",
+            [source, board],
+        )
+        return dict(rows.fetchall())

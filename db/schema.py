@@ -140,6 +140,13 @@ def migrate_crawl_scope(db: sqlite_utils.Database) -> None:
     db.table("crawl_runs").add_column("scope", str)
 
 
+def migrate_spider_hash(db: sqlite_utils.Database) -> None:
+    """Skip unchanged postings: ``postings.spider_hash``, the digest of the spider's output before
+    validation, so that a re-run marks an unchanged posting seen without validating, normalising
+    and comparing it again. Postings stored before get it when next seen."""
+    db.table("postings").add_column("spider_hash", str)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -151,6 +158,11 @@ MIGRATIONS: list[Migration] = [
         5,
         "crawl scope: postings.board, crawl_runs.scope (lifecycle closes only inside a run's scope)",
         migrate_crawl_scope,
+    ),
+    (
+        6,
+        "skip unchanged: postings.spider_hash (a re-run skips postings whose spider output is unchanged)",
+        migrate_spider_hash,
     ),
 ]
 

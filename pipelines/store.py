@@ -15,7 +15,7 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.items import JobPosting, RejectedRecord
+from crawler.items import JobPosting, RejectedRecord, SeenPosting
 from crawler.scope import CrawlScope
 from db.postings import PostingStore
 from db.schema import open_db
@@ -43,6 +43,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
         self.postings: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
+        self.seen: list[dict[str, Any]] = []  # unchanged since the last run: only marked seen
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         self.store: PostingStore | None = None
         self.run_id: int | None = None
@@ -71,21 +72,23 @@ class StorePipeline:
             self.rejects.append(dict(item))
         elif isinstance(item, JobPosting):
             self.postings.append(dict(item))
+        elif isinstance(item, SeenPosting):
+            self.seen.append(dict(item))
         else:
             return item
-        if len(self.postings) + len(self.rejects) >= self.batch_size:
+        if len(self.postings) + len(self.rejects) + len(self.seen) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self) -> None:
-        if not (self.postings or self.rejects) or self.store is None or self.run_id is None:
+        if not (self.postings or self.rejects or self.seen) or self.store is None or self.run_id is None:
             return
-        counts = self.store.write_batch(self.run_id, self.postings, self.rejects)
+        counts = self.store.write_batch(self.run_id, self.postings, self.rejects, seen=self.seen)
         for key, value in counts.items():
             self.counts[key] += value
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(f"jobs/{key}", value)
-        self.postings, self.rejects = [], []
+        self.postings, self.rejects, self.seen = [], [], []
 
     def close_spider(self) -> None:
         self.flush()
