@@ -301,7 +301,7 @@ def independent_index(
             named = json.loads(row["regions"] or "[]")
             countries = set(json.loads(row["countries"] or "[]"))
             where = {"worldwide"} if row["worldwide"] else set()
-            for region in spec_regions:
+            for region in regions:
                 inside = members[region]
                 if region in named or countries & inside or any(members.get(n) and members[n] <= inside for n in named):
                     where.add(region)
