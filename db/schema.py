@@ -127,6 +127,56 @@ def migrate_v3(db: sqlite_utils.Database) -> None:
     create_views(db)
 
 
+def migrate_v5(db: sqlite_utils.Database) -> None:
+    """Schema v5: salary benchmarks (issue 12): ``salary_index`` with seniority, region currency,
+    n and employers, USD beside local bands and a published flag; ``salary_index_history``.
+
+    ``salary_index`` holds derived data only (rebuilt after every crawl), so it is re-created;
+    it fills again at the next crawl or ``remotejobs salaries --rebuild``.
+    """
+    db.execute("DROP TABLE IF EXISTS salary_index")
+    db.table("salary_index").create(
+        {
+            "scope": str,
+            "key": str,
+            "category": str,
+            "role": str,
+            "seniority": str,
+            "region": str,
+            "currency": str,
+            "period": str,
+            "n": int,
+            "employers": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+            "p25_usd": float,
+            "median_usd": float,
+            "p75_usd": float,
+            "published": int,
+            "min_n": int,
+            "min_employers": int,
+            "computed_at": str,
+        },
+        pk=("scope", "key"),
+    )
+    db.table("salary_index_history").create(
+        {
+            "date": str,
+            "scope": str,
+            "key": str,
+            "currency": str,
+            "n": int,
+            "employers": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+        },
+        pk=("date", "scope", "key"),
+    )
+    db.table("salary_index_history").create_index(["scope", "key", "date"])
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -134,6 +184,7 @@ MIGRATIONS: list[Migration] = [
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
     (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
     (4, "posting_keys: narrow dedupe keys kept in sync by triggers (dedupe speed)", v4_posting_keys),
+    (5, "salary_index by role x seniority x region in local currency, salary_index_history", migrate_v5),
 ]
 
 
