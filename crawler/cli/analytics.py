@@ -447,12 +447,12 @@ def run_salaries(args: argparse.Namespace) -> int:
         raise CliError(f"--region: unknown region {args.region!r} (one of {', '.join(regions)})")
     if args.min_n is not None and args.min_n < 1:
         raise CliError("--min-n must be at least 1")
+    asked_now = parse_now(args.now) if args.now else None
     db = open_database(args.db)
     try:
         population_note: dict[str, Any] | None = None
         if args.rebuild:
-            now = parse_now(args.now) if args.now else now_utc()
-            result = rebuild_salary_index(db, now=now, **config)
+            result = rebuild_salary_index(db, now=asked_now or now_utc(), **config)
             if result is not None:
                 print(
                     f"Salary index rebuilt: {result.published} of {len(result.cells)} cells published "
@@ -461,7 +461,7 @@ def run_salaries(args: argparse.Namespace) -> int:
                 )
         if args.min_n is not None:
             stored_at = db.execute("SELECT max(computed_at) FROM salary_index").fetchone()[0]
-            now = parse_now(args.now or stored_at) if (args.now or stored_at) else now_utc()
+            now = asked_now or (parse_now(stored_at) if stored_at else now_utc())
             population = Population(now, config["window_days"], config["include_hybrid"])
             result = compute_index(db, population, min_n=args.min_n, min_employers=config["min_employers"])
             cells = [c.as_row(result.computed_at) for c in result.cells]
