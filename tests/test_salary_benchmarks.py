@@ -29,6 +29,7 @@ from pipelines.after_crawl import AfterCrawlSettings, update_salary_index
 from tests import test_analytics as base
 
 ROOT = Path(__file__).resolve().parents[1]
+real_db = base.real_db  # the real-cassette database fixture
 NOW = datetime(2026, 3, 31, tzinfo=UTC)
 
 # ------------------------------------------------------------------ independent recomputation
