@@ -137,17 +137,20 @@ def test_salaries_default_prints_the_stored_category_cells(db_path, capsys):
     _rebuild(db_path)
     code, out, _ = run(capsys, "salaries", "--json", "--db", str(db_path))
     assert code == 0
-    stored = query(db_path, "SELECT key, n, employers, median, published FROM salary_index WHERE scope = 'category'")
+    stored = query(
+        db_path,
+        "SELECT scope, key, n, employers, median FROM salary_index WHERE scope IN ('category', 'hourly-rate-category')",
+    )
     printed = json.loads(out)["cells"]
-    assert {(c["key"], c["n"], c["employers"], c["median"]) for c in printed} == {
-        (r["key"], r["n"], r["employers"], r["median"]) for r in stored
+    assert {(c["scope"], c["key"], c["n"], c["employers"], c["median"]) for c in printed} == {
+        (r["scope"], r["key"], r["n"], r["employers"], r["median"]) for r in stored
     }
     assert any(c["published"] for c in printed), "the real cassettes publish a category"
     code, text, _ = run(capsys, "salaries", "--db", str(db_path))
     for c in printed:
-        line = next(line for line in text.splitlines() if line.startswith("category ") and f" {c['key']} " in line)
+        line = next(line for line in text.splitlines() if line.startswith(c["scope"] + " ") and f" {c['key']} " in line)
         if c["published"]:
-            assert cli_analytics.money_in(c["median"], "USD") in line
+            assert cli_analytics.money_in(c["median"], "USD", c["period"]) in line
         else:
             assert "not enough" in line
             assert f"of {c['min_n']}" in line or f"of {c['min_employers']}" in line
@@ -172,6 +175,16 @@ def test_salaries_role_seniority_by_region_with_the_category_benchmark(db_path, 
         assert (c["message"] is None) == bool(c["published"])
         if not c["published"] and c["n"] < c["min_n"]:
             assert c["message"] == f"not enough salary-disclosed listings yet: {c['n']} of {c['min_n']}"
+    code, text, _ = run(
+        capsys, "salaries", "--role", stored["role"], "--seniority", stored["seniority"], "--db", str(db_path)
+    )
+    assert code == 0
+    names = {r.id: r.name for r in cli_analytics.benchmark_regions().values()}
+    for c in regional.values():
+        line = next(
+            line for line in text.splitlines() if line.startswith(f"role-seniority-region  {names[c['region']]}")
+        )
+        assert (c["message"] or cli_analytics.money_in(c["median"], c["currency"])) in line
 
 
 def test_salaries_min_n_prints_without_storing(db_path, capsys, monkeypatch):
@@ -203,7 +216,11 @@ def test_salaries_rebuild_stores_with_now_and_settings(db_path, capsys, monkeypa
     assert code == 0 and "rebuilt" in err
     at = query(db_path, "SELECT DISTINCT computed_at, min_n, min_employers FROM salary_index")
     assert [(r["computed_at"], r["min_n"], r["min_employers"]) for r in at] == [("2026-03-31T06:00:00+00:00", 4, 2)]
-    assert query(db_path, "SELECT DISTINCT date FROM salary_index_history") == [{"date": "2026-03-31"}]
+    published = query(db_path, "SELECT scope, key FROM salary_index WHERE published = 1 ORDER BY scope, key")
+    snapshot = query(
+        db_path, "SELECT scope, key FROM salary_index_history WHERE date = '2026-03-31' ORDER BY scope, key"
+    )
+    assert snapshot == published and published
     code, _out, err = run(capsys, "salaries", "--rebuild", "--db", str(db_path))  # now: the pinned clock
     assert query(db_path, "SELECT DISTINCT computed_at FROM salary_index") == [{"computed_at": NOW.isoformat()}]
 

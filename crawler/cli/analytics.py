@@ -402,11 +402,11 @@ def select_cells(cells: list[dict[str, Any]], args: argparse.Namespace) -> list[
     elif args.seniority:
         wanted = {"role-seniority-region"} if args.region else {"role-seniority"}
     elif args.category:
-        wanted = {"category-region"} if args.region else {"category", "category-region", "role"}
+        wanted = {"category-region"} if args.region else {"category", "category-region", "role", "hourly-rate-category"}
     elif args.region:
         wanted = {"category-region"}
     else:
-        wanted = {"category"}
+        wanted = {"category", "hourly-rate-category"}
 
     def keep(cell: dict[str, Any]) -> bool:
         return (
