@@ -68,9 +68,15 @@ STORE_BATCH_SIZE = 200
 #: validating, normalising or rewriting it (pipelines/skip_unchanged.py).
 SKIP_UNCHANGED = True
 # After every crawl: listings -> lifecycle -> salary index (pipelines/after_crawl.py).
-#: A salary index row (category, role, category x region) is published only with at least
-#: this many open listings with an employer-stated salary behind it.
+# Salary index (analytics/salary_index.py; population and method in docs/analysts.md).
+#: A salary index cell is published only with at least this many jobs (clones counted once)...
 SALARY_INDEX_MIN_N = 10
+#: ...from at least this many distinct employers, so one employer cannot make a benchmark.
+SALARY_INDEX_MIN_EMPLOYERS = 5
+#: Only jobs posted within this many days of the computation count as today's market.
+SALARY_INDEX_WINDOW_DAYS = 180
+#: Count hybrid jobs too (default: remote only; onsite and unstated workplaces never count).
+SALARY_INDEX_INCLUDE_HYBRID = False
 
 # Listings and lifecycle (listings/build.py, listings/lifecycle.py)
 #: Two postings match on company + title only when their activity lies within this many days.

@@ -199,22 +199,55 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "salary_index": (
-        "Annual USD salary P25/median/P75 per category, role and category × region over open "
-        "de-duplicated listings with an employer-stated salary (never estimates). Percentiles by linear "
-        "interpolation (numpy 'linear', statistics.quantiles 'inclusive'); a listing contributes the "
-        "midpoint of its range. Rows only at n >= SALARY_INDEX_MIN_N. Rebuilt after every crawl.",
+        "Salary benchmarks (analytics/salary_index.py; method in docs/analysts.md). Population: open, "
+        "de-duplicated listings with an employer-stated salary (never a site estimate) in a currency the ECB table "
+        "converts, workplace remote (hybrid too with SALARY_INDEX_INCLUDE_HYBRID), full-time or unspecified "
+        "employment, posted within SALARY_INDEX_WINDOW_DAYS (180) of computed_at, stated per year or month, top of "
+        "the range at most 4x its bottom, annual USD ends within 10,000..1,000,000; hourly rates only in scope "
+        "hourly-rate-category (USD per hour, never annualised). Listings with the same employer, role, seniority "
+        "and stated range are one job, contributing the midpoint of its range once. Regional bands are in the "
+        "region's currency (data/salary/regions.yaml), converted from each job's stated currency at the ECB rate "
+        "of its FX date; *_usd beside them. Percentiles by linear interpolation (numpy 'linear'). Every cell is "
+        "stored; percentiles only where published = 1 (n >= SALARY_INDEX_MIN_N and employers >= "
+        "SALARY_INDEX_MIN_EMPLOYERS). Rebuilt after every crawl.",
         {
-            "scope": "category, role or category-region.",
-            "key": "The group: a category, a role, or 'category / region'.",
-            "category": "Category (scopes category and category-region).",
-            "role": "Role (scope role).",
-            "region": "Region (scope category-region): a spec region or 'worldwide'.",
-            "n": "Number of listings behind the row.",
-            "p25": "25th percentile of annual USD salary.",
-            "median": "Median annual USD salary.",
-            "p75": "75th percentile of annual USD salary.",
-            "min_n": "The n threshold in force when the index was computed.",
-            "computed_at": "When the index was computed (UTC ISO 8601).",
+            "scope": "category, role, role-seniority, role-seniority-region, category-region or hourly-rate-category.",
+            "key": "Stable id of the cell: 'software-engineering', 'software engineer', 'software engineer|lead', "
+            "'software engineer|lead|us', 'software-engineering|eu'.",
+            "category": "Category (role cells: the category most of their jobs are in).",
+            "role": "Role (role scopes).",
+            "seniority": "Seniority (role-seniority scopes).",
+            "region": "Benchmark region id (regional scopes): us, canada, uk, eu, other-europe, latin-america, apac, "
+            "middle-east-africa, worldwide.",
+            "currency": "Currency of p25/median/p75: the region's benchmark currency; USD without a region.",
+            "period": "year (annual salaries) or hour (scope hourly-rate-category).",
+            "n": "Jobs behind the cell (clones counted once).",
+            "employers": "Distinct employers behind the cell.",
+            "p25": "25th percentile in currency (NULL unless published).",
+            "median": "Median in currency (NULL unless published).",
+            "p75": "75th percentile in currency (NULL unless published).",
+            "p25_usd": "25th percentile of the jobs' USD figures (NULL unless published).",
+            "median_usd": "Median of the jobs' USD figures (NULL unless published).",
+            "p75_usd": "75th percentile of the jobs' USD figures (NULL unless published).",
+            "published": "1 when n >= min_n and employers >= min_employers.",
+            "min_n": "SALARY_INDEX_MIN_N in force when the index was computed.",
+            "min_employers": "SALARY_INDEX_MIN_EMPLOYERS in force when the index was computed.",
+            "computed_at": "When the index was computed (UTC ISO 8601); the posting window ends here.",
+        },
+    ),
+    "salary_index_history": (
+        "One snapshot of the published salary_index cells per UTC day (a re-run the same day replaces "
+        "that day), so trends can be drawn.",
+        {
+            "date": "UTC day of the computation (YYYY-MM-DD).",
+            "scope": "salary_index.scope.",
+            "key": "salary_index.key.",
+            "currency": "Currency of p25/median/p75.",
+            "n": "Jobs behind the cell that day.",
+            "employers": "Distinct employers that day.",
+            "p25": "25th percentile in currency.",
+            "median": "Median in currency.",
+            "p75": "75th percentile in currency.",
         },
     ),
     "ref_countries": (
@@ -351,11 +384,13 @@ CANNED_SEARCH_HITS = search_hits_sql("coalesce(nullif(:q, ''), '\"\"')")
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "salary_index": {
         "title": "Salary index",
-        "description": "P25/median/P75 annual USD salary of open listings with an employer-stated salary. "
-        "scope: category (default), role or category-region.",
-        "sql": "SELECT scope, key, n, round(p25) AS p25, round(median) AS median, round(p75) AS p75, computed_at\n"
+        "description": "Published salary benchmarks (P25/median/P75 in the cell's currency, USD median beside) of "
+        "remote, open, de-duplicated jobs with an employer-stated salary. scope: category (default), role, "
+        "role-seniority, role-seniority-region, category-region or hourly-rate-category.",
+        "sql": "SELECT scope, key, currency, n, employers, round(p25) AS p25, round(median) AS median, "
+        "round(p75) AS p75,\n  round(median_usd) AS median_usd, computed_at\n"
         "FROM salary_index\n"
-        "WHERE scope = coalesce(nullif(:scope, ''), 'category')\n"
+        "WHERE scope = coalesce(nullif(:scope, ''), 'category') AND published = 1\n"
         "ORDER BY n DESC, key",
     },
     "search": {
@@ -390,7 +425,8 @@ DATASETTE_TABLE_EXTRAS: dict[str, dict[str, Any]] = {
     },
     "open_listings": {"facets": ["category", "seniority", "sources"]},
     "listings_with_salary": {"facets": ["category", "employer_stated", "is_open"]},
-    "salary_index": {"facets": ["scope"], "sort_desc": "n"},
+    "salary_index": {"facets": ["scope", "published", "region", "currency"], "sort_desc": "n"},
+    "salary_index_history": {"facets": ["scope"], "sort_desc": "date"},
     "crawl_runs": {"facets": ["spider", "status"], "sort_desc": "started_at"},
     "rejects": {"facets": ["source", "reason"]},
 }

@@ -140,6 +140,56 @@ def migrate_crawl_scope(db: sqlite_utils.Database) -> None:
     db.table("crawl_runs").add_column("scope", str)
 
 
+def migrate_salary_benchmarks(db: sqlite_utils.Database) -> None:
+    """Schema v6: salary benchmarks (issue 12): ``salary_index`` with seniority, region currency,
+    n and employers, USD beside local bands and a published flag; ``salary_index_history``.
+
+    ``salary_index`` holds derived data only (rebuilt after every crawl), so it is re-created;
+    it fills again at the next crawl or ``remotejobs salaries --rebuild``.
+    """
+    db.execute("DROP TABLE IF EXISTS salary_index")
+    db.table("salary_index").create(
+        {
+            "scope": str,
+            "key": str,
+            "category": str,
+            "role": str,
+            "seniority": str,
+            "region": str,
+            "currency": str,
+            "period": str,
+            "n": int,
+            "employers": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+            "p25_usd": float,
+            "median_usd": float,
+            "p75_usd": float,
+            "published": int,
+            "min_n": int,
+            "min_employers": int,
+            "computed_at": str,
+        },
+        pk=("scope", "key"),
+    )
+    db.table("salary_index_history").create(
+        {
+            "date": str,
+            "scope": str,
+            "key": str,
+            "currency": str,
+            "n": int,
+            "employers": int,
+            "p25": float,
+            "median": float,
+            "p75": float,
+        },
+        pk=("date", "scope", "key"),
+    )
+    db.table("salary_index_history").create_index(["scope", "key", "date"])
+
+
 def migrate_spider_hash(db: sqlite_utils.Database) -> None:
     """Skip unchanged postings: ``postings.spider_hash``, the digest of the spider's output before
     validation, so that a re-run marks an unchanged posting seen without validating, normalising
@@ -159,8 +209,9 @@ MIGRATIONS: list[Migration] = [
         "crawl scope: postings.board, crawl_runs.scope (lifecycle closes only inside a run's scope)",
         migrate_crawl_scope,
     ),
+    (6, "salary_index by role x seniority x region in local currency, salary_index_history", migrate_salary_benchmarks),
     (
-        6,
+        7,
         "skip unchanged: postings.spider_hash (a re-run skips postings whose spider output is unchanged)",
         migrate_spider_hash,
     ),

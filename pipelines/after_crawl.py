@@ -10,7 +10,9 @@ status. The settings are read once, here:
    and did not are closed, returning ones reopened (``LIFECYCLE_MAX_ERROR_RATE``,
    ``LIFECYCLE_MIN_ITEM_RATIO``);
 3. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
-   new state (``SALARY_INDEX_MIN_N``), with the reference places refreshed first.
+   new state, and today's ``salary_index_history`` snapshot (``SALARY_INDEX_MIN_N``,
+   ``SALARY_INDEX_MIN_EMPLOYERS``, ``SALARY_INDEX_WINDOW_DAYS``, ``SALARY_INDEX_INCLUDE_HYBRID``),
+   with the reference places refreshed first.
 
 A step that raises is logged and counted; the steps after it still run, and the run's
 bookkeeping is never lost.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -34,7 +37,8 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
-from analytics.salary_index import DEFAULT_MIN_N, rebuild_salary_index
+from analytics.salary_index import DEFAULT_MIN_EMPLOYERS, DEFAULT_MIN_N, rebuild_salary_index
+from analytics.salary_index import DEFAULT_WINDOW_DAYS as SALARY_WINDOW_DAYS
 from crawler.scope import CrawlScope, PlatformFacts
 from db.places import refresh_places
 from listings.build import dedupe_postings
@@ -47,6 +51,7 @@ logger = logging.getLogger(__name__)
 class SettingsLike(Protocol):
     def getfloat(self, name: str, default: float = ...) -> float: ...
     def getint(self, name: str, default: int = ...) -> int: ...
+    def getbool(self, name: str, default: bool = ...) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class AfterCrawlSettings:
     lifecycle_max_error_rate: float = DEFAULT_MAX_ERROR_RATE
     lifecycle_min_item_ratio: float = DEFAULT_MIN_ITEM_RATIO
     salary_index_min_n: int = DEFAULT_MIN_N
+    salary_index_min_employers: int = DEFAULT_MIN_EMPLOYERS
+    salary_index_window_days: float = SALARY_WINDOW_DAYS
+    salary_index_include_hybrid: bool = False
 
     @classmethod
     def from_settings(cls, settings: SettingsLike | None) -> AfterCrawlSettings:
@@ -69,6 +77,9 @@ class AfterCrawlSettings:
             lifecycle_max_error_rate=settings.getfloat("LIFECYCLE_MAX_ERROR_RATE", DEFAULT_MAX_ERROR_RATE),
             lifecycle_min_item_ratio=settings.getfloat("LIFECYCLE_MIN_ITEM_RATIO", DEFAULT_MIN_ITEM_RATIO),
             salary_index_min_n=settings.getint("SALARY_INDEX_MIN_N", DEFAULT_MIN_N),
+            salary_index_min_employers=settings.getint("SALARY_INDEX_MIN_EMPLOYERS", DEFAULT_MIN_EMPLOYERS),
+            salary_index_window_days=settings.getfloat("SALARY_INDEX_WINDOW_DAYS", SALARY_WINDOW_DAYS),
+            salary_index_include_hybrid=settings.getbool("SALARY_INDEX_INCLUDE_HYBRID", False),
         )
 
 
@@ -101,10 +112,27 @@ def place_postings(
     logger.info("listings after run %d: %d postings placed, %s", run_id, result.postings, result.rules)
 
 
-def update_salary_index(db: sqlite_utils.Database, run_id: int, config: AfterCrawlSettings) -> None:
+def update_salary_index(
+    db: sqlite_utils.Database, run_id: int, config: AfterCrawlSettings, *, now: datetime | None = None
+) -> None:
+    """Rebuild the salary index and today's history snapshot; ``now`` (default: the clock) sets the window."""
     refresh_places(db)
-    published = rebuild_salary_index(db, min_n=config.salary_index_min_n)
-    logger.info("salary index rebuilt after run %d: %d rows", run_id, published)
+    result = rebuild_salary_index(
+        db,
+        now=now or datetime.now(UTC),
+        min_n=config.salary_index_min_n,
+        min_employers=config.salary_index_min_employers,
+        window_days=config.salary_index_window_days,
+        include_hybrid=config.salary_index_include_hybrid,
+    )
+    if result is not None:
+        logger.info(
+            "salary index rebuilt after run %d: %d of %d cells published over %d jobs",
+            run_id,
+            result.published,
+            len(result.cells),
+            result.jobs,
+        )
 
 
 def run_after_crawl(

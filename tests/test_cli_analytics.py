@@ -123,44 +123,125 @@ def test_search_since(db_path, capsys, since, expect_all):
 # ------------------------------------------------------------------ salaries
 
 
-def test_salaries_by_category(db_path, capsys):
-    code, out, _ = run(capsys, "salaries", "--db", str(db_path))
+def _rebuild(db_path: Path, now: str = "2026-03-31") -> None:
+    from analytics.salary_index import rebuild_salary_index
+
+    db = open_db(db_path)
+    try:
+        rebuild_salary_index(db, now=datetime.fromisoformat(now).replace(tzinfo=UTC), window_days=3650)
+    finally:
+        db.close()
+
+
+def test_salaries_default_prints_the_stored_category_cells(db_path, capsys):
+    _rebuild(db_path)
+    code, out, _ = run(capsys, "salaries", "--json", "--db", str(db_path))
     assert code == 0
-    index = query(db_path, "SELECT * FROM salary_index WHERE scope = 'category' ORDER BY n DESC")
-    assert index, "the real cassettes give at least one category with n >= 10"
-    assert "P25" in out and "median" in out and "P75" in out
-    for row in index:
-        line = next(line for line in out.splitlines() if line.startswith(row["key"] + " "))
-        assert line.split()[1:] == [
-            str(row["n"]),
-            cli_analytics.money(row["p25"]),
-            cli_analytics.money(row["median"]),
-            cli_analytics.money(row["p75"]),
-        ]
+    stored = query(
+        db_path,
+        "SELECT scope, key, n, employers, median FROM salary_index WHERE scope IN ('category', 'hourly-rate-category')",
+    )
+    printed = json.loads(out)["cells"]
+    assert {(c["scope"], c["key"], c["n"], c["employers"], c["median"]) for c in printed} == {
+        (r["scope"], r["key"], r["n"], r["employers"], r["median"]) for r in stored
+    }
+    assert any(c["published"] for c in printed), "the real cassettes publish a category"
+    code, text, _ = run(capsys, "salaries", "--db", str(db_path))
+    for c in printed:
+        line = next(line for line in text.splitlines() if line.startswith(c["scope"] + " ") and f" {c['key']} " in line)
+        if c["published"]:
+            assert cli_analytics.money_in(c["median"], "USD", c["period"]) in line
+        else:
+            assert "not enough" in line
+            assert f"of {c['min_n']}" in line or f"of {c['min_employers']}" in line
 
 
-@pytest.mark.parametrize(("by", "scope"), [("role", "role"), ("region", "category-region")])
-def test_salaries_by_other_scopes(db_path, capsys, by, scope):
-    code, out, _ = run(capsys, "salaries", "--by", by, "--json", "--db", str(db_path))
+def test_salaries_role_seniority_by_region_with_the_category_benchmark(db_path, capsys):
+    _rebuild(db_path)
+    stored = query(
+        db_path, "SELECT * FROM salary_index WHERE scope = 'role-seniority-region' ORDER BY n DESC, key LIMIT 1"
+    )[0]
+    code, out, _ = run(
+        capsys, "salaries", "--role", stored["role"], "--seniority", stored["seniority"], "--json", "--db", str(db_path)
+    )
     assert code == 0
-    assert [r["key"] for r in json.loads(out)] == [
-        r["key"] for r in query(db_path, "SELECT key FROM salary_index WHERE scope = ? ORDER BY n DESC, key", [scope])
-    ]
+    cells = json.loads(out)["cells"]
+    regional = {c["region"]: c for c in cells if c["scope"] == "role-seniority-region"}
+    assert regional[stored["region"]]["n"] == stored["n"]
+    bench = regional[stored["region"]]["benchmark"]
+    assert bench["key"] == f"{stored['category']}|{stored['region']}"
+    assert all(c["role"] == stored["role"] and c["seniority"] == stored["seniority"] for c in cells)
+    for c in regional.values():
+        assert (c["message"] is None) == bool(c["published"])
+        if not c["published"] and c["n"] < c["min_n"]:
+            assert c["message"] == f"not enough salary-disclosed listings yet: {c['n']} of {c['min_n']}"
+    code, text, _ = run(
+        capsys, "salaries", "--role", stored["role"], "--seniority", stored["seniority"], "--db", str(db_path)
+    )
+    assert code == 0
+    names = {r.id: r.name for r in cli_analytics.benchmark_regions().values()}
+    for c in regional.values():
+        line = next(
+            line for line in text.splitlines() if line.startswith(f"role-seniority-region  {names[c['region']]}")
+        )
+        assert (c["message"] or cli_analytics.money_in(c["median"], c["currency"])) in line
 
 
-def test_salaries_rebuild_with_lower_threshold(db_path, capsys):
-    before = query(db_path, "SELECT count(*) AS n FROM salary_index")[0]["n"]
-    code, _out, err = run(capsys, "salaries", "--rebuild", "--min-n", "3", "--db", str(db_path))
+def test_salaries_min_n_prints_without_storing(db_path, capsys, monkeypatch):
+    _rebuild(db_path)
+    wide = {"min_n": 10, "min_employers": 5, "window_days": 3650, "include_hybrid": False}
+    monkeypatch.setattr(cli_analytics, "salary_settings", lambda: wide)  # the window _rebuild used
+    before = query(db_path, "SELECT * FROM salary_index ORDER BY scope, key")
+    history = query(db_path, "SELECT * FROM salary_index_history ORDER BY date, scope, key")
+    code, out, _ = run(capsys, "salaries", "--min-n", "1", "--json", "--db", str(db_path))
+    assert code == 0
+    printed = json.loads(out)
+    assert printed["min_n"] == 1 and printed["population"]["jobs"] > 0
+    stored_published = {r["key"] for r in before if r["scope"] == "category" and r["published"]}
+    assert {c["key"] for c in printed["cells"] if c["published"]} > stored_published
+    assert query(db_path, "SELECT * FROM salary_index ORDER BY scope, key") == before
+    assert query(db_path, "SELECT * FROM salary_index_history ORDER BY date, scope, key") == history
+
+
+def test_salaries_rebuild_stores_with_now_and_settings(db_path, capsys, monkeypatch):
+    assert cli_analytics.salary_settings() == {
+        "min_n": 10,
+        "min_employers": 5,
+        "window_days": 180,
+        "include_hybrid": False,
+    }  # crawler/settings.py
+    wide = {"min_n": 4, "min_employers": 2, "window_days": 3650, "include_hybrid": False}
+    monkeypatch.setattr(cli_analytics, "salary_settings", lambda: wide)
+    code, _out, err = run(capsys, "salaries", "--rebuild", "--now", "2026-03-31T06:00:00", "--db", str(db_path))
     assert code == 0 and "rebuilt" in err
-    after = query(db_path, "SELECT count(*) AS n, min(n) AS smallest, max(computed_at) AS at FROM salary_index")[0]
-    assert after["n"] > before and after["smallest"] >= 3
-    assert after["at"] == NOW.isoformat()
+    at = query(db_path, "SELECT DISTINCT computed_at, min_n, min_employers FROM salary_index")
+    assert [(r["computed_at"], r["min_n"], r["min_employers"]) for r in at] == [("2026-03-31T06:00:00+00:00", 4, 2)]
+    published = query(db_path, "SELECT scope, key FROM salary_index WHERE published = 1 ORDER BY scope, key")
+    snapshot = query(
+        db_path, "SELECT scope, key FROM salary_index_history WHERE date = '2026-03-31' ORDER BY scope, key"
+    )
+    assert snapshot == published and published
+    code, _out, err = run(capsys, "salaries", "--rebuild", "--db", str(db_path))  # now: the pinned clock
+    assert query(db_path, "SELECT DISTINCT computed_at FROM salary_index") == [{"computed_at": NOW.isoformat()}]
 
 
-def test_salaries_empty_index_explains(db_path, capsys):
-    code, out, _ = run(capsys, "salaries", "--rebuild", "--min-n", "100000", "--db", str(db_path))
+def test_salaries_currency_converts_at_the_dated_rate(db_path, capsys):
+    from analytics.salary_index import convert
+
+    _rebuild(db_path)
+    code, out, _ = run(capsys, "salaries", "--currency", "EUR", "--json", "--db", str(db_path))
     assert code == 0
-    assert "No salary index rows by category" in out and "n >= 100000" in out
+    cell = next(c for c in json.loads(out)["cells"] if c["published"])
+    assert cell["shown_currency"] == "EUR"
+    assert cell["shown"]["median"] == pytest.approx(convert(cell["median_usd"], "USD", "EUR", "2026-03-31"))
+
+
+def test_salaries_region_filter(db_path, capsys):
+    _rebuild(db_path)
+    code, out, _ = run(capsys, "salaries", "--region", "us", "--json", "--db", str(db_path))
+    assert code == 0
+    cells = json.loads(out)["cells"]
+    assert cells and {(c["scope"], c["region"], c["currency"]) for c in cells} == {("category-region", "us", "USD")}
 
 
 # ------------------------------------------------------------------ stats and export
@@ -257,7 +338,9 @@ def test_helpful_errors(tmp_path, capsys, make_db, argv, message):
         pytest.param(["search", "--country", "Atlantis"], "unknown country", id="bad-country"),
         pytest.param(["search", "x", "--country", "ZZ"], "unknown country", id="bad-country-code"),
         pytest.param(["search", '"unbalanced', "--fts"], "bad search text", id="bad-fts-syntax"),
-        pytest.param(["salaries", "--min-n", "3"], "only applies with --rebuild", id="min-n-without-rebuild"),
+        pytest.param(["salaries", "--min-n", "0"], "at least 1", id="min-n-zero"),
+        pytest.param(["salaries", "--region", "europe"], "unknown region", id="overlapping-region-word"),
+        pytest.param(["salaries", "--now", "yesterday"], "--now", id="bad-now"),
     ],
 )
 def test_argument_errors(db_path, capsys, argv, message):

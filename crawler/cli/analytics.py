@@ -21,14 +21,22 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from analytics.salary_index import DEFAULT_MIN_N, INDEX_LISTINGS_SQL, rebuild_salary_index
+from analytics.salary_index import (
+    DEFAULT_MIN_EMPLOYERS,
+    DEFAULT_MIN_N,
+    DEFAULT_WINDOW_DAYS,
+    Population,
+    benchmark_regions,
+    compute_index,
+    convert,
+    rebuild_salary_index,
+)
 from crawler.cli.common import CliError, add_db_argument, project_settings
 from db.schema import open_db
 from db.search import fts_query
 from db.views import listing_sources_sql, listing_url_sql, search_hits_sql
 
 JSON_FIELDS = ("countries", "regions", "apply_urls", "tags")
-SCOPE_FOR_BY = {"category": "category", "role": "role", "region": "category-region"}
 CRAWL_HINT = "crawl first (`scrapy crawlall` or `remotejobs demo`), or point --db / $JOBS_DB at a database"
 
 
@@ -69,16 +77,32 @@ def register(subparsers: Any) -> None:
 
     salaries = subparsers.add_parser(
         "salaries",
-        help="salary index: P25/median/P75 of annual USD salary",
-        description="Prints the salary index (open de-duplicated listings with an employer-stated "
-        "salary; estimates never count; a row needs at least SALARY_INDEX_MIN_N listings).",
+        help="salary benchmarks: P25/median/P75 by category, role, seniority and region",
+        description="Prints the salary index: remote, open, de-duplicated jobs with an employer-stated salary "
+        "posted within SALARY_INDEX_WINDOW_DAYS, one figure per job, bands in the region's currency "
+        "(population and method: docs/analysts.md). A cell is published at n >= SALARY_INDEX_MIN_N jobs from "
+        ">= SALARY_INDEX_MIN_EMPLOYERS employers. Without filters: the category benchmarks.",
     )
     add_db_argument(salaries)
-    salaries.add_argument("--by", choices=sorted(SCOPE_FOR_BY), default="category", help="grouping")
-    salaries.add_argument("--rebuild", action="store_true", help="recompute the index first")
+    salaries.add_argument("--category", metavar="SLUG", help="one category (software-engineering, ...)")
+    salaries.add_argument("--role", metavar="ROLE", help='one role ("software engineer"): its bands by seniority')
+    salaries.add_argument("--seniority", metavar="LEVEL", help="one seniority (with --role: bands per region)")
+    salaries.add_argument("--region", metavar="ID", help="one benchmark region (us, canada, uk, eu, ...)")
+    salaries.add_argument(
+        "--currency", metavar="CODE",
+        help="print every band in this currency (default: each region's own; USD without a region)",
+    )  # fmt: skip
     salaries.add_argument(
         "--min-n", type=int, default=None, metavar="N",
-        help="with --rebuild: publish rows with at least N listings (default: SALARY_INDEX_MIN_N, 10)",
+        help="print cells with at least N jobs (recomputed in memory; the stored index is not changed)",
+    )  # fmt: skip
+    salaries.add_argument(
+        "--rebuild", action="store_true", help="recompute and store the index and today's history snapshot first"
+    )
+    salaries.add_argument(
+        "--now", metavar="DATE",
+        help="the day the posting window ends at (ISO date or time; default: now, or the stored index's time "
+        "with --min-n)",
     )  # fmt: skip
     salaries.add_argument("--json", action="store_true", help="JSON output")
     salaries.set_defaults(func=run_salaries)
@@ -305,59 +329,222 @@ def run_search(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ salaries
 
+SALARY_COLUMNS = (
+    "scope, key, category, role, seniority, region, currency, period, n, employers, p25, median, p75, "
+    "p25_usd, median_usd, p75_usd, published, min_n, min_employers, computed_at"
+)
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$"}
 
-def _setting_min_n() -> int:
-    return project_settings().getint("SALARY_INDEX_MIN_N", DEFAULT_MIN_N)
+
+def salary_settings() -> dict[str, Any]:
+    settings = project_settings()
+    return {
+        "min_n": settings.getint("SALARY_INDEX_MIN_N", DEFAULT_MIN_N),
+        "min_employers": settings.getint("SALARY_INDEX_MIN_EMPLOYERS", DEFAULT_MIN_EMPLOYERS),
+        "window_days": settings.getfloat("SALARY_INDEX_WINDOW_DAYS", DEFAULT_WINDOW_DAYS),
+        "include_hybrid": settings.getbool("SALARY_INDEX_INCLUDE_HYBRID", False),
+    }
+
+
+def parse_now(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise CliError(f"--now: expected an ISO date or time such as 2026-11-27, got {text!r}") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def money_in(value: float | None, currency: str, period: str = "year") -> str:
+    """'€92k', '$140k', 'CHF 120k'; hourly rates keep their units ('$65/h')."""
+    if value is None:
+        return ""
+    sign = CURRENCY_SIGNS.get(currency)
+    if period == "hour":
+        amount = f"{value:,.0f}/h"
+    else:
+        amount = f"{value / 1000:,.0f}k" if abs(value) >= 1000 else f"{value:,.0f}"
+    return f"{sign}{amount}" if sign else f"{currency} {amount}"
+
+
+def band(cell: dict[str, Any], currency: str | None) -> tuple[str, float | None, float | None, float | None]:
+    """(currency, p25, median, p75) of a cell, in ``currency`` when given (module doc of the command)."""
+    own = cell["currency"]
+    if currency is None or currency == own:
+        return own, cell["p25"], cell["median"], cell["p75"]
+    values = (cell["p25_usd"], cell["median_usd"], cell["p75_usd"])
+    if currency != "USD":
+        values = tuple(
+            None if v is None else convert(v, "USD", currency, cell["computed_at"])
+            for v in values  # at the ECB rate of the day the index was computed
+        )
+    return currency, *values
+
+
+def gate_message(cell: dict[str, Any]) -> str:
+    """The plain sentence for a cell below the publication gate."""
+    if cell["n"] < cell["min_n"]:
+        return f"not enough salary-disclosed listings yet: {cell['n']} of {cell['min_n']}"
+    return f"not enough employers yet: {cell['employers']} of {cell['min_employers']}"
+
+
+def select_cells(cells: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The cells the filters ask for (see the command's help)."""
+    wanted: set[str]
+    if args.role:
+        wanted = {"role", "role-seniority", "role-seniority-region"}
+        if args.seniority:
+            wanted -= {"role"}
+        if args.region:
+            wanted = {"role-seniority-region"}
+    elif args.seniority:
+        wanted = {"role-seniority-region"} if args.region else {"role-seniority"}
+    elif args.category:
+        wanted = {"category-region"} if args.region else {"category", "category-region", "role", "hourly-rate-category"}
+    elif args.region:
+        wanted = {"category-region"}
+    else:
+        wanted = {"category", "hourly-rate-category"}
+
+    def keep(cell: dict[str, Any]) -> bool:
+        return (
+            cell["scope"] in wanted
+            and (not args.role or cell["role"] == args.role)
+            and (not args.seniority or cell["seniority"] in (None, args.seniority) or cell["scope"] == "role")
+            and (not args.region or cell["region"] == args.region)
+            and (not args.category or cell["category"] == args.category)
+        )
+
+    return [c for c in cells if keep(c)]
+
+
+def benchmark_for(cell: dict[str, Any], by_key: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any] | None:
+    """The category benchmark printed beside a role cell: same category, same region."""
+    if cell["scope"] not in ("role", "role-seniority", "role-seniority-region") or not cell["category"]:
+        return None
+    if cell["region"]:
+        return by_key.get(("category-region", f"{cell['category']}|{cell['region']}"))
+    return by_key.get(("category", cell["category"]))
+
+
+def _label(cell: dict[str, Any], names: dict[str, str]) -> str:
+    if cell["scope"] in ("role-seniority-region", "category-region"):
+        return names.get(cell["region"], cell["region"])
+    if cell["scope"] == "role-seniority":
+        return f"{cell['role']} / {cell['seniority']}"
+    if cell["scope"] == "hourly-rate-category":
+        return f"{cell['key']} (hourly rate)"
+    return str(cell["key"])
 
 
 def run_salaries(args: argparse.Namespace) -> int:
-
+    config = salary_settings()
+    currency = args.currency.strip().upper() if args.currency else None
+    regions = benchmark_regions()
+    if args.region and args.region not in regions:
+        raise CliError(f"--region: unknown region {args.region!r} (one of {', '.join(regions)})")
+    if args.min_n is not None and args.min_n < 1:
+        raise CliError("--min-n must be at least 1")
+    asked_now = parse_now(args.now) if args.now else None
     db = open_database(args.db)
     try:
+        population_note: dict[str, Any] | None = None
         if args.rebuild:
-            min_n = args.min_n if args.min_n is not None else _setting_min_n()
-            if min_n < 1:
-                raise CliError("--min-n must be at least 1")
-            published = rebuild_salary_index(db, now=now_utc(), min_n=min_n)
-            print(f"Salary index rebuilt: {published} rows published (n >= {min_n}).", file=sys.stderr)
-        elif args.min_n is not None:
-            raise CliError("--min-n only applies with --rebuild")
-        scope = SCOPE_FOR_BY[args.by]
-        rows = _rows(
-            db,
-            "SELECT scope, key, category, role, region, n, p25, median, p75, min_n, computed_at "
-            "FROM salary_index WHERE scope = ? ORDER BY n DESC, key",
-            [scope],
-        )
-        eligible = db.execute(f"SELECT count(*) FROM ({INDEX_LISTINGS_SQL})").fetchone()[0]
-        built = db.execute("SELECT max(computed_at), max(min_n) FROM salary_index").fetchone()
+            result = rebuild_salary_index(db, now=asked_now or now_utc(), **config)
+            if result is not None:
+                print(
+                    f"Salary index rebuilt: {result.published} of {len(result.cells)} cells published "
+                    f"(n >= {config['min_n']}, employers >= {config['min_employers']}).",
+                    file=sys.stderr,
+                )
+        if args.min_n is not None:
+            stored_at = db.execute("SELECT max(computed_at) FROM salary_index").fetchone()[0]
+            now = asked_now or (parse_now(stored_at) if stored_at else now_utc())
+            population = Population(now, config["window_days"], config["include_hybrid"])
+            result = compute_index(db, population, min_n=args.min_n, min_employers=config["min_employers"])
+            cells = [c.as_row(result.computed_at) for c in result.cells]
+            population_note = {"listings": result.listings, "jobs": result.jobs, "excluded": result.excluded}
+        else:
+            cells = _rows(db, f"SELECT {SALARY_COLUMNS} FROM salary_index")
     finally:
         db.close()
+    if currency is not None and currency != "USD":
+        try:
+            convert(1.0, "USD", currency, None)
+        except ValueError as exc:
+            raise CliError(f"--currency: no ECB rate for {currency!r}") from exc
+    by_key = {(c["scope"], c["key"]): c for c in cells}
+    chosen = select_cells(cells, args)
+    chosen.sort(key=lambda c: (SCOPES_ORDER.index(c["scope"]), -c["published"], -c["n"], c["key"]))
+    names = {r.id: r.name for r in regions.values()}
+    out = []
+    for cell in chosen:
+        shown_currency, p25, median, p75 = band(cell, currency)
+        record = {**cell, "shown_currency": shown_currency, "shown": {"p25": p25, "median": median, "p75": p75}}
+        record["message"] = None if cell["published"] else gate_message(cell)
+        bench = benchmark_for(cell, by_key)
+        if bench is not None:
+            b_currency, b25, bmed, b75 = band(bench, currency if currency else cell["currency"])
+            record["benchmark"] = {
+                "scope": bench["scope"], "key": bench["key"], "n": bench["n"], "employers": bench["employers"],
+                "published": bench["published"], "currency": b_currency, "p25": b25, "median": bmed, "p75": b75,
+                "message": None if bench["published"] else gate_message(bench),
+            }  # fmt: skip
+        out.append(record)
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        json.dump(
+            {"cells": out, "population": population_note, "min_n": args.min_n or config["min_n"],
+             "min_employers": config["min_employers"]},
+            sys.stdout, indent=2, ensure_ascii=False,
+        )  # fmt: skip
         print()
         return 0
-    if not rows:
-        if args.rebuild:
-            hint = f"no {args.by} reaches n >= {min_n}"
-        elif built[0] is None:
-            hint = "the index is empty (never built, or no group reached the threshold); try --rebuild"
-        else:
-            hint = f"no {args.by} reaches n >= {built[1]} (index computed {built[0]})"
-        print(f"No salary index rows by {args.by}: {hint}. {eligible} open listings have an employer-stated salary.")
+    if not cells:
+        print("The salary index is empty (never built, or no job in the population); try --rebuild.")
         return 0
-    label = {"category": "category", "role": "role", "region": "category / region"}[args.by]
+    if not out:
+        print("No salary index cell matches these filters.")
+        return 0
+    computed = cells[0]["computed_at"]
+    gate_n = args.min_n or cells[0]["min_n"]
     print(
-        f"Annual salary in USD by {args.by}, over open de-duplicated listings with an employer-stated salary "
-        f"(estimates excluded; rows need n >= {rows[0]['min_n']}; computed {rows[0]['computed_at']})\n"
+        "Annual salaries of remote, open, de-duplicated jobs with an employer-stated salary, one figure per job "
+        f"(P25–P75, median; bands in each region's currency; published at n >= {gate_n} jobs from "
+        f">= {cells[0]['min_employers']} employers; computed {computed})\n"
     )
-    print(
-        table(
-            [label, "n", "P25", "median", "P75"],
-            [[r["key"], r["n"], money(r["p25"]), money(r["median"]), money(r["p75"])] for r in rows],
+    lines = []
+    for record in out:
+        shown = record["shown"]
+        unit = record["shown_currency"]
+        if record["message"]:
+            text = record["message"]
+        else:
+            text = f"{money_in(shown['p25'], unit, record['period'])}–{money_in(shown['p75'], unit, record['period'])}"
+            text += f" (median {money_in(shown['median'], unit, record['period'])})"
+        bench = record.get("benchmark")
+        bench_text = ""
+        if bench is not None:
+            if bench["published"]:
+                bench_text = f"{money_in(bench['p25'], bench['currency'])}–{money_in(bench['p75'], bench['currency'])}"
+                bench_text += f" (n {bench['n']})"
+            else:
+                bench_text = bench["message"]
+        lines.append(
+            [record["scope"], _label(record, names), unit, record["n"], record["employers"], text,
+             money_in(record["median_usd"], "USD", record["period"]) if unit != "USD" else "", bench_text]
+        )  # fmt: skip
+    print(table(["scope", "cell", "cur", "n", "employers", "band", "median USD", "category benchmark"], lines))
+    if population_note:
+        excluded = ", ".join(f"{k} {v}" for k, v in population_note["excluded"].items())
+        print(
+            f"\nPopulation: {population_note['listings']} listings = {population_note['jobs']} jobs; "
+            f"excluded: {excluded}"
         )
-    )
     return 0
+
+
+SCOPES_ORDER = (
+    "category", "category-region", "role", "role-seniority", "role-seniority-region", "hourly-rate-category",
+)  # fmt: skip
 
 
 # ------------------------------------------------------------------ stats
