@@ -174,7 +174,7 @@ def child(replay: str, db: str, pipelines: bool, out: str) -> None:
         store_module.run_after_crawl = _timed(totals, "after_crawl", store_module.run_after_crawl)
     else:
         settings.set("ITEM_PIPELINES", {})
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("ashby")
     process.crawl(crawler)
     start = time.perf_counter()
@@ -211,16 +211,20 @@ def _row(label: str, r: dict[str, Any], base: dict[str, Any] | None, first: dict
     ratio = f"{rate / (base['items'] / base['seconds']):.2f}" if base else ""
     of_first = f"{r['seconds'] / first['seconds']:.2f}" if first else ""
     s = r.get("stages", {})
-    stages = " | ".join(f"{s.get(k, 0.0):.1f}" for k in ("validate", "normalize", "store", "after_crawl"))
+    # the skip stage (first in line) is counted with validation: both run before normalising
+    stages = " | ".join(
+        f"{s.get(k, 0.0) + (s.get('skipunchanged', 0.0) if k == 'validate' else 0.0):.1f}"
+        for k in ("validate", "normalize", "store", "after_crawl")
+    )
     return (
         f"| {label} | {r['items']} | {r['seconds']:.1f} | {rate:.0f} | {ratio} | {of_first} | {stages} "
-        f"| {r['peak_mb']:.0f} | {r['new']}/{r['updated']}/{r['unchanged']} |"
+        f"| {r['peak_mb']:.0f} | {r['new']}/{r['updated']}/{r['unchanged']} | {r['skipped']} |"
     )
 
 
 HEADER = (
     "| crawl | postings | s | postings/s | / no-pipeline | / first run time | validate s | normalise s "
-    "| store s | after-crawl s | peak MB | new/upd/unch |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| store s | after-crawl s | peak MB | new/upd/unch | skipped |\n" + "|---" * 13 + "|"
 )
 
 
