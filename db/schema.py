@@ -195,6 +195,11 @@ def migrate_spider_hash(db: sqlite_utils.Database) -> None:
     validation, so that a re-run marks an unchanged posting seen without validating, normalising
     and comparing it again. Postings stored before get it when next seen."""
     db.table("postings").add_column("spider_hash", str)
+    # covering: a board's stored hashes come from the index alone, never from the wide rows
+    # (the new column sits behind raw_json and description_html, in overflow pages)
+    db.table("postings").create_index(
+        ["source", "board", "source_id", "spider_hash"], index_name="idx_postings_spider_hash", if_not_exists=True
+    )
 
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
