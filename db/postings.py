@@ -80,7 +80,8 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
         else:
             row[name] = value
     row["content_hash"] = content_hash(item)
-    row["spider_hash"] = item.get("spider_hash")
+    if item.get("spider_hash") is not None:  # set by the pipelines; direct writers may leave it out
+        row["spider_hash"] = item["spider_hash"]
     return row
 
 
@@ -158,7 +159,7 @@ class PostingStore:
                     updates.append((found[0], row))
                     counts["updated"] += 1
                 else:
-                    touches.append((found[0], row["board"], row["spider_hash"]))
+                    touches.append((found[0], row["board"], row.get("spider_hash")))
                     counts["unchanged"] += 1
             if inserts:
                 self.db.table("postings").insert_all(inserts, batch_size=200)
@@ -213,10 +214,17 @@ class PostingStore:
         )
 
     def _touch(self, touches: list[tuple[int, str | None, str | None]], seen_at: str, run_id: int) -> None:
-        self.db.conn.executemany(
-            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
-            "board = COALESCE(?, board), spider_hash = COALESCE(?, spider_hash) WHERE id = ?",
-            [(seen_at, run_id, board, digest, posting_id) for posting_id, board, digest in touches],
+        with_hash = [t for t in touches if t[2] is not None]
+        if with_hash:  # (an empty executemany still prepares its statement: old schemas lack the column)
+            self.db.conn.executemany(
+                "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+                "board = COALESCE(?, board), spider_hash = ? WHERE id = ?",
+                [(seen_at, run_id, board, digest, posting_id) for posting_id, board, digest in with_hash],
+            )
+        self.db.conn.executemany(  # written without a spider hash (tools, tests): the stored one stays
+            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, board = COALESCE(?, board) "
+            "WHERE id = ?",
+            [(seen_at, run_id, board, posting_id) for posting_id, board, digest in touches if digest is None],
         )
 
     def _touch_by_key(self, seen: Sequence[dict[str, Any]], seen_at: str, run_id: int) -> None:
