@@ -19,8 +19,8 @@ step :func:`record_board_health` turns three consecutive 404 runs into ``inactiv
 from __future__ import annotations
 
 import csv
-import json
 import html
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -195,7 +195,9 @@ def record_board_health(
         ).fetchall()
     ]
     for board in gone:
-        db.execute("UPDATE boards SET status = 'inactive', reason = ? WHERE ats = ? AND board = ?", [reason, ats, board])
+        db.execute(
+            "UPDATE boards SET status = 'inactive', reason = ? WHERE ats = ? AND board = ?", [reason, ats, board]
+        )
     return gone
 
 

@@ -21,6 +21,7 @@ from scrapy.http import Response
 from crawler.items import JobPosting
 from spiders.base import AtsBoardSpider, RssSpider, as_list, text_or_none, unescape
 
+PLACE = ("name", "city", "country")
 REMOTE = {"fully": True, "hybrid": False, "none": False}
 
 
@@ -31,10 +32,10 @@ class TeamtailorSpider(RssSpider, AtsBoardSpider):
     @staticmethod
     def item_to_dict(node: Selector) -> dict[str, Any]:
         record = RssSpider.item_to_dict(node)
-        record["locations"] = [
-            ", ".join(dict.fromkeys(as_list([place.xpath(f"string({key})").get() for key in ("name", "city", "country")])))
-            for place in node.xpath("./locations/location")
-        ]
+        places = (
+            [place.xpath(f"string({key})").get() for key in PLACE] for place in node.xpath("./locations/location")
+        )
+        record["locations"] = [", ".join(dict.fromkeys(as_list(parts))) for parts in places]
         return record
 
     def parse_job(self, record: dict[str, Any], response: Response) -> JobPosting | None:
