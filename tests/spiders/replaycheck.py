@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,3 +32,14 @@ def check_replay(
     assert (run["new"], run["updated"], run["unchanged"]) == (0, 0, postings), dict(run)
     assert second.scalar("SELECT count(*) FROM crawl_runs") == 2
     return second
+
+
+def recorded_at(folder: Path, cassette: Path, url: str) -> Path:
+    """A cassette replaying ``cassette``'s one real body at ``url``: for a recording whose URL the
+    recorder guessed (its README says so), not for changing what was served."""
+    lines = [json.loads(line) for line in (cassette / "index.jsonl").read_text().splitlines() if line.strip()]
+    (entry,) = lines
+    folder.mkdir(parents=True, exist_ok=True)
+    moved = {**entry, "url": url, "body": str((cassette / entry["body"]).resolve())}
+    (folder / "index.jsonl").write_text(json.dumps(moved) + "\n")
+    return folder

@@ -42,3 +42,24 @@ def test_without_page_limit_the_unrecorded_next_page_is_a_request_error(crawl):
     assert "offset=5" in result.log  # offset advances by the limit the server applied (5), not 20
     assert result.last_run["status"] == "partial"
     assert result.last_run["request_errors"] == 1
+
+
+@pytest.mark.realdata
+def test_september_page_with_a_cursor(crawl):
+    (body,) = cassette_bodies("himalayas-2026-09")
+    args = ("-a", f"limit={body['limit']}", "-a", "max_pages=1")
+    result = check_replay(crawl, "himalayas", [realdata("himalayas-2026-09")], len(body["jobs"]), args=args)
+    micro1 = body["jobs"][0]
+    job = result.posting("himalayas", micro1["guid"])
+    assert (job["title"], job["company"]) == ("Gmail & Google Calendar AI Assistant Evaluator", "micro1")
+    assert (job["salary_min"], job["salary_max"], job["salary_period"]) == (15, 30, "hour")
+    assert (job["location_raw"], job["employment_type"]) == ("United States", "Contractor")
+    assert result.posting("himalayas", body["jobs"][1]["guid"])["salary_raw"] == "100000-115000 USD/year"
+
+
+@pytest.mark.realdata
+def test_the_next_page_is_asked_by_cursor(crawl):
+    (body,) = cassette_bodies("himalayas-2026-09")
+    result = crawl("himalayas", realdata("himalayas-2026-09"), args=("-a", "limit=2", "-a", "max_pages=2"))
+    assert f"jobs/api?limit=2&cursor={body['nextCursor']}" in result.log
+    assert result.last_run["request_errors"] == 1  # that page was not recorded

@@ -25,3 +25,16 @@ def test_every_job_is_stored_once_with_fields(crawl):
     assert job["posted_at_raw"] == "2026-07-07T12:04:59-04:00"
     # Same title and company, different jobs: both kept, keyed by URL.
     assert result.scalar("SELECT count(*) FROM postings WHERE title = 'Data Analyst (No Experience Required)'") == 2
+
+
+@pytest.mark.realdata
+def test_september_jobs_keyed_by_url(crawl):
+    (body,) = cassette_bodies("workingnomads-2026-09")
+    urls = {job["url"] for job in body}
+    result = check_replay(crawl, "workingnomads", [realdata("workingnomads-2026-09")], len(urls))
+    job = result.posting("workingnomads", "https://www.workingnomads.com/job/go/1835291/")
+    assert (job["title"], job["company"], job["location_raw"]) == (
+        "Data Analyst (No Experience Required)", "Peroptyx", "Japan - Remote",
+    )  # fmt: skip
+    assert json.loads(job["tags"]) == ["Development", "english", "data analyst"]
+    assert job["posted_at_raw"] == "2026-09-04T12:14:26-04:00"
