@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
+from db.boards import v5_boards
 from db.listings_schema import v2_listings, v4_posting_keys
 from db.places import refresh_places
 from db.search import enable_search
@@ -134,6 +135,7 @@ MIGRATIONS: list[Migration] = [
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
     (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
     (4, "posting_keys: narrow dedupe keys kept in sync by triggers (dedupe speed)", v4_posting_keys),
+    (5, "boards: ATS boards found in postings' links (board discovery, issue 15)", v5_boards),
 ]
 
 

@@ -1,4 +1,4 @@
-"""After-crawl steps, in order, in code: listings -> lifecycle -> salary index.
+"""After-crawl steps, in order, in code: listings -> boards -> lifecycle -> salary index.
 
 The store pipeline calls :func:`run_after_crawl` once per crawl, after the crawl's last batch
 is written and before its ``crawl_runs`` row is finalised, so every step sees the run's final
@@ -6,10 +6,14 @@ status. The settings are read once, here:
 
 1. **listings** (:func:`listings.build.dedupe_postings`): the run's new and changed postings
    are placed into listings (``DEDUPE_WINDOW_DAYS``, ``DEDUPE_DESC_THRESHOLD``);
-2. **lifecycle** (:func:`listings.lifecycle.apply_lifecycle`): postings the run should have seen
+2. **board discovery** (:func:`db.boards.discover_boards`): the ATS boards the run's postings
+   link to (URL, apply URL, description links) join the ``boards`` table;
+3. **board health** (:func:`db.boards.record_board_health`): for an ATS spider, boards that
+   answered 404 (stat ``boards/not_found``) count one more; three in a row make them inactive;
+4. **lifecycle** (:func:`listings.lifecycle.apply_lifecycle`): postings the run should have seen
    and did not are closed, returning ones reopened (``LIFECYCLE_MAX_ERROR_RATE``,
    ``LIFECYCLE_MIN_ITEM_RATIO``);
-3. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
+5. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
    new state (``SALARY_INDEX_MIN_N``), with the reference places refreshed first.
 
 A step that raises is logged and counted; the steps after it still run, and the run's
@@ -19,13 +23,14 @@ bookkeeping is never lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlite_utils
 
 from analytics.salary_index import DEFAULT_MIN_N, rebuild_salary_index
+from db.boards import discover_boards, record_board_health
 from db.places import refresh_places
 from listings.build import dedupe_postings
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
@@ -74,6 +79,22 @@ def place_postings(db: sqlite_utils.Database, run_id: int, spider: str, config: 
     logger.info("listings after run %d: %d postings placed, %s", run_id, result.postings, result.rules)
 
 
+def find_boards_of_run(db: sqlite_utils.Database, run_id: int, spider: str) -> None:
+    # every posting the run saw ((source, last_run_id) is indexed): a pattern added since is applied too
+    new = discover_boards(db, "WHERE source = ? AND last_run_id = ?", [spider, run_id])
+    logger.info("board discovery after run %d: %d new boards", run_id, new)
+
+
+def check_board_health(db: sqlite_utils.Database, spider: str, stats: Mapping[str, Any]) -> None:
+    if "boards/not_found" not in stats and not stats.get("boards/crawled_all_active"):
+        return  # not an ATS crawl of board lists (or nothing to record)
+    gone = record_board_health(
+        db, spider, list(stats.get("boards/not_found") or []), bool(stats.get("boards/crawled_all_active"))
+    )
+    if gone:
+        logger.warning("%s boards now inactive (404 in consecutive crawls): %s", spider, ", ".join(gone))
+
+
 def update_salary_index(db: sqlite_utils.Database, run_id: int, config: AfterCrawlSettings) -> None:
     refresh_places(db)
     published = rebuild_salary_index(db, min_n=config.salary_index_min_n)
@@ -88,11 +109,15 @@ def run_after_crawl(
     status: str,
     settings: SettingsLike | None = None,
     on_error: Callable[[str, BaseException], None] | None = None,
+    stats: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Run the after-crawl steps for one finished crawl; returns the names of steps that failed."""
+    """Run the after-crawl steps for one finished crawl (``stats``: the crawl's Scrapy stats);
+    returns the names of steps that failed."""
     config = AfterCrawlSettings.from_settings(settings)
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("listings", lambda: place_postings(db, run_id, spider, config)),
+        ("board discovery", lambda: find_boards_of_run(db, run_id, spider)),
+        ("board health", lambda: check_board_health(db, spider, stats or {})),
         (
             "lifecycle",
             lambda: apply_lifecycle(

@@ -28,19 +28,36 @@ CASSETTES: dict[str, list[Path]] = {
     "jsonld": [REALDATA / "remoteok-jsonld"],
     "lever": [REALDATA / "lever"],
     "personio": [ROOT / "tests" / "cassettes" / "personio"],
-    "recruitee": [ROOT / "tests" / "cassettes" / "recruitee"],
+    "recruitee": [REALDATA / "recruitee-channable", ROOT / "tests" / "cassettes" / "recruitee"],
     "remoteok": [REALDATA / "remoteok"],
     "remotive": [REALDATA / "remotive"],
     "smartrecruiters": [REALDATA / "smartrecruiters"],
     "weworkremotely": [REALDATA / "weworkremotely"],
     "workable": [REALDATA / "workable"],
     "workingnomads": [REALDATA / "workingnomads"],
+    "workday": [REALDATA / "workday"],
+    "bamboohr": [REALDATA / "bamboohr"],
+    "teamtailor": [REALDATA / "teamtailor"],
+    "pinpoint": [REALDATA / "pinpoint"],
+    "breezy": [REALDATA / "breezy"],
+    "rippling": [REALDATA / "rippling"],
+    "join": [REALDATA / "join"],
+    "fourdayweek": [REALDATA / "fourdayweek"],
+    "landingjobs": [REALDATA / "landingjobs"],
+    "nodesk": [REALDATA / "nodesk"],
+    "jobspresso": [REALDATA / "jobspresso"],
+    "euremotejobs": [REALDATA / "euremotejobs"],
+    "zohorecruit": [REALDATA / "zohorecruit"],
+    "gem": [REALDATA / "gem"],
 }
 #: One target per list-driven spider, so that every spider has something to request.
 TARGETS = {
     "greenhouse": "vercel", "lever": "spotify", "ashby": "Lambda", "smartrecruiters": "Ubisoft2",
     "workable": "toggl", "recruitee": "fastned", "personio": "personio",
     "jsonld": "https://careers.example.org/jobs/1",
+    "workday": "acme.wd1.myworkdayjobs.com/External", "bamboohr": "toters", "teamtailor": "upcloud",
+    "pinpoint": "tabby", "breezy": "breezy", "rippling": "rippling", "join": "1080", "zohorecruit": "palomats",
+    "gem": "gem",
 }  # fmt: skip
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1")
 
@@ -62,7 +79,7 @@ def cassettes(name: str) -> list[Path]:
 
 def test_scrapy_list_shows_every_platform():
     assert set(CASSETTES) <= set(spider_names())
-    assert len(spider_names()) >= 16
+    assert len(spider_names()) >= 30
 
 
 @pytest.mark.parametrize("name", spider_names())
