@@ -40,6 +40,8 @@ INACTIVE_AFTER_404S = 3
 STATUSES = ("active", "inactive", "disabled")
 #: Posting columns that carry links.
 LINK_COLUMNS = ("url", "apply_url", "description_html")
+#: Sites shorten long link texts ("https://jobs.lever.co/acm...", Hacker News does); the href has it whole.
+TRUNCATED = re.compile(r"[\w.%-]*(?:\.\.\.|\u2026)")
 
 
 def v5_boards(db: sqlite_utils.Database) -> None:
@@ -68,6 +70,8 @@ class BoardPattern:
 
     def boards_in(self, text: str) -> Iterator[str]:
         for match in self.regex.finditer(text):
+            if TRUNCATED.match(text, match.end()):  # display text cut short ("jobs.lever.co/acm..."): not a board
+                continue
             groups = {k: v for k, v in match.groupdict().items() if v is not None}
             if any(value.lower() in self.not_boards for value in groups.values()):
                 continue

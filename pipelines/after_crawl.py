@@ -85,12 +85,12 @@ def find_boards_of_run(db: sqlite_utils.Database, run_id: int, spider: str) -> N
     logger.info("board discovery after run %d: %d new boards", run_id, new)
 
 
-def check_board_health(db: sqlite_utils.Database, spider: str, stats: Mapping[str, Any]) -> None:
+def check_board_health(db: sqlite_utils.Database, spider: str, status: str, stats: Mapping[str, Any]) -> None:
     if "boards/not_found" not in stats and not stats.get("boards/crawled_all_active"):
         return  # not an ATS crawl of board lists (or nothing to record)
-    gone = record_board_health(
-        db, spider, list(stats.get("boards/not_found") or []), bool(stats.get("boards/crawled_all_active"))
-    )
+    # only a clean crawl of every active board says the others answered: then their counts restart
+    covered_all = bool(stats.get("boards/crawled_all_active")) and status == "finished"
+    gone = record_board_health(db, spider, list(stats.get("boards/not_found") or []), covered_all)
     if gone:
         logger.warning("%s boards now inactive (404 in consecutive crawls): %s", spider, ", ".join(gone))
 
@@ -117,7 +117,7 @@ def run_after_crawl(
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("listings", lambda: place_postings(db, run_id, spider, config)),
         ("board discovery", lambda: find_boards_of_run(db, run_id, spider)),
-        ("board health", lambda: check_board_health(db, spider, stats or {})),
+        ("board health", lambda: check_board_health(db, spider, status, stats or {})),
         (
             "lifecycle",
             lambda: apply_lifecycle(
