@@ -126,7 +126,7 @@ def test_error_responses_yield_no_item_and_no_exception(status, boards_dir, tmp_
     cassette.mkdir()
     (cassette / "error.html").write_text(f"<html><body>HTTP {status}</body></html>")
     lines = [
-        json.dumps({"url": request.url, "status": status, "body": "error.html"})
+        json.dumps({"method": request.method, "url": request.url, "status": status, "body": "error.html"})
         for name in spider_names()
         for request in start_requests(name, boards_dir)
     ]
