@@ -257,6 +257,19 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "Reference: which countries each region contains (data/places/regions.yaml).",
         {"region": "Region (eu, europe, emea, ...).", "country": "ISO 3166-1 alpha-2 code."},
     ),
+    "boards": (
+        "ATS boards (one company's job board on an applicant-tracking system) found in stored postings' "
+        "links or added by hand; ATS spiders crawl the active ones besides data/boards/<spider>.txt.",
+        {
+            "ats": "The spider that crawls the board (greenhouse, lever, workday, ...).",
+            "board": "The spider's board argument: a slug, or host/site for Workday (unique per ats, any case).",
+            "first_seen": "When the board was first found or added (UTC ISO 8601).",
+            "found_in_posting": "postings.id whose URL, apply URL or description linked to it (NULL: added by hand).",
+            "status": "active (crawled) / inactive (404 in 3 crawls in a row) / disabled (by an operator).",
+            "reason": "Why the status is what it is (added by hand, the 404s, an operator's note).",
+            "consecutive_404s": "Crawls in a row in which the board answered 404.",
+        },
+    ),
     "open_listings": ("View: open listings with their sources and canonical URL.", OPEN_LISTING_COLUMNS),
     "listings_open_to_country": (
         "View: one row per (country, open listing open to it): worldwide, the country itself, or a "
