@@ -24,6 +24,10 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_json_argument(parser: argparse.ArgumentParser, what: str = "JSON output") -> None:
+    parser.add_argument("--json", action="store_true", help=what)
+
+
 def project_settings() -> Settings:
     """The crawler's settings (crawler/settings.py), as ``scrapy crawl`` would see them."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
