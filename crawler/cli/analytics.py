@@ -442,8 +442,7 @@ def run_stats(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        json.dump(stats, sys.stdout, indent=2)
-        print()
+        print_json(stats)
         return 0
     print(f"Database {args.db}\n")
     print("Postings per platform")
@@ -452,7 +451,7 @@ def run_stats(args: argparse.Namespace) -> int:
         headers.append("listings")
     headers += ["last seen", "newest posted"]
     print(
-        table(
+        text_table(
             headers,
             [
                 [p[h.replace(" ", "_") if h != "newest posted" else "newest_posted"] for h in headers]
@@ -470,7 +469,7 @@ def run_stats(args: argparse.Namespace) -> int:
         )
     print("\nLast run of each spider")
     print(
-        table(
+        text_table(
             ["spider", "run", "started", "finished", "status", "new", "updated", "unchanged", "rejected", "errors"],
             [
                 [

@@ -12,7 +12,7 @@ from crawler.cli.common import CliError, add_db_argument
 from crawler.cli.runner import format_summary, resolve_names, run_all, summarise
 from db.schema import open_db
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 
 
