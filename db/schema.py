@@ -134,6 +134,7 @@ MIGRATIONS: list[Migration] = [
     (2, "listings, listing_matches, listing_overrides, posting lifecycle (dedupe)", v2_listings),
     (3, "salary_index, postings_fts, analyst views, reference places (analytics)", migrate_v3),
     (4, "posting_keys: narrow dedupe keys kept in sync by triggers (dedupe speed)", v4_posting_keys),
+    (5, "recreate the analyst views: listings_open_to_country without a cross join (view speed)", create_views),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +13,9 @@ from typing import Any
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from tabulate import tabulate
+
+#: Cells of a right-aligned (numeric) column: counts, money ranges, percentages.
+NUMBER_CELL = re.compile(r"[\d,.$k–%+-]*")
 
 
 class CliError(Exception):
@@ -47,7 +51,9 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: di
         for i, limit in (widths or {}).items():
             if len(row[i]) > limit:
                 row[i] = row[i][: limit - 1] + "…"
-    return str(tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True))
+    numeric = [all(NUMBER_CELL.fullmatch(row[i] or "0") for row in cells) for i in range(len(headers))]
+    align = ["right" if is_number else "left" for is_number in numeric]
+    return str(tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True, colalign=align))
 
 
 def print_json(value: Any) -> None:
