@@ -11,10 +11,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from crawler.cli import analytics, dedupe, demo, new_spider, renormalize, show
+from crawler.cli import analytics, datasette, dedupe, demo, new_spider, renormalize, show
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, show, dedupe, new_spider]
+COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider]
 
 
 def build_parser() -> argparse.ArgumentParser:
