@@ -33,7 +33,7 @@ def test_renormalize_restores_what_the_crawl_computed(crawl):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert f"renormalised {len(before)} postings" in proc.stdout
+    assert f"command=renormalize postings={len(before)} " in proc.stdout  # no terminal: a key=value summary
     assert [dict(r) for r in result.query(select)] == before
 
 
