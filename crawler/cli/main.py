@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.register(subparsers)
     for sub in subparsers.choices.values():
+        if "--verbose" in sub._option_string_actions or "-v" in sub._option_string_actions:
+            continue  # a sub-command with its own -v
         # SUPPRESS: an -v absent after the sub-command leaves the one given before it alone.
         sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more logging")
     return parser
@@ -49,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"remotejobs {args.command} takes no --db")
     if hasattr(args, "json"):
         args.json = args.json or args.global_json
+    elif args.global_json:
+        parser.error(f"remotejobs {args.command} has no JSON output")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
