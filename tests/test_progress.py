@@ -57,7 +57,7 @@ def in_pipe(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 def summary(line: str) -> dict[str, str]:
     """The fields of a key=value line (values JSON-quoted where needed, as shell-style quoting reads them)."""
-    assert re.fullmatch(r'(\w+=("[^"]*"|[^\s"=]+)( |$))+', line), line
+    assert re.fullmatch(r'([^\s="]+=("[^"]*"|[^\s"=]+)( |$))+', line), line
     return dict(part.split("=", 1) for part in shlex.split(line))
 
 
