@@ -205,6 +205,7 @@ MIGRATIONS: list[Migration] = [
     ),
     (6, "salary_index by role x seniority x region in local currency, salary_index_history", migrate_salary_benchmarks),
     (7, "boards: ATS boards found in postings' links (board discovery, issue 15)", v7_boards),
+    (8, "recreate the analyst views: listings_open_to_country without a cross join (view speed)", create_views),
 ]
 
 
