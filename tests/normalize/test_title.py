@@ -257,11 +257,47 @@ def test_role(raw: str, expected: str) -> None:
     assert parse(raw)["role"] == expected
 
 
-def test_unmatched_title_keeps_its_own_role() -> None:
-    result = parse("Senior Zookeeper")
+# A title with no recognised function says so: role null, rule "role/no role" (never the title echoed).
+NO_ROLE = [
+    _p("Senior Zookeeper", None, "unknown-function"),
+    _p("Acme Widgets Ltd", None, "company-name"),
+    _p("We are looking for great people to join us", None, "sentence"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), NO_ROLE)
+def test_no_role(raw: str, expected: None) -> None:
+    result = parse(raw)
+    assert result["role"] is expected
     assert result["category"] == "other"
-    assert result["role"] == "zookeeper"
-    assert "role/fallback" in result["rules"]
+    assert "role/no role" in result["rules"]
+
+
+# The function noun of the head segment decides; a domain after a comma, dash or parenthesis is a
+# qualifier, and refines the head only with a named role of the same category.
+QUALIFIED = [
+    pytest.param("Software Engineer, Compliance", "software engineer", "software-engineering", id="comma-legal-domain"),
+    pytest.param("Senior Software Engineer, Abuse + Spam Prevention", "software engineer", "software-engineering",
+                 id="comma-trust-domain"),
+    pytest.param("Staff Software Engineer, Brand Experience", "software engineer", "software-engineering",
+                 id="comma-marketing-domain"),
+    pytest.param("Software Engineer II, Payroll & Tax Reporting", "software engineer", "software-engineering",
+                 id="comma-finance-domain"),
+    pytest.param("Software Engineer - Recruiting Tools", "software engineer", "software-engineering",
+                 id="dash-people-domain"),
+    pytest.param("Software Engineer (Customer Analytics)", "software engineer", "software-engineering",
+                 id="paren-data-domain"),
+    pytest.param("Software Engineer - Frontend", "frontend engineer", "software-engineering",
+                 id="dash-named-role-refines"),
+    pytest.param("Compliance Analyst", "compliance analyst", "legal", id="domain-as-head-noun"),
+    pytest.param("Design.io - Senior Recruiter", "recruiter", "people", id="domain-name-prefix-is-no-developer"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "role", "category"), QUALIFIED)
+def test_qualifier_after_the_function(raw: str, role: str, category: str) -> None:
+    result = parse(raw)
+    assert (result["role"], result["category"]) == (role, category)
 
 
 # ---------------------------------------------------------------- explainability, robustness, speed
