@@ -153,6 +153,7 @@ class Tables:
     german_endings: tuple[str, ...]
     city_country: Mapping[str, str]
     members: Mapping[str, frozenset[str]]
+    lowercase_ok: frozenset[str]  # city/country keys also read when written in lower case
 
 
 PRIORITY = {
@@ -210,6 +211,10 @@ def _tables() -> Tables:
         german_endings=tuple(sorted({_key(str(w)) for w in kw["german_place_endings"]}, key=len, reverse=True)),
         city_country=city_country,
         members=places.region_members(),
+        lowercase_ok=frozenset(
+            k for k, e in phrases.items() if e.kind in ("city", "country") and isinstance(e.value, str) and len(k) >= 5
+        )
+        - {_key(str(w)) for w in kw.get("lowercase_excluded", [])},
     )
 
 
@@ -479,7 +484,7 @@ def _phrase_at(t: Tables, s: _Text, i: int, maxlen: int) -> int:
             continue
         if e.upper and not all(s.toks[j][2].isupper() for j in range(i, i + length)):
             continue
-        if e.cap and not s.is_cap(i):
+        if e.cap and not s.is_cap(i) and k not in t.lowercase_ok:
             continue
         s.claim(Match(e.kind, e.value, i, i + length, s.clean[s.toks[i][0] : s.toks[i + length - 1][1]]))
         return length

@@ -25,6 +25,20 @@ def case(
 
 
 CASES = [
+    # -- issue 11: sales territories are places
+    case("Account Manager territory: Nordics", N, ["DK", "FI", "IS", "NO", "SE"], id="territory-nordics"),
+    case("Remote within the DACH region", "remote", ["AT", "CH", "DE"], id="territory-dach-region"),
+    case("Field sales (Benelux)", N, ["BE", "LU", "NL"], id="territory-benelux"),
+    case("Remote (UKI)", "remote", ["GB", "IE"], id="territory-uki"),
+    case("ANZ / remote", "remote", ["AU", "NZ"], id="territory-anz"),
+    # -- issue 11: names and common codes in any case
+    case("lisbon ONSITE", "onsite", ["PT"], id="lowercase-city"),
+    case("remote - spain only", "remote", ["ES"], id="lowercase-country"),
+    case("Remote (GER)", "remote", ["DE"], id="code-ger"),
+    case("Hybrid - nice office near Munich", "hybrid", ["DE"], id="lowercase-word-not-a-city"),
+    # -- issue 11: negations in other languages
+    case("Remote in Europe (außer Frankreich)", "remote", [], ["europe"], id="negation-german-ausser"),
+    case("Remote EU sauf Espagne", "remote", [], ["eu"], id="negation-french-sauf"),
     # -- country names, aliases, ISO names from pycountry
     case("Portugal", N, ["PT"], id="country-name"),
     case("Czech Republic", N, ["CZ"], id="country-alias-czech-republic"),
@@ -139,7 +153,7 @@ CASES = [
     case("EU only", N, [], ["eu"], id="eu-only"),
     case("Remote - EMEA", "remote", [], ["emea"], id="emea"),
     case("Remote - Asia Pacific", "remote", [], ["apac"], id="asia-pacific"),
-    case("Remote, Nordics", "remote", [], ["europe"], id="nordics"),
+    case("Remote, Nordics", "remote", ["DK", "FI", "IS", "NO", "SE"], id="nordics"),
     case("Remote: Eastern Europe", "remote", [], ["europe"], id="eastern-europe"),
     case("Northern America", N, [], ["north-america"], id="northern-america"),
     case("North America (US & Canada)", N, ["CA", "US"], ["north-america"], id="region-and-countries"),
