@@ -107,25 +107,21 @@ def split_header(line: str) -> list[str]:
     return merged
 
 
-#: Words that name a job; a part whose role comes only from a broad word ("Finance", "Legal Tech")
-#: needs one to be a role rather than a company or an industry.
+#: Words that name a job: a header part needs one to be a role rather than a company, an industry
+#: or a field of work ("Constellation Finance", "Legal Tech", "Distributed systems").
 _JOB_NOUN = re.compile(
     r"\b(?:engineers?|engineering|developers?|devs?|designers?|scientists?|analysts?|managers?|leads?|head|"
     r"directors?|architects?|specialists?|consultants?|officers?|recruiters?|swes?|sres?|interns?|founders?|"
     r"co-?founders?|representatives?|associates?|administrators?|admins?|researchers?|writers?|editors?|"
     r"marketers?|accountants?|counsel|coordinators?|technicians?|operators?|advocates?|executives?|aes?|"
-    r"programmers?|roles?|positions?|vp|cto|ceo|coo|cfo)\b",
+    r"programmers?|roles?|positions?|vp|cto|ceo|coo|cfo|devops|qa|sdets?|pms?|tpms?|ux|ui|data|ops)\b",
     re.IGNORECASE,
 )
 
 
 def has_role(text: str) -> bool:
-    """A recognised role named by a function ("Support Engineer", "DevOps"), not only by a broad word."""
-    got = title.parse(text)
-    if got["role"] is None:
-        return False
-    broad = any(rule.startswith("role/") and "(tier" in rule for rule in got["rules"])
-    return not broad or _JOB_NOUN.search(text) is not None
+    """A recognised role named with a job noun ("Support Engineer", "DevOps"), not a field ("Distributed systems")."""
+    return title.parse(text)["role"] is not None and _JOB_NOUN.search(text) is not None
 
 
 def is_pay(text: str) -> bool:

@@ -62,6 +62,11 @@ HEADERS = [
         id="company-with-a-broad-role-word",
     ),
     pytest.param(
+        _c("Fernhill | Compilers / Generalist Engineers (Rust) | Remote"),
+        Header(True, "Generalist Engineers (Rust)", "Fernhill", (), "Remote", None),
+        id="field-of-work-is-no-role",
+    ),
+    pytest.param(
         _c("Staff ML Engineer | Remote (US) | $200k"),
         Header(True, "Staff ML Engineer", None, (), "Remote (US)", "$200k"),
         id="role-first-no-company",

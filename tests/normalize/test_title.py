@@ -203,14 +203,17 @@ SAME_ROLE = [
     pytest.param("Django Developer", "Backend Engineer", id="backend-stack"),
     pytest.param("Vue.js Engineer", "Front End Developer", id="frontend-stack"),
     pytest.param("Full Stack Dev", "Fullstack Engineer", id="full-stack-spellings"),
-    pytest.param("Swift Developer", "Android Engineer", id="mobile-stacks"),
+    pytest.param("Swift Developer", "iOS Engineer", id="ios-stacks"),
+    pytest.param("Kotlin Android Developer", "Android Engineer", id="android-stacks"),
+    pytest.param("Product Software Engineer", "Product Engineer", id="product-engineer-spellings"),
+    pytest.param("Software Development Manager", "Engineering Manager", id="engineering-manager-spellings"),
+    pytest.param("Golang Software Developer", "Software Engineer", id="software-developer-with-a-stack"),
     pytest.param("Software Developer", "Software Engineer", id="developer-equals-engineer"),
     pytest.param("Softwareentwickler (m/w/d)", "Software Engineer", id="german-software-developer"),
     pytest.param("Backend-Entwickler Java", "Backend Engineer", id="german-backend"),
     pytest.param("SRE", "Site Reliability Engineer", id="sre-abbreviation"),
     pytest.param("ML Engineer", "Machine Learning Engineer", id="ml-abbreviation"),
     pytest.param("Tech Lead", "Senior Software Engineer", id="tech-lead-is-software-engineer"),
-    pytest.param("Engineering Manager", "Software Engineer", id="engineering-manager-role"),
     pytest.param("Senior Product Owner", "Product Manager", id="product-owner"),
     pytest.param("UI/UX Designer", "Product Designer", id="ux-ui-designer"),
     pytest.param("Customer Service Representative", "Customer Support Specialist", id="support-agent"),
@@ -237,6 +240,18 @@ def test_same_role(a: str, b: str) -> None:
     ra, rb = parse(a), parse(b)
     assert ra["role"] is not None
     assert ra["role"] == rb["role"], (ra["rules"], rb["rules"])
+
+
+# issue 11: jobs an analyst tells apart get their own role
+DIFFERENT_ROLE += [
+    pytest.param("Engineering Manager", "Software Engineer", id="engineering-manager-is-no-engineer"),
+    pytest.param("Product Engineer", "Software Engineer", id="product-engineer"),
+    pytest.param("iOS Developer", "Android Developer", id="ios-vs-android"),
+    pytest.param("Forward Deployed Engineer", "Software Engineer", id="forward-deployed-engineer"),
+    pytest.param("Field Sales Representative", "Inside Sales Representative", id="field-vs-inside-sales"),
+    pytest.param("Product Analyst", "Data Analyst", id="product-analyst"),
+    pytest.param("AI Engineer", "Machine Learning Engineer", id="ai-vs-ml-engineer"),
+]
 
 
 @pytest.mark.parametrize(("a", "b"), DIFFERENT_ROLE)
