@@ -37,6 +37,7 @@ SENIORITY = [
     _p("Windows 11 Administrator", None, "version-number-is-not-a-level"),
     _p("New Grad Software Engineer", "junior", "new-grad"),
     _p("Mid-Market Account Executive EMEA", None, "mid-market-is-not-mid"),
+    _p("Student Success Manager", None, "audience-success-manager-is-ic"),
     _p("Senior Ruby Engineer", "senior", "senior"),
     _p("Sr. Android Developer", "senior", "sr-dot"),
     _p("Network Engineer III", "senior", "level-roman-3"),
@@ -306,6 +307,19 @@ QUALIFIED = [
                  id="dash-named-role-refines"),
     pytest.param("Compliance Analyst", "compliance analyst", "legal", id="domain-as-head-noun"),
     pytest.param("Design.io - Senior Recruiter", "recruiter", "people", id="domain-name-prefix-is-no-developer"),
+]  # fmt: skip
+
+
+# issue 11: a bare "assistant" is generic, the function beside it decides; any "<audience> Success
+# Manager" is the customer success IC role; French reliability titles are SRE.
+QUALIFIED += [
+    pytest.param("Payroll Assistant", "payroll specialist", "finance", id="assistant-of-a-finance-function"),
+    pytest.param("Assistant Social Media", "social media manager", "marketing", id="assistant-of-a-marketing-function"),
+    pytest.param("Assistant (m/w/d)", "administrative assistant", "operations", id="bare-assistant"),
+    pytest.param("Member Success Manager", "customer success manager", "customer-support",
+                 id="audience-success-manager"),
+    pytest.param("Ingénieur Fiabilité des Sites", "site reliability engineer", "devops-infrastructure",
+                 id="french-site-reliability"),
 ]  # fmt: skip
 
 
