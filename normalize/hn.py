@@ -32,7 +32,7 @@ _PAY_WORD = re.compile(
     re.IGNORECASE,
 )
 _HIRING = re.compile(
-    r"\b(?:(?:is|are|we're|we are|now|currently)\s+hiring|hiring\s+(?:for|a|an|in|on|across|multiple|several)\b|"
+    r"\b(?:(?:is|are|we're|we are|now|currently|actively)\s+hiring|hiring\s+(?:for|a|an|in|on|across|multiple|several)\b|"
     r"looking\s+for\s+(?:a|an|talented|experienced|senior|engineers|developers)\b|join\s+(?:us|our\s+team)\b|"
     r"open\s+(?:roles|positions)|positions?\s+(?:available|open)|apply\s+(?:at|here|via|now|through)\b)",
     re.IGNORECASE,
@@ -52,6 +52,9 @@ _ROLE_LABEL = re.compile(
     r"(?i)(?:open\s+)?(?:roles?|positions?|jobs?|job\s+title|title|hiring|we'?re\s+hiring|openings?)$"
 )
 _LINE_HEAD = re.compile(r":\s|\s[-–—]+\s|\s\(|\s\*\s")
+_SENTENCE = re.compile(
+    r"\b(?:is|are|was|were|btw|you|your|i|i'm|we|we're|our|thanks|please|anyone|this|that|it's)\b", re.IGNORECASE
+)
 _TAGS = re.compile(r"<[^>]+>")
 _PARAGRAPH = re.compile(r"<p>|<br\s*/?>|\n", re.IGNORECASE)
 #: Longest line of the body read as a role name when the header names none.
@@ -107,14 +110,15 @@ def split_header(line: str) -> list[str]:
     return merged
 
 
-#: Words that name a job: a header part needs one to be a role rather than a company, an industry
-#: or a field of work ("Constellation Finance", "Legal Tech", "Distributed systems").
+#: Words that name a job: a header part needs one to be a role rather than a company, an industry,
+#: a field of work or a count of openings ("Constellation Finance", "Legal Tech", "Distributed
+#: systems", "11 Engineering roles": the body then names the role).
 _JOB_NOUN = re.compile(
-    r"\b(?:engineers?|engineering|developers?|devs?|designers?|scientists?|analysts?|managers?|leads?|head|"
+    r"\b(?:engineers?|developers?|devs?|designers?|scientists?|analysts?|managers?|leads?|head|"
     r"directors?|architects?|specialists?|consultants?|officers?|recruiters?|swes?|sres?|interns?|founders?|"
     r"co-?founders?|representatives?|associates?|administrators?|admins?|researchers?|writers?|editors?|"
     r"marketers?|accountants?|counsel|coordinators?|technicians?|operators?|advocates?|executives?|aes?|"
-    r"programmers?|roles?|positions?|vp|cto|ceo|coo|cfo|devops|qa|sdets?|pms?|tpms?|ux|ui|data|ops)\b",
+    r"programmers?|vp|cto|ceo|coo|cfo|devops|qa|sdets?|pms?|tpms?|ux|ui|data|ops)\b",
     re.IGNORECASE,
 )
 
@@ -159,8 +163,8 @@ def _role_in_body(lines: list[str]) -> list[str]:
         if label and _ROLE_LABEL.match(label.group(1)):
             short = short[label.end() :]  # "Open roles: Backend Engineer, ..."
         # "Lead Full Stack Engineer: build ...", "Chief Financial Officer (CFO) - Lead ...": the name comes first
-        head = _LINE_HEAD.split(short, maxsplit=1)[0].strip()
-        if head and len(head) <= _MAX_ROLE_LINE and ". " not in head and _JOB_NOUN.search(head) and has_role(head):
+        head = _LINE_HEAD.split(short.split(". ", 1)[0], maxsplit=1)[0].strip()
+        if head and len(head) <= _MAX_ROLE_LINE and _JOB_NOUN.search(head) and has_role(head):
             return [head]
     return []
 
@@ -187,6 +191,8 @@ def parse_comment(comment_html: str) -> Header:
     for index, part in enumerate(parts):
         if len(part) > _MAX_ROLE_LINE:  # prose run on from the header
             continue
+        if len(parts) == 1 and _SENTENCE.search(part):
+            continue  # a sentence, not a header: a role in it must be announced ("We're hiring a ...")
         if has_role(part) and not _FIGURE_START.match(part) and (index > 0 or not is_place(part)):
             roles.extend(_roles_in(part))
             if is_pay(part):  # "Senior Engineer (£84-101k)"

@@ -84,6 +84,7 @@ NOT_JOBS = [
     pytest.param("This thread gets longer every month.", id="remark"),
     pytest.param("&gt; 3 days in office<p>That is not remote.", id="quoted-reply"),
     pytest.param("thanks!", id="bare-word"),
+    pytest.param("Your designer was really rude to me", id="sentence-naming-a-role"),
 ]
 
 

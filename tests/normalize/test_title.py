@@ -221,7 +221,7 @@ SAME_ROLE = [
     pytest.param("Quality Assurance Engineer", "QA Engineer", id="qa-spellings"),
     pytest.param("Talent Acquisition Specialist", "Recruiter", id="recruiter"),
     pytest.param("Buchhalter (m/w/d)", "Accountant", id="german-accountant"),
-    pytest.param("Head of Sales", "Sales Manager", id="sales-leadership"),
+    pytest.param("Head of Sales", "Sales Director", id="sales-leadership"),
 ]
 
 DIFFERENT_ROLE = [
@@ -252,6 +252,7 @@ DIFFERENT_ROLE += [
     pytest.param("Field Sales Representative", "Inside Sales Representative", id="field-vs-inside-sales"),
     pytest.param("Product Analyst", "Data Analyst", id="product-analyst"),
     pytest.param("AI Engineer", "Machine Learning Engineer", id="ai-vs-ml-engineer"),
+    pytest.param("VP of Sales", "Account Executive", id="sales-leader-vs-seller"),
 ]
 
 
