@@ -32,7 +32,8 @@ _PAY_WORD = re.compile(
     re.IGNORECASE,
 )
 _HIRING = re.compile(
-    r"\b(?:(?:is|are|we're|we are|now|currently|actively)\s+hiring|hiring\s+(?:for|a|an|in|on|across|multiple|several)\b|"
+    r"\b(?:(?:is|are|we're|we are|now|currently|actively)\s+hiring|"
+    r"hiring\s+(?:for|a|an|in|on|across|multiple|several)\b|"
     r"looking\s+for\s+(?:a|an|talented|experienced|senior|engineers|developers)\b|join\s+(?:us|our\s+team)\b|"
     r"open\s+(?:roles|positions)|positions?\s+(?:available|open)|apply\s+(?:at|here|via|now|through)\b)",
     re.IGNORECASE,
