@@ -699,7 +699,7 @@ def _structured_currency(value: object, rules: _Rules) -> str | None:
 
 
 def _description_salary(description: str, rules: _Rules) -> Parsed | None:
-    """A salary stated next to an anchor word in the description; never a bare number from prose."""
+    """A salary stated next to an anchor word, or explicit pay (a currency range, an amount per unit)."""
     text = _clean(description[:20000])
     # leading anchors: "Salary: $120k-$150k", "Compensation range: ...", "Gehalt: 60.000 €"
     for m in rules.anchor_lead.finditer(text):
@@ -723,6 +723,18 @@ def _description_salary(description: str, rules: _Rules) -> Parsed | None:
         tail = window[got.end :]
         _cur, pos = _currency_after(tail, 0, rules)
         if rules.anchor_trail.match(tail[pos:]) and (got.currency_stated or got.period_stated):
+            return got
+    # explicit pay without an anchor word: a range with its currency ("$150K – $225K"), or a figure
+    # with its currency and unit ("USD 6700/month"); never a bare number or a single amount
+    for f in rules_figs:
+        window = text[max(0, f.start - 12) : f.end + 40]
+        got = parse_details(window)
+        if not got.currency_stated or got.min is None:
+            continue
+        tail = window[got.end :]
+        unit = rules.period_after.match(tail, len(tail) - len(tail.lstrip()))
+        is_range = got.max is not None and got.max != got.min
+        if (is_range and got.rule == "range") or (unit is not None and tail.lstrip()[:1] in "/pP"):
             return got
     return None
 

@@ -361,3 +361,21 @@ def test_salary_with_commission_words(text: str, figures: tuple[int, int]) -> No
     got = posting(text=text)
     assert (got["salary_norm_min"], got["salary_norm_max"]) == figures
     assert got["salary_unparsed_reason"] is None
+
+
+# issue 11: explicit pay in a description without an anchor word; never a bare number or one amount
+DESCRIPTION_PAY = [
+    pytest.param("We ship weekly.\n£70K – £90K • equity", (70000, 90000, "GBP", "year"), id="currency-range-line"),
+    pytest.param("Contract role. CAD 9500/month, paid monthly.", (9500, 9500, "CAD", "month"), id="amount-per-unit"),
+    pytest.param("We raised $40M last year.", (None, None, None, None), id="funding-is-no-pay"),
+    pytest.param("Teams of 2,000 - 5,000 people use it.", (None, None, None, None), id="bare-range-is-no-pay"),
+    pytest.param("Get a $5k home-office budget.", (None, None, None, None), id="single-amount-is-no-pay"),
+]
+
+
+@pytest.mark.parametrize(("description", "expected"), DESCRIPTION_PAY)
+def test_description_explicit_pay(description: str, expected: Expected) -> None:
+    got = posting(description=description)
+    assert (got["salary_norm_min"], got["salary_norm_max"], got["salary_norm_currency"], got["salary_norm_period"]) == (
+        expected
+    )
