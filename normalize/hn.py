@@ -56,6 +56,9 @@ _LINE_HEAD = re.compile(r":\s|\s[-–—]+\s|\s\(|\s\*\s")
 _SENTENCE = re.compile(
     r"\b(?:is|are|was|were|btw|you|your|i|i'm|we|we're|our|thanks|please|anyone|this|that|it's)\b", re.IGNORECASE
 )
+_TRAILING_NOUN = re.compile(r"\b(?:engineers?|developers?|designers?|scientists?|analysts?|managers?)$", re.IGNORECASE)
+#: Words of a list sharing one job noun at its end ("Product / Platform"): one header part with it.
+_SHARED_NOUN_LIST = re.compile(r"^[A-Za-z][\w+#.-]*(?:\s*/\s*[A-Za-z][\w+#.-]*)*$")
 _TAGS = re.compile(r"<[^>]+>")
 _PARAGRAPH = re.compile(r"<p>|<br\s*/?>|\n", re.IGNORECASE)
 #: Longest line of the body read as a role name when the header names none.
@@ -83,8 +86,8 @@ def comment_lines(comment_html: str) -> list[str]:
 
 def split_header(line: str) -> list[str]:
     """The parts of a header line, split on separators outside parentheses."""
-    parts: list[str] = []
-    depth, start = 0, 0
+    parts: list[tuple[str, str]] = []  # (text, the separator before it)
+    depth, start, before = 0, 0, ""
     pos = 0
     while pos < len(line):
         ch = line[pos]
@@ -95,17 +98,20 @@ def split_header(line: str) -> list[str]:
         elif depth == 0:
             m = _SEPARATOR.match(line, pos)
             if m and m.end() > pos:
-                parts.append(line[start:pos])
+                parts.append((line[start:pos], before))
+                before = m.group(0).strip()
                 start = pos = m.end()
                 continue
         pos += 1
-    parts.append(line[start:])
+    parts.append((line[start:], before))
     merged: list[str] = []
-    for part in (p.strip(" ,;:") for p in parts):
+    for part, separator in ((p.strip(" ,;:"), sep) for p, sep in parts):
         if not part:
             continue
         if merged and _FIGURE_END.search(merged[-1]) and _FIGURE_START.match(part):
-            merged[-1] = f"{merged[-1]}-{part}"
+            merged[-1] = f"{merged[-1]}-{part}"  # "$110k - $200k"
+        elif len(merged) > 1 and separator == "/" and _SHARED_NOUN_LIST.match(merged[-1]):
+            merged[-1] = f"{merged[-1]} / {part}"  # "Product / Platform / Security Engineers"
         else:
             merged.append(part)
     return merged
@@ -144,10 +150,21 @@ def is_place(text: str) -> bool:
 
 
 def _roles_in(part: str) -> list[str]:
-    """One part naming several roles ("Backend Engineer / Designer") gives each; else the part."""
+    """One part naming several roles ("Backend Engineer / Designer") gives each; else the part.
+
+    A job noun shared by the list is given to each item: "Product / Platform / Security Engineers"
+    names Product Engineers first.
+    """
     pieces = [p.strip() for p in _ROLE_LIST.split(part) if p and p.strip()]
-    if len(pieces) > 1 and all(has_role(p) for p in pieces):
+    if len(pieces) < 2:
+        return [part]
+    if all(has_role(p) for p in pieces):
         return pieces
+    shared = _TRAILING_NOUN.search(pieces[-1])
+    if shared:
+        spread = [p if _TRAILING_NOUN.search(p) else f"{p} {shared.group(0)}" for p in pieces]
+        if all(has_role(p) for p in spread):
+            return spread
     return [part]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from normalize import title
 from normalize.hn import Header, parse_comment, split_header
 
 
@@ -63,8 +64,13 @@ HEADERS = [
     ),
     pytest.param(
         _c("Fernhill | Compilers / Generalist Engineers (Rust) | Remote"),
-        Header(True, "Generalist Engineers (Rust)", "Fernhill", (), "Remote", None),
+        Header(True, "Compilers / Generalist Engineers (Rust)", "Fernhill", (), "Remote", None),
         id="field-of-work-is-no-role",
+    ),
+    pytest.param(
+        _c("Brightline | Data / Platform Engineers | Remote (EU)"),
+        Header(True, "Data Engineers", "Brightline", ("Platform Engineers",), "Remote (EU)", None),
+        id="shared-job-noun",
     ),
     pytest.param(
         _c("Staff ML Engineer | Remote (US) | $200k"),
@@ -77,6 +83,12 @@ HEADERS = [
 @pytest.mark.parametrize(("comment", "expected"), HEADERS)
 def test_parse_comment(comment: str, expected: Header) -> None:
     assert parse_comment(comment) == expected
+
+
+def test_field_of_work_gives_the_role_of_its_job_noun() -> None:
+    assert title.parse(parse_comment(_c("Fernhill | Compilers / Generalist Engineers (Rust) | Remote")).title or "")[
+        "role"
+    ] == ("software engineer")
 
 
 NOT_JOBS = [
