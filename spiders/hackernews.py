@@ -4,11 +4,9 @@ Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of i
 newest ``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest
 thread), then ``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``);
 ``-a thread=<id>`` picks a thread. Rate limits: none documented; one request per comment.
-Quirks: one posting per top-level comment (keyed by its id); the first line reads by
-convention "Company | Role | Location | Remote | Salary" in any order: ``normalize.hn`` tells the
-parts apart (first role = title, other roles = tags); a comment that advertises no job (a reply,
-a question) becomes a reject "not a job posting"; dead/deleted comments and ``null`` items are
-skipped and counted (``jobs/hn_dead_or_deleted``).
+Quirks: one posting per top-level comment (by id); its first line "Company | Role | Location |
+Remote | Salary" (any order) is read by ``normalize.hn`` (first role = title, others = tags); a
+comment with no job (a reply) is a reject "not a job posting"; dead/deleted/null are counted.
 """
 
 from __future__ import annotations
