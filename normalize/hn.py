@@ -41,7 +41,7 @@ _HIRING = re.compile(
 #: "hiring a ...", "looking for a ...": the words after it may name the role.
 _ROLE_CUE = re.compile(
     r"\b(?:hiring(?:\s+for)?|looking\s+(?:for|to\s+(?:hire|add))|seeking|searching\s+for|to\s+add)\s+"
-    r"(?:(?:an?|some|several|multiple|two|three|\d+|our\s+first|a\s+few|more|an?\s+additional)\s+)?(?P<rest>[^.;:!?\n]{3,80})",
+    r"(?:(?:an?|some|several|multiple|two|three|\d+|our\s+first|a\s+few|more|an?\s+additional)\s+)?(?P<rest>[^.,;:!?\n]{3,80})",
     re.IGNORECASE,
 )
 _ROLE_CUE_END = re.compile(

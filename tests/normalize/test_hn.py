@@ -105,6 +105,11 @@ def test_not_a_job(comment: str) -> None:
     assert parse_comment(comment).is_job is False
 
 
+def test_role_announced_in_a_sentence_ends_at_the_comma() -> None:
+    got = parse_comment("We are a two-person shop hiring a freelance Rust developer, part time. Mail us.")
+    assert got.title == "freelance Rust developer"
+
+
 JOBS_WITHOUT_HEADER = [
     pytest.param("We at Pinecrest are hiring in Denver for an onsite welder.", id="hiring-sentence"),
     pytest.param("Orchard Robotics | https://orchard.example.com", id="header-with-a-link-only"),

@@ -66,8 +66,10 @@ def test_first_line_fields(crawl):
     kyber = result.posting("hackernews", "46466619")  # the website field is not a location
     assert (kyber["company"], kyber["title"]) == ("Kyber", "Low-level Developers")
     assert kyber["location_raw"] == "Paris area (hybrid) and Remote in Europe"
-    milab = result.posting("hackernews", "46467610")  # no role in the header nor the body: no role at all
-    assert (milab["title"], milab["company"], milab["role"]) == ("MiLaboratories", "MiLaboratories", None)
+    milab = result.posting("hackernews", "46467610")  # no role in the header: the first role line of the body
+    assert (milab["title"], milab["company"]) == ("Senior Go Engineer", "MiLaboratories")
+    assert milab["role"] == "backend engineer"
+    assert "1. Senior Go Engineer: You will build" in milab["description_text"]
     assert milab["location_raw"] == "Bilbao, Spain | ONSITE"
     assert "Top-tier EU salaries" in milab["description_text"]
     goody = result.posting("hackernews", "46466868")  # the role is named in the body; the header keeps the pay
@@ -89,4 +91,5 @@ def test_latest_thread_from_the_whoishiring_user_skips_dead_and_deleted(crawl):
     assert (job["company"], job["title"], job["salary_raw"]) == ("Quillfield", "Backend Engineer", "€70k-€90k")
     assert job["location_raw"] == "Remote (EU)"
     free_text = result.posting("hackernews", "99000013")
-    assert free_text["company"] is None and free_text["title"].startswith("We are a small studio")
+    assert (free_text["company"], free_text["title"]) == (None, "contract iOS developer")  # "looking for a ..."
+    assert free_text["role"] == "ios engineer"
