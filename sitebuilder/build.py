@@ -203,8 +203,9 @@ def distribution_chart(series: Sequence[tuple[str, float, float | None, float]])
     """Horizontal P25–P75 bars with a median tick, one per (label, p25, median, p75) in US dollars."""
     if not series:
         return None
-    left, width, row_h = 170.0, 640, 30
-    plot_w = width - left - 20
+    # Labels sit above their bars so the chart stays legible when scaled down to a phone's width.
+    left, width, row_h = 30.0, 480, 44
+    plot_w = width - left - 30
     low = min(s[1] for s in series)
     high = max(s[3] for s in series)
     step = 10_000 if high - low <= 100_000 else 25_000 if high - low <= 300_000 else 50_000
@@ -216,19 +217,19 @@ def distribution_chart(series: Sequence[tuple[str, float, float | None, float]])
         return round(left + (value - lo_tick) / span * plot_w, 1)
 
     rows = [
-        ChartRow(label, p25, median, p75, x(p25), x(median) if median is not None else None, x(p75), 10 + i * row_h)
+        ChartRow(label, p25, median, p75, x(p25), x(median) if median is not None else None, x(p75), 22 + i * row_h)
         for i, (label, p25, median, p75) in enumerate(series)
     ]
     ticks = [(x(lo_tick + k * step), money_k(lo_tick + k * step, "USD")) for k in range(int(span // step) + 1)]
-    if len(ticks) > 8:
-        ticks = ticks[:: -(-len(ticks) // 8)]
+    if len(ticks) > 5:
+        ticks = ticks[:: -(-len(ticks) // 5)]
     parts = [
         f"{label}: {money_k(p25, 'USD')}–{money_k(p75, 'USD')}"
         + (f", median {money_k(median, 'USD')}" if median is not None else "")
         for label, p25, median, p75 in series
     ]
     alt = "Salary ranges, 25th to 75th percentile in US dollars. " + "; ".join(parts) + "."
-    return Chart(rows, ticks, width, int(20 + len(rows) * row_h + 24), alt)
+    return Chart(rows, ticks, width, int(22 + len(rows) * row_h + 26), alt)
 
 
 def chart_series(cells: Iterable[Cell], label_of: Any) -> list[tuple[str, float, float | None, float]]:
