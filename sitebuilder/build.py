@@ -148,6 +148,7 @@ def cell_json(cell: Cell, names: dict[str, str]) -> dict[str, Any]:
         "published": cell.published,
         "min_n": cell.min_n,
         "min_employers": cell.min_employers,
+        "period": cell.period,
     }
 
 

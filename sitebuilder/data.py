@@ -6,7 +6,9 @@ What this module expects (``/work/notes/salary-contract.md``):
   'role-seniority' | 'role-seniority-region' | 'category-region'), ``key``, ``category``, ``role``,
   ``seniority``, ``region``, ``currency``, ``n``, ``employers``, ``p25``, ``median``, ``p75`` (in
   ``currency``), ``p25_usd``, ``median_usd``, ``p75_usd``, ``published`` (0/1), ``min_n``,
-  ``min_employers``, ``computed_at``. Figures of unpublished cells are never shown.
+  ``min_employers``, ``computed_at``; ``period`` ('year', or 'hour' for hourly-rate cells) when present.
+  Figures of unpublished cells are never shown. Pages use the annual scopes above; the Full Salary Index
+  lists every published cell, hourly ones marked per hour.
 - ``salary_index_history``: ``date``, ``scope``, ``key``, ``currency``, ``n``, ``employers``, ``p25``,
   ``median``, ``p75`` (published cells only), for the trend column.
 - ``listings`` (open ones: ``closed_at IS NULL``) joined to their canonical ``postings`` row for the
@@ -35,6 +37,8 @@ CONTRACT_COLUMNS = (
     "p25", "median", "p75", "p25_usd", "median_usd", "p75_usd", "published", "min_n", "min_employers",
     "computed_at",
 )  # fmt: skip
+#: Columns read when present: ``period`` ('year' | 'hour') marks issue 12's hourly-rate cells.
+OPTIONAL_COLUMNS = ("period",)
 HISTORY_COLUMNS = ("date", "scope", "key", "currency", "n", "employers", "p25", "median", "p75")
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -66,6 +70,7 @@ class Cell:
     min_n: int
     min_employers: int
     computed_at: str
+    period: str = "year"  # issue 12 also stores hourly-rate cells ("hour"); optional column
 
 
 @dataclass(frozen=True)
@@ -192,13 +197,15 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 def read_cells(conn: sqlite3.Connection) -> list[Cell]:
     if "salary_index" not in _tables(conn):
         return []
-    missing = [c for c in CONTRACT_COLUMNS if c not in _columns(conn, "salary_index")]
+    present = _columns(conn, "salary_index")
+    missing = [c for c in CONTRACT_COLUMNS if c not in present]
     if missing:
         raise SalaryIndexOutdated(
             "salary_index lacks the columns " + ", ".join(missing) + " of the salary index contract (issue 12);"
             " rebuild it with `remotejobs salaries --rebuild`"
         )
-    rows = conn.execute(f"SELECT {', '.join(CONTRACT_COLUMNS)} FROM salary_index ORDER BY scope, key")
+    columns = list(CONTRACT_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in present]
+    rows = conn.execute(f"SELECT {', '.join(columns)} FROM salary_index ORDER BY scope, key")
     return [_cell(r) for r in rows]
 
 
@@ -210,6 +217,7 @@ def _cell(r: sqlite3.Row) -> Cell:
         p25_usd=r["p25_usd"], median_usd=r["median_usd"], p75_usd=r["p75_usd"],
         published=bool(r["published"]) and r["p25"] is not None and r["p75"] is not None,
         min_n=int(r["min_n"] or 0), min_employers=int(r["min_employers"] or 0), computed_at=r["computed_at"] or "",
+        period=(r["period"] if "period" in list(r.keys()) else None) or "year",
     )  # fmt: skip
 
 
