@@ -72,7 +72,7 @@ def money(amount: float | None, currency: str) -> str:
 
 def band_text(low: float | None, high: float | None, currency: str) -> str:
     """``$140,000–$220,000 USD``."""
-    text = f"{money(low, currency)}–{money(high, currency)}"
+    text = f"{money(low, currency)}–\u200b{money(high, currency)}"  # zero-width space: may wrap on a phone
     return f"{text} {currency}" if currency in CURRENCY_SIGNS else text
 
 

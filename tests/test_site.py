@@ -24,7 +24,7 @@ from sitebuilder.build import GATE_SENTENCE, band_text, build_site, money_k
 from sitebuilder.data import load_site_data
 from sitebuilder.serve import serve_in_thread
 from tests.conftest import ROOT, realdata, run_scrapy
-from tests.salary_contract_adapter import ensure_contract_tables
+from tests.salary_contract_adapter import ensure_contract_tables, has_contract
 
 pytestmark = pytest.mark.realdata
 
@@ -41,7 +41,14 @@ def site_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         result = run_scrapy(args, db_path, [cassette])
         assert result.returncode == 0, result.log[-3000:]
-    ensure_contract_tables(db_path)  # TEST ADAPTER: a no-op once issue 12's salary index is merged
+    conn = sqlite3.connect(db_path)
+    merged = has_contract(conn)
+    recorded = conn.execute("SELECT MAX(posted_at) FROM postings WHERE source = 'ashby'").fetchone()[0]
+    conn.close()
+    if merged:  # issue 12's own index, computed as of the day the Ashby cassette was recorded
+        assert cli_main(["salaries", "--rebuild", "--now", recorded[:10], "--db", str(db_path)]) == 0
+    else:
+        ensure_contract_tables(db_path)  # TEST ADAPTER until issue 12 is merged
     return db_path
 
 
