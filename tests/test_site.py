@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pycountry
 import pytest
 
 from crawler.cli.main import main as cli_main
@@ -192,8 +193,6 @@ def ppp_file_factors() -> dict[str, tuple[int, float]]:
 
 
 def test_salary_guide_uses_the_cited_file(site_out: Path) -> None:
-    import pycountry
-
     guide = page_json(site_out, "salary-guide")
     assert len(guide["cities"]) == 24
     assert (ROOT / guide["source"]["file"]).is_file()
