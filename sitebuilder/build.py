@@ -76,6 +76,14 @@ def band_text(low: float | None, high: float | None, currency: str) -> str:
     return f"{text} {currency}" if currency in CURRENCY_SIGNS else text
 
 
+def stated_salary(low: float | None, high: float | None) -> str:
+    """A listing's own employer-stated USD range, or its one stated end."""
+    if low is not None and high is not None and low != high:
+        return band_text(low, high, "USD")
+    one = low if low is not None else high
+    return f"{money(one, 'USD')} USD" if one is not None else ""
+
+
 def money_k(amount: float | None, currency: str) -> str:
     """``$197k``."""
     if amount is None:
@@ -482,7 +490,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(money=money, money_k=money_k, band=band_text, day=day, title_case=title_case)
-    env.globals.update(GATE_SENTENCE=GATE_SENTENCE, NO_DATA=NO_DATA, band=band_text)
+    env.globals.update(GATE_SENTENCE=GATE_SENTENCE, NO_DATA=NO_DATA, band=band_text, stated_salary=stated_salary)
     return env
 
 

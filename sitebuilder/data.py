@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from analytics import salary_index
 
@@ -121,16 +120,20 @@ class SiteData:
         return not self.listings and not self.cells
 
     def cell(self, scope: str, key: str) -> Cell | None:
-        return self._by_key().get((scope, key))
+        return self._indexes()[0].get((scope, key))
 
     def cells_of(self, scope: str) -> list[Cell]:
-        return [c for c in self.cells if c.scope == scope]
+        return self._indexes()[1].get(scope, [])
 
-    def _by_key(self) -> dict[tuple[str, str], Cell]:
-        cached: dict[tuple[str, str], Cell] | None = getattr(self, "_cell_map", None)
-        if cached is None or len(cached) != len(self.cells):
-            cached = {(c.scope, c.key): c for c in self.cells}
-            self._cell_map = cached
+    def _indexes(self) -> tuple[dict[tuple[str, str], Cell], dict[str, list[Cell]]]:
+        """(scope, key) -> cell and scope -> cells, built once (``cells`` is not changed after loading)."""
+        cached: tuple[dict[tuple[str, str], Cell], dict[str, list[Cell]]] | None = getattr(self, "_index", None)
+        if cached is None:
+            by_scope: dict[str, list[Cell]] = defaultdict(list)
+            for c in self.cells:
+                by_scope[c.scope].append(c)
+            cached = ({(c.scope, c.key): c for c in self.cells}, dict(by_scope))
+            self._index = cached
         return cached
 
 
@@ -138,12 +141,13 @@ def safe_link(url: Any) -> str | None:
     """The URL when it is an absolute http(s) link with a host, else None (no javascript:, data:, ...)."""
     if not isinstance(url, str):
         return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    text: str = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in SAFE_SCHEMES or not rest or rest[0] in "/\\?#":
         return None
-    return url if parts.scheme.lower() in SAFE_SCHEMES and parts.netloc else None
+    if any(c.isspace() for c in text):
+        return None
+    return text
 
 
 def apply_links(raw: Any) -> tuple[ApplyLink, ...]:

@@ -41,6 +41,17 @@
     return true;
   }
 
+  function usd(amount) {
+    return "$" + Math.round(amount).toLocaleString("en");
+  }
+
+  function salary(job) {  // the same words as the server-rendered list
+    var low = job.salary_usd_min, high = job.salary_usd_max;
+    if (low === null && high === null) return "";
+    if (low !== null && high !== null && low !== high) return "stated salary " + usd(low) + "–\u200b" + usd(high) + " USD";
+    return "stated salary " + usd(low !== null ? low : high) + " USD";
+  }
+
   function item(job) {
     var li = document.createElement("li");
     var h = document.createElement("h3");
@@ -48,8 +59,8 @@
     h.textContent = job.title;
     var meta = document.createElement("p");
     meta.className = "meta";
-    meta.textContent = [job.company || "Unknown company", job.location, job.role, job.posted ? "posted " + job.posted : ""]
-      .filter(Boolean).join(" · ");
+    meta.textContent = [job.company || "Unknown company", job.location, job.role, job.posted ? "posted " + job.posted : "",
+      salary(job)].filter(Boolean).join(" · ");
     var apply = document.createElement("p");
     apply.className = "apply";
     job.apply.forEach(function (link, i) {
