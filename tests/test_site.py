@@ -22,7 +22,7 @@ import pytest
 
 from crawler.cli.main import main as cli_main
 from sitebuilder.build import GATE_SENTENCE, band_text, build_site, money_k
-from sitebuilder.data import load_site_data
+from sitebuilder.data import load_site_data, safe_link
 from sitebuilder.serve import serve_in_thread
 from tests.conftest import ROOT, realdata, run_scrapy
 from tests.salary_contract_adapter import ensure_contract_tables, has_contract
@@ -408,3 +408,22 @@ def test_salary_index_sorts_and_guide_form_converts(browser: Any, base_url: str,
     output = page.inner_text("#g-result")
     assert f"{expected:,}" in output, output
     assert errors == [] and errors_guide == []
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://jobs.ashbyhq.com/acme/1", True),
+        ("HTTP://example.org/a", True),
+        ("javascript:alert(1)", False),
+        ("javascript://%0aalert(1)", False),
+        ("data:text/html,<b>x</b>", False),
+        ("https:///no-host", False),
+        ("//example.org/protocol-relative", False),
+        ("https://exa mple.org/", False),
+        ("mailto:jobs@example.org", False),
+        ("/relative/path", False),
+    ],
+)
+def test_only_absolute_http_links_are_kept(url: str, kept: bool) -> None:
+    assert (safe_link(url) is not None) is kept
