@@ -56,10 +56,15 @@ def slugify(text: str) -> str:
     return slug or "other"
 
 
+SPECIAL_WORDS = {w: w.upper() for w in ("ai", "hr", "qa", "ui", "ux", "it", "seo", "ml", "erp", "sre")} | {"ios": "iOS"}
+
+
 def title_case(text: str | None) -> str:
+    """``data-ai`` -> ``Data AI`` (slugs and lower-case roles as headings)."""
     if not text:
         return ""
-    return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in re.split(r"[\s-]+", text))
+    words = re.split(r"[\s-]+", text)
+    return " ".join(SPECIAL_WORDS.get(w) or (w if w.isupper() else w[:1].upper() + w[1:]) for w in words)
 
 
 def money(amount: float | None, currency: str) -> str:
@@ -308,7 +313,8 @@ class Site:
 
     @property
     def refreshed(self) -> str:
-        return day(self.data.refreshed_at) or day(self.built_at)
+        """The day the data was last refreshed (not the build day: an empty database was never refreshed)."""
+        return day(self.data.refreshed_at) or "never"
 
     def region_name(self, region: str | None) -> str:
         return region_label(region, self.data.region_names)

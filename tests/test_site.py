@@ -250,6 +250,7 @@ def test_empty_database_builds_a_no_data_site(tmp_path: Path) -> None:
     assert cli_main(["site", "--db", str(db), "--out", str(out)]) == 0
     for rel in ("index.html", "jobs/index.html", "salaries/index.html", "salary-guide/index.html"):
         assert "No data yet" in (out / rel).read_text(encoding="utf-8"), rel
+    assert "Refreshed never" in (out / "index.html").read_text(encoding="utf-8")
     assert (out / "roles" / "tech-lead" / "index.html").is_file()
     assert GATE_SENTENCE in (out / "roles" / "tech-lead" / "index.html").read_text(encoding="utf-8")
     assert not (out / "categories").exists()
