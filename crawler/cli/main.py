@@ -11,10 +11,21 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from crawler.cli import analytics, boards, datasette, dedupe, demo, new_spider, platforms, renormalize, show
+from crawler.cli import (
+    analytics,
+    boards,
+    datasette,
+    dedupe,
+    demo,
+    new_spider,
+    platforms,
+    renormalize,
+    show,
+    site,
+)
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms]
+COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms, site]
 
 
 def build_parser() -> argparse.ArgumentParser:
