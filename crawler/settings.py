@@ -41,9 +41,21 @@ RECORD_DIR = os.environ.get("RECORD_DIR", "")
 #: Ship the demo/test replays at full speed (see crawler/addons.py).
 ADDONS = {"crawler.addons.ReplaySpeed": 0}
 
+#: Bodies are capped (a platform answering 150 MB is not a job feed); spiders may lower it.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+#: A 429/503 with Retry-After is retried after the time asked, at most this many seconds.
+RETRY_AFTER_MAX = 120
+
 DOWNLOADER_MIDDLEWARES = {
     # Replay answers before anything else can reach the network.
     "crawler.middlewares.ReplayMiddleware": 50,
+    # Scrapy's retry, waiting what Retry-After asks (bounded by RETRY_AFTER_MAX).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Sees a redirect before Scrapy's RedirectMiddleware (600) follows it: loops and moves to
+    # another site are errors, not a silently dropped request.
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
     # Record sees the final response, after retries and decompression.
     "crawler.middlewares.RecordMiddleware": 950,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy import signals
@@ -21,17 +22,11 @@ from db.postings import PostingStore
 from db.schema import open_db
 from db.util import utc_now
 from pipelines.after_crawl import platform_facts, run_after_crawl
+from pipelines.verdict import RunCounts, judge, run_status
+
+__all__ = ["StorePipeline", "run_status"]
 
 logger = logging.getLogger(__name__)
-
-
-def run_status(finish_reason: str | None, request_errors: int, bad_responses: int, items: int) -> str:
-    """finished: clean; partial: finished with errors; failed: stopped early or nothing readable."""
-    if finish_reason != "finished":
-        return "failed"
-    if request_errors or bad_responses:
-        return "partial" if items else "failed"
-    return "finished"
 
 
 class StorePipeline:
@@ -99,14 +94,22 @@ class StorePipeline:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
         spider_exceptions = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
-        request_errors = int(stats.get("jobs/request_errors", 0)) + spider_exceptions
-        bad_responses = int(stats.get("jobs/bad_response", 0))
-        items = self.counts["new"] + self.counts["updated"] + self.counts["unchanged"]
-        status = run_status(reason, request_errors, bad_responses, items)
+        counts = RunCounts(
+            finish_reason=reason,
+            records=int(stats.get("jobs/records_seen", 0)),
+            postings=self.counts["new"] + self.counts["updated"] + self.counts["unchanged"],
+            rejected=self.counts["rejected"],
+            request_errors=int(stats.get("jobs/request_errors", 0)) + spider_exceptions,
+            bad_responses=int(stats.get("jobs/bad_response", 0)),
+            blocked=int(stats.get("jobs/blocked", 0)),
+            shape_changed=int(stats.get("jobs/shape_changed", 0)),
+            decode_errors=int(stats.get("jobs/decode_errors", 0)),
+        )
+        status, _, _ = judge(counts)
         # what this run covered, in the spider's words (boards, filters, or the whole platform)
         crawl_scope = getattr(spider, "crawl_scope", None)
         scope = crawl_scope() if callable(crawl_scope) else CrawlScope(self.spider_name)
-        run_after_crawl(
+        failed_steps = run_after_crawl(
             self.store.db,
             run_id=self.run_id,
             scope=scope,
@@ -115,29 +118,36 @@ class StorePipeline:
             settings=self.crawler.settings,
             on_error=self._count_after_crawl_error,
         )
+        counts = replace(counts, after_crawl_failed=tuple(failed_steps))
+        status, verdict, verdict_reason = judge(counts)
         self.store.finish_run(
             self.run_id,
             finished_at=utc_now(),
             status=status,
             finish_reason=reason,
-            request_errors=request_errors,
-            bad_responses=bad_responses,
-            items_scraped=items,
+            request_errors=counts.request_errors,
+            bad_responses=counts.bad_responses,
+            items_scraped=counts.postings,
             stats_json=json.dumps(stats, default=str, sort_keys=True),
             scope=scope.to_json(),
+            verdict=verdict,
+            verdict_reason=verdict_reason,
             **self.counts,
         )
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("jobs/run_status", status)
+            self.crawler.stats.set_value("jobs/verdict", verdict)
         logger.info(
-            "Crawl run %d of %s %s: %d new, %d updated, %d unchanged, %d rejected, %d request errors",
+            "Crawl run %d of %s %s (%s: %s): %d new, %d updated, %d unchanged, %d rejected, %d request errors",
             self.run_id,
             self.spider_name,
             status,
+            verdict,
+            verdict_reason,
             self.counts["new"],
             self.counts["updated"],
             self.counts["unchanged"],
             self.counts["rejected"],
-            request_errors,
+            counts.request_errors,
         )
         self.store.db.close()

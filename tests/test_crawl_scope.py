@@ -271,8 +271,11 @@ def test_platform_facts_of_every_listed_spider():
         instance.settings = get_project_settings()
         scope = instance.crawl_scope()
         assert scope.source == spider.name
+        feeds = list(dict.fromkeys(instance.start_requests_urls()))
         if issubclass(spider, ListArgSpider):
             assert (scope.boards, scope.answered) == (("a", "b"), ())
+        elif len(feeds) > 1:  # a platform read through several feeds: each feed is a board of its own
+            assert scope.boards == tuple(feeds) and not scope.filters
         else:
             assert scope.whole_platform
     assert {"recruitee", "personio"} <= facts.own_ats  # the platforms the hand-kept list forgot
