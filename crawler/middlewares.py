@@ -216,20 +216,26 @@ def site_of(url: str) -> str:
 
 
 class RedirectGuardMiddleware:
-    """Before Scrapy's RedirectMiddleware follows a redirect: a loop (A -> B -> A) or a move to
-    another site is raised as an error, so the request's errback counts it and the run is not
-    clean. A spider may allow other sites with ``allowed_redirect_sites`` (a tuple)."""
+    """Redirects of GET requests, before Scrapy's RedirectMiddleware sees them.
+
+    Scrapy's redirect goes through the duplicate filter: with boards A -> B -> A the redirected
+    request is dropped without a word and the run looks clean. Here a redirect is followed with
+    ``dont_filter`` (bounded by ``REDIRECT_MAX_TIMES``), and a loop (back to a URL of the chain)
+    or a move to another site (a login page, the home page) is raised as an error, so the
+    request's errback counts it. A spider may allow other sites with ``allowed_redirect_sites``.
+    """
 
     REDIRECTS = (301, 302, 303, 307, 308)
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.max_times = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         location = response.headers.get("Location")
         if response.status not in self.REDIRECTS or not location or request.meta.get("dont_redirect"):
             return response
@@ -245,7 +251,14 @@ class RedirectGuardMiddleware:
             if stats is not None:
                 stats.inc_value("jobs/offsite_redirects")
             raise OffsiteRedirect(f"redirected off the site: {chain[0]} -> {target} ({response.status})")
-        return response
+        if request.method not in ("GET", "HEAD"):
+            return response  # Scrapy's RedirectMiddleware knows the method rules
+        times = int(request.meta.get("redirect_times", 0)) + 1
+        if times > self.max_times:
+            raise IgnoreRequest(f"more than {self.max_times} redirects: {chain[0]}")
+        meta = {**request.meta, "redirect_times": times, "redirect_urls": chain,
+                "redirect_reasons": [*request.meta.get("redirect_reasons", []), response.status]}  # fmt: skip
+        return request.replace(url=target, meta=meta, dont_filter=True)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
