@@ -104,3 +104,34 @@ def test_health_levels_streaks_and_drops(tmp_path, capsys):
     _run(store, "remotive", "ok", 45, "2026-11-11T06:00:00+00:00")
     assert main(["health", "--db", str(db_path)]) == 0
     db.close()
+
+
+@pytest.fixture
+def one_posting_db(tmp_path):
+    """A database with one posting whose company is a spreadsheet formula, placed into a listing."""
+    from crawler.scope import CrawlScope
+    from pipelines.after_crawl import platform_facts, run_after_crawl
+
+    db_path = tmp_path / "jobs.db"
+    db = open_db(db_path)
+    store = PostingStore(db)
+    run_id = store.start_run("remotive")
+    posting = {"source": "remotive", "source_id": "1", "url": "https://remotive.com/1", "title": "Data engineer",
+               "company": '=HYPERLINK("http://evil.example","click")', "raw": {}}  # fmt: skip
+    store.write_batch(run_id, [posting], [])
+    run_after_crawl(db, run_id=run_id, scope=CrawlScope("remotive"), status="finished", facts=platform_facts())
+    db.close()
+    return db_path
+
+
+@pytest.mark.parametrize("text", ['"', '""', '" "'])
+def test_search_text_without_words_is_a_clear_error(one_posting_db, capsys, text):
+    assert main(["search", text, "--db", str(one_posting_db)]) == 2
+    out, err = capsys.readouterr()
+    assert "no words to search for" in err and "Traceback" not in out + err
+
+
+def test_csv_export_neutralises_formulas(one_posting_db, capsys):
+    assert main(["export", "--table", "postings", "--format", "csv", "--db", str(one_posting_db)]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK(" in out and ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out
