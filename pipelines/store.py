@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
@@ -41,6 +43,7 @@ class StorePipeline:
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         self.store: PostingStore | None = None
         self.run_id: int | None = None
+        self.skipped = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -56,10 +59,40 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.store = PostingStore(open_db(self.db_path))
         self.run_id = self.store.start_run(self.spider_name)
+        too_soon = self._too_soon()
+        if too_soon:
+            self.skipped = True
+            self.store.finish_run(self.run_id, finished_at=utc_now(), status="skipped", finish_reason="skipped",
+                                  verdict="skipped", verdict_reason=too_soon)  # fmt: skip
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("jobs/run_status", "skipped")
+            logger.warning("Crawl run %d of %s skipped: %s", self.run_id, self.spider_name, too_soon)
+            raise CloseSpider("skipped")
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("jobs/run_id", self.run_id)
             self.crawler.stats.set_value("jobs/db", str(self.db_path))
         logger.info("Storing into %s (crawl run %d)", self.db_path, self.run_id)
+
+    def _too_soon(self) -> str | None:
+        """Why this run must not ask the platform yet (its minimum interval since the last run
+        that did), or None."""
+        hours = float(getattr(self.crawler.spider, "min_interval_hours", 0) or 0)
+        if not hours or not self.crawler.settings.getbool("MIN_INTERVAL_ENABLED", True) or self.store is None:
+            return None
+        last = self.store.db.execute(
+            "SELECT started_at FROM crawl_runs WHERE spider = ? AND id != ? AND status IN ('finished', 'partial') "
+            "ORDER BY id DESC LIMIT 1",
+            [self.spider_name, self.run_id],
+        ).fetchone()
+        if not last or not last[0]:
+            return None
+        allowed = datetime.fromisoformat(last[0]) + timedelta(hours=hours)
+        if datetime.fromisoformat(utc_now()) >= allowed:
+            return None
+        return (
+            f"{self.spider_name} asks for at most one run every {hours:g} h; last run {last[0]}, "
+            f"next allowed at {allowed.isoformat()}"
+        )
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RejectedRecord):
@@ -91,6 +124,9 @@ class StorePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None or self.run_id is None:
+            return
+        if self.skipped:  # recorded when it was skipped
+            self.store.db.close()
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
         spider_exceptions = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))

@@ -135,6 +135,9 @@ class JobSpider(scrapy.Spider):
     #: JSON path into the raw record of the employer's requisition id (one job posted in
     #: several locations), when the platform has one.
     requisition_path: ClassVar[str | None] = None
+    #: The platform asks for at most one run per this many hours: a run started sooner is skipped
+    #: (``crawl_runs.status`` "skipped", with when the next one is allowed). 0: no limit.
+    min_interval_hours: ClassVar[float] = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,8 @@ from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, un
 class JobicySpider(JsonApiSpider):
     name = "jobicy"
     start_urls = ["https://jobicy.com/api/v2/remote-jobs?count=50"]
+    # Jobicy's API documentation asks for at most one poll an hour
+    min_interval_hours = 1
     records_path = "jobs"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

@@ -55,6 +55,7 @@ class Script:
     def __init__(self) -> None:
         self.paths: dict[str, list[Step]] = {}
         self.hits: dict[str, int] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
 
     def set(self, url: str, *steps: Step) -> None:
@@ -83,6 +84,7 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            script.headers[self.path] = dict(self.headers.items())
             step = script.next(self.path)
             if step.kind == "hang":
                 time.sleep(min(step.seconds, MAX_WAIT))

@@ -37,7 +37,8 @@ WWR_URLS = [f"https://weworkremotely.com/categories/{f}.rss" for f in WWR_FEEDS]
 ]
 #: A valid feed without items (our own), for the feeds the real cassette did not record.
 EMPTY_FEED = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>x</title></channel></rss>'
-FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=2", "DOWNLOAD_TIMEOUT=3", "LOG_LEVEL=INFO")
+FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=2", "DOWNLOAD_TIMEOUT=3", "LOG_LEVEL=INFO",
+        "MIN_INTERVAL_ENABLED=False")  # fmt: skip
 
 
 def body_of(cassette: str, url_part: str = "") -> bytes:
@@ -250,3 +251,25 @@ def _open_postings(db_path: Path, source: str) -> int:
                    .fetchone()[0])  # fmt: skip
     finally:
         conn.close()
+
+
+@pytest.mark.realdata
+def test_a_run_too_soon_is_skipped_and_says_when(server: FaultServer, baseline: Path, tmp_path: Path) -> None:
+    """Remotive asks for about 4 calls a day: a run within 6 h of the last one asks nothing."""
+    db_path = tmp_path / "jobs.db"
+    shutil.copy(baseline, db_path)
+    good_answers(server.script)
+    hits = server.script.hits.get("/remotive.com/api/remote-jobs", 0)
+    result = crawl(server, db_path, "remotive", settings=("MIN_INTERVAL_ENABLED=True",))
+    run = result.run
+    assert (run["status"], run["verdict"], result.returncode) == ("skipped", "skipped", 0), result.log[-3000:]
+    assert "next allowed at" in run["verdict_reason"] and "Traceback" not in result.log
+    assert server.script.hits.get("/remotive.com/api/remote-jobs", 0) == hits  # the platform was not asked
+    assert result.scalar("SELECT COUNT(*) FROM postings WHERE closed_at IS NOT NULL") == 0
+
+
+def test_requests_say_who_crawls_and_how_to_reach_them(server: FaultServer, baseline: Path) -> None:
+    headers = server.script.headers["/remotive.com/api/remote-jobs"]
+    agent = headers.get("User-Agent", "")
+    assert agent.startswith("remotejobs/") and "+https://" in agent and "{contact}" not in agent
+    assert headers.get("Accept-Language") == "en" and "application/json" in headers.get("Accept", "")
