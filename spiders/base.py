@@ -157,9 +157,22 @@ class JobSpider(scrapy.Spider):
             return CrawlScope(self.name, boards=urls, answered=self.answered_boards(urls), filters=self.scope_filters())
         return CrawlScope(self.name, filters=self.scope_filters())
 
+    #: Spider arguments that do not narrow a run (a new spider's arguments narrow by default).
+    unscoped_args: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.run_args = {name: str(value) for name, value in kwargs.items()}  # the -a arguments
+        return spider
+
     def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        """Spider arguments that made this run cover only part of the platform."""
-        return ()
+        """The arguments that made this run cover only part of the platform: every ``-a`` argument
+        except board lists and ``unscoped_args`` (``-a category=``, ``-a query=``, ``-a thread=``,
+        ``-a max_pages=``...). Postings do not record them, so such a run closes nothing."""
+        run_args: dict[str, str] = getattr(self, "run_args", {})
+        board_args = {"boards", "boards_file", "urls", "urls_file", "sitemap", *self.unscoped_args}
+        return tuple(sorted((k, v) for k, v in run_args.items() if k not in board_args and v))
 
     def answered_boards(self, boards: Iterable[str]) -> tuple[str, ...]:
         """The boards that answered with at least one record and had no failed request or body."""
@@ -298,10 +311,6 @@ class JsonApiSpider(JobSpider):
         #: ``-a max_pages=N``: follow at most N pages per start URL (None: all).
         self.max_pages = int(max_pages) if max_pages else None
 
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # a page budget leaves later pages unseen: they are not gone
-        return (("max_pages", str(self.max_pages)),) if self.max_pages else ()
-
     def load_json(self, response: Response) -> Any:
         try:
             return json.loads(self.decoded_body(response))
@@ -423,7 +432,10 @@ class ListArgSpider(JobSpider):
         self.gone_boards: set[str] = set()
 
     def crawl_scope(self) -> CrawlScope:
-        """The boards (or URLs) this run crawled, and which of them answered with records."""
+        """The boards (or URLs) this run crawled, and which of them answered with records; a run
+        narrowed by a filter instead of a board list (a search) covers no board list."""
+        if self.scope_filters() and not self.list_value and not self.list_file:
+            return CrawlScope(self.name, filters=self.scope_filters())
         boards = tuple(dict.fromkeys(self.scope_boards()))
         return CrawlScope(
             self.name,
@@ -575,10 +587,6 @@ class JsonLdSpider(ListArgSpider):
 
     def scope_boards(self) -> list[str]:
         return [self.sitemap] if self.sitemap else self.targets()
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # only the sitemap's pages matching the pattern were read
-        return (("sitemap_match", self.sitemap_match.pattern),) if self.sitemap and self.sitemap_match.pattern else ()
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         selector = Selector(body=response.body, type="xml")

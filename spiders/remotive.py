@@ -30,13 +30,8 @@ class RemotiveSpider(JsonApiSpider):
 
     def __init__(self, *args: Any, category: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.category = category
         if category:
             self.start_urls = [f"{self.start_urls[0]}?{urlencode({'category': category})}"]
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # one category is part of the platform: jobs of the others are not gone
-        return (*super().scope_filters(), *((("category", self.category),) if self.category else ()))
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

@@ -21,7 +21,6 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from crawler.scope import CrawlScope
 from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 SEARCH = "https://jobs.workable.com/api/v1/jobs?"
@@ -41,18 +40,6 @@ class WorkableSpider(AtsBoardSpider):
     def __init__(self, *args: Any, query: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.query = query
-
-    def scope_boards(self) -> list[str]:
-        return [] if self.query else self.targets()
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # a search finds some jobs of many employers: jobs it did not find are not gone
-        return (*super().scope_filters(), *((("query", self.query),) if self.query else ()))
-
-    def crawl_scope(self) -> CrawlScope:
-        if self.query:  # a search across all employers, not a list of boards
-            return CrawlScope(self.name, filters=self.scope_filters())
-        return super().crawl_scope()
 
     async def start(self) -> Any:
         if not self.query:
