@@ -122,6 +122,7 @@ def serve() -> Iterator[FaultServer]:
     script = Script()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
     server.daemon_threads = True
+    server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # a client hanging up
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:
