@@ -172,7 +172,10 @@ class JobSpider(scrapy.Spider):
         ``-a max_pages=``...). Postings do not record them, so such a run closes nothing."""
         run_args: dict[str, str] = getattr(self, "run_args", {})
         board_args = {"boards", "boards_file", "urls", "urls_file", "sitemap", *self.unscoped_args}
-        return tuple(sorted((k, v) for k, v in run_args.items() if k not in board_args and v))
+        filters = {k: v for k, v in run_args.items() if k not in board_args and v}
+        if getattr(self, "budget_reached", None):  # stopped by MAX_PAGES with pages left
+            filters.setdefault("max_pages", str(self.budget_reached))
+        return tuple(sorted(filters.items()))
 
     def answered_boards(self, boards: Iterable[str]) -> tuple[str, ...]:
         """The boards that answered with at least one record and had no failed request or body."""
@@ -336,11 +339,21 @@ class JsonApiSpider(JobSpider):
     def next_page_url(self, response: Response, payload: Any) -> str | None:
         return None
 
+    def page_budget(self) -> int | None:
+        """Pages per start URL: ``-a max_pages=N``, else the ``MAX_PAGES`` setting (a spider's
+        custom_settings; 0: no budget)."""
+        return self.max_pages or (self.settings.getint("MAX_PAGES", 0) if hasattr(self, "settings") else 0) or None
+
     def next_requests(self, response: Response) -> Iterable[Request]:
         page = int(response.meta.get("page") or 1)
-        if self.max_pages and page >= self.max_pages:
-            return
         url = self.next_page_url(response, response.meta.get("payload"))
+        budget = self.page_budget()
+        if url and budget and page >= budget:
+            # later pages exist but are not read: this run did not see the whole platform
+            self.logger.info("page budget of %d pages reached at %s", budget, response.url)
+            self.inc_stat("jobs/page_budget_reached")
+            self.budget_reached = budget
+            return
         if url:
             meta = {**self.carry_meta(response), "page": page + 1}
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)

@@ -3,8 +3,11 @@
 Endpoint: ``https://himalayas.app/jobs/api?limit=20&offset=N`` -- ``{"offset",
 "limit", "totalCount", "jobs": [...]}``; at most 20 jobs a page (the body's
 ``limit`` is what the server applied), so pagination walks ``offset`` by that limit
-up to ``totalCount``. ``-a max_pages=N`` stops early (100k jobs = 5000 pages).
-Rate limits: undocumented; they ask for attribution and a link back. Quirks: no
+up to ``totalCount``, or, when the body has ``nextCursor`` (announced in the API's own
+``comments`` on 21/08/2026: offset is deprecated), ``&cursor=`` from page to page. A page
+budget (``MAX_PAGES`` 150, or ``-a max_pages=N``) stops early (100k jobs = 5000 pages).
+Rate limits: undocumented; they ask for attribution and a link back; clients report 429s
+after about 150 fast requests, hence the budget and 1 s between pages. Quirks: no
 job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
 ``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod``
 (annual/hourly...); ``locationRestrictions`` lists countries.
@@ -13,6 +16,7 @@ job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from scrapy.http import Response
 
@@ -26,12 +30,16 @@ class HimalayasSpider(JsonApiSpider):
     name = "himalayas"
     start_urls = [API.format(offset=0)]
     records_path = "jobs"
+    # clients report 429s after ~150 fast requests: a page budget (a run that hits it closes nothing)
+    custom_settings = {"MAX_PAGES": 150, "DOWNLOAD_DELAY": 1.0}
 
     def next_page_url(self, response: Response, payload: Any) -> str | None:
         offset, limit = int(payload.get("offset") or 0), int(payload.get("limit") or 20)
-        if not payload.get("jobs") or offset + limit >= int(payload.get("totalCount") or 0):
+        if not payload.get("jobs"):
             return None
-        return API.format(offset=offset + limit)
+        if payload.get("nextCursor"):  # announced 21/08/2026: offset is deprecated
+            return "https://himalayas.app/jobs/api?" + urlencode({"limit": 20, "cursor": payload["nextCursor"]})
+        return API.format(offset=offset + limit) if offset + limit < int(payload.get("totalCount") or 0) else None
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

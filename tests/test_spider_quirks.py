@@ -28,3 +28,35 @@ def test_ashby_skips_unlisted_jobs():
     assert len(postings) == len(data["jobs"]) - 1
     assert str(unlisted["id"]) not in {p["source_id"] for p in postings}
     assert spider.crawler.stats.get_value("jobs/skipped_non_job") == 1
+
+
+def _himalayas_page(settings: dict[str, object]) -> tuple[list[object], object]:
+    from spiders.himalayas import HimalayasSpider
+
+    folder = realdata("himalayas-2026-09")
+    entry = json.loads((folder / "index.jsonl").read_text().splitlines()[0])
+
+    class Himalayas(HimalayasSpider):  # the spider with other custom settings
+        custom_settings = {**(HimalayasSpider.custom_settings or {}), **settings}
+
+    spider = Himalayas.from_crawler(get_crawler(Himalayas))
+    response = TextResponse(entry["url"], body=(folder / entry["body"]).read_bytes(), encoding="utf-8",
+                            request=Request(entry["url"]))  # fmt: skip
+    return list(spider.parse(response)), spider
+
+
+@pytest.mark.realdata
+def test_himalayas_follows_the_cursor_the_api_announces():
+    out, spider = _himalayas_page({"MAX_PAGES": 150})
+    follow = [r for r in out if isinstance(r, Request)]
+    assert len(follow) == 1
+    assert "cursor=MjAyNi0wOS0yNlQwNDozMToyMC42NTI3MzJafDIyODM1MTg" in follow[0].url and "offset" not in follow[0].url
+    assert spider.crawl_scope().whole_platform  # budget not reached
+
+
+@pytest.mark.realdata
+def test_himalayas_page_budget_stops_and_the_run_closes_nothing():
+    out, spider = _himalayas_page({"MAX_PAGES": 1})
+    assert not [r for r in out if isinstance(r, Request)] and len(out) == 2  # the page's 2 jobs, no next page
+    assert spider.crawler.stats.get_value("jobs/page_budget_reached") == 1
+    assert spider.crawl_scope().filters == (("max_pages", "1"),)  # pages left unread: not the whole platform
