@@ -203,8 +203,8 @@ SCENARIOS: dict[str, Scenario] = {
         "remotive", lambda s: (s.set(REMOTIVE, redirect("https://remotive.com/login")),
                                s.set("https://remotive.com/login", send(LOGIN_PAGE, 200, "text/html"))),
         "blocked", 1, 0),
-    "one feed answers an empty list": Scenario(
-        "weworkremotely", lambda s: s.set(WWR_URLS[0], send(EMPTY_FEED, content_type="application/rss+xml")),
+    "one feed answers an empty list": Scenario(  # the design feed: its jobs are in no other recorded feed
+        "weworkremotely", lambda s: s.set(WWR_URLS[5], send(EMPTY_FEED, content_type="application/rss+xml")),
         "ok", 0, None),
     "a record rejected (still on the site)": Scenario(
         "remotive", lambda s: s.set(REMOTIVE, send(one_title_missing())), "ok", 0, REMOTIVE_JOBS - 1, rejected=1),
