@@ -17,6 +17,7 @@ from crawler.cli import (
     datasette,
     dedupe,
     demo,
+    health,
     new_spider,
     platforms,
     renormalize,
@@ -25,7 +26,7 @@ from crawler.cli import (
 )
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms, site]
+COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms, site, health]
 
 
 def build_parser() -> argparse.ArgumentParser:
