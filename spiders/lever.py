@@ -2,7 +2,7 @@
 
 Endpoint: ``https://api.lever.co/v0/postings/<board>?mode=json`` -- a bare JSON array
 of every published posting (optional ``skip``/``limit``; companies on Lever's EU
-instance answer on ``api.eu.lever.co``). Boards: ``-a boards=...``,
+instance answer on ``api.eu.lever.co``: board ``eu:<slug>``). Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/lever.txt``; unknown sites answer 404
 (counted, not fatal). Rate limits: undocumented; one request per company.
 Quirks: the title is ``text``; the description is split into ``description``,
@@ -13,6 +13,7 @@ milliseconds; ``workplaceType`` is remote/hybrid/onsite/unspecified;
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scrapy.http import Response
@@ -24,10 +25,15 @@ from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, u
 class LeverSpider(AtsBoardSpider):
     name = "lever"
     board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
+    board_pattern = re.compile(r"(?:eu:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # eu:<slug>: the EU instance
     job_url_patterns = (
         r"lever\.co/(?:v0/postings/)?[\w.-]+/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
     )
     job_url_hints = ("lever.co",)
+
+    def url_for(self, board: str) -> str:
+        eu = board.startswith("eu:")  # a board of Lever's EU instance (jobs.eu.lever.co/<slug>)
+        return self.board_url.replace("api.", "api.eu.", eu).format(board=board.removeprefix("eu:"))
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         cats = record.get("categories") or {}

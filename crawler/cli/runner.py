@@ -10,10 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess, Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.cli.progress import ProgressReport
 from db.schema import open_db
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ class RunSummary:
     spider: str
     run_id: int | None
     status: str
+    verdict: str = "failed"
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -48,15 +51,47 @@ def resolve_names(settings: Settings, wanted: Sequence[str]) -> list[str]:
 
 
 def run_all(
-    process: CrawlerProcess, names: Iterable[str], spider_kwargs: dict[str, Any] | None = None
+    process: CrawlerProcess | AsyncCrawlerProcess,
+    names: Sequence[str],
+    spider_kwargs: dict[str, Any] | None = None,
+    progress: ProgressReport | None = None,
 ) -> list[Crawler]:
+    """Crawl ``names`` concurrently; ``progress`` counts finished spiders (with an ETA) and records."""
     crawlers = []
+    watcher = _Watcher(progress, len(names)) if progress is not None else None
     for name in names:
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
+        if watcher is not None:
+            watcher.watch(crawler)
         process.crawl(crawler, **(spider_kwargs or {}))
     process.start()
     return crawlers
+
+
+class _Watcher:
+    """Feeds Scrapy's signals to a progress display: spiders closed of all, records seen."""
+
+    def __init__(self, progress: ProgressReport, spiders: int) -> None:
+        self.progress = progress
+        self.spiders = spiders
+        self.closed = 0
+        self.records = 0
+        progress.update("spiders", 0, spiders)
+        progress.update("records", 0, None)
+
+    def watch(self, crawler: Crawler) -> None:
+        crawler.signals.connect(self.record, signal=signals.item_scraped)
+        crawler.signals.connect(self.record, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        self.records += 1
+        self.progress.update("records", self.records, None)
+
+    def spider_closed(self, *args: Any, **kwargs: Any) -> None:
+        self.closed += 1
+        self.progress.update("spiders", self.closed, self.spiders)
 
 
 def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
@@ -76,6 +111,7 @@ def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
                     spider=name,
                     run_id=int(run_id),
                     status=row["status"],
+                    verdict=row.get("verdict") or "-",
                     new=row["new"] or 0,
                     updated=row["updated"] or 0,
                     unchanged=row["unchanged"] or 0,
@@ -88,19 +124,34 @@ def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
     return rows
 
 
+def summary_fields(rows: Sequence[RunSummary]) -> dict[str, Any]:
+    """Totals of a multi-spider run, for a machine-readable summary line."""
+    counted = ("new", "updated", "unchanged", "rejected", "request_errors")
+    return {
+        "spiders": len(rows),
+        "ok": sum(r.ok for r in rows),
+        **{name: sum(getattr(r, name) for r in rows) for name in counted},
+        "failed": ",".join(r.spider for r in rows if not r.ok),
+    }
+
+
 def format_summary(rows: Sequence[RunSummary]) -> str:
     """A plain-text table: one line per spider, then totals."""
     counted = ("new", "updated", "unchanged", "rejected", "request_errors")
-    header = ("spider", "run", "status", "new", "updated", "unchanged", "rejected", "req.errors")
-    body = [(r.spider, str(r.run_id or "-"), r.status, *(str(getattr(r, f)) for f in counted)) for r in rows]
+    header = ("spider", "run", "status", "verdict", "new", "updated", "unchanged", "rejected", "req.errors")
+    body = [(r.spider, str(r.run_id or "-"), r.status, r.verdict, *(str(getattr(r, f)) for f in counted)) for r in rows]
     ok = sum(r.ok for r in rows)
-    totals = ("TOTAL", "", f"{ok}/{len(rows)} ok", *(str(sum(getattr(r, f) for r in rows)) for f in counted))
+    healthy = sum(r.verdict == "ok" for r in rows)
+    totals = (
+        "TOTAL", "", f"{ok}/{len(rows)} clean", f"{healthy}/{len(rows)} ok",
+        *(str(sum(getattr(r, f) for r in rows)) for f in counted),
+    )  # fmt: skip
     table = [header, *body, totals]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     rule = "  ".join("-" * w for w in widths)
     lines = [
         "  ".join(
-            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            cell.ljust(w) if i < 4 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in table
     ]
