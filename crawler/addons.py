@@ -24,3 +24,34 @@ class ReplaySpeed:
         if settings.get("REPLAY_DIR"):
             for name, value in REPLAY_OVERRIDES.items():
                 settings.set(name, value, priority="addon")
+
+
+#: scrapy-redis: the request queue and its duplicate filter shared by every worker, in Redis
+DISTRIBUTED_OVERRIDES = {
+    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    # a worker that finishes must not flush the queue the others still work on
+    "SCHEDULER_PERSIST": True,
+}
+#: workers do not write SQLite: their items go to Redis and ``remotejobs drain`` runs
+#: validate -> normalise -> store once, in the one writer
+WORKER_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": None,
+    "pipelines.normalization.NormalizePipeline": None,
+    "pipelines.store.StorePipeline": None,
+    "pipelines.queue.QueueItemsPipeline": 900,
+}
+
+
+class Distributed:
+    """When ``REDIS_URL`` is set, crawl as one of several workers (docs/distributed.md):
+    scrapy-redis scheduler and duplicate filter, items pushed to Redis instead of stored."""
+
+    def update_settings(self, settings: Settings) -> None:
+        if not settings.get("REDIS_URL"):
+            return
+        for name, value in DISTRIBUTED_OVERRIDES.items():
+            settings.set(name, value, priority="addon")
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        pipelines.update(WORKER_PIPELINES)
+        settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")

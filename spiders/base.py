@@ -32,6 +32,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Request, Response
 
+from crawler.distributed import BoardQueue, connect, worker_id
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
 from db.util import utc_now
@@ -151,6 +152,7 @@ class JobSpider(scrapy.Spider):
         board = self.board_of(request)
         if board:
             self.failed_boards.add(board)
+        self.board_finished(request)
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -168,6 +170,7 @@ class JobSpider(scrapy.Spider):
             records = list(self.iter_records(response))
         except (BadResponse, ValueError) as exc:
             self.bad_response(response, str(exc)[:200])
+            self.board_finished(response)
             return
         self.inc_stat("jobs/records_seen", len(records))
         board = self.board_of(response)
@@ -175,7 +178,13 @@ class JobSpider(scrapy.Spider):
             self.board_records[board] = self.board_records.get(board, 0) + len(records)
         for record in records:
             yield from self.map_record(record, response)
-        yield from self.next_requests(response)
+        follow_ups = list(self.next_requests(response))
+        yield from follow_ups
+        if not follow_ups:  # the board's last page
+            self.board_finished(response)
+
+    def board_finished(self, request_or_response: Any) -> None:
+        """A board's last request was answered (or failed); distributed mode acks it."""
 
     def map_record(self, record: Any, response: Response) -> Iterator[Any]:
         try:
@@ -343,6 +352,38 @@ class ListArgSpider(JobSpider):
         super().__init__(*args, **kwargs)
         #: boards that answered 404: the platform says they no longer exist
         self.gone_boards: set[str] = set()
+        #: distributed mode (``REDIS_URL``): the shared board queue and the boards this worker claimed
+        self.board_queue: BoardQueue | None = None
+        self.claimed_boards: list[str] | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.settings.get("REDIS_URL"))
+
+    def target_stream(self) -> Iterable[str]:
+        """What ``start()`` requests: the target list or, in distributed mode, boards claimed
+        one at a time from the shared Redis queue (so that every worker gets a share)."""
+        return self._claim_boards() if self.distributed else self.targets()
+
+    def _claim_boards(self) -> Iterator[str]:
+        queue = self.shared_board_queue()
+        requeued = queue.requeue_abandoned()
+        if requeued:
+            self.logger.warning("requeued %d boards of workers that stopped: %s", len(requeued), requeued[:10])
+        self.claimed_boards = []
+        for board in queue.claims(worker_id()):
+            self.claimed_boards.append(board)
+            yield board
+
+    def shared_board_queue(self) -> BoardQueue:
+        if self.board_queue is None:
+            self.board_queue = BoardQueue(connect(self.settings["REDIS_URL"]), self.name)
+        return self.board_queue
+
+    def board_finished(self, request_or_response: Any) -> None:
+        board = self.board_of(request_or_response)
+        if board and self.distributed:
+            self.shared_board_queue().ack(board)
 
     def crawl_scope(self) -> CrawlScope:
         """The boards (or URLs) this run crawled, and which of them answered with records."""
@@ -359,6 +400,8 @@ class ListArgSpider(JobSpider):
         return self.targets()
 
     def targets(self) -> list[str]:
+        if self.claimed_boards is not None:
+            return list(self.claimed_boards)
         if self.list_value:
             return [part.strip() for part in self.list_value.split(",") if part.strip()]
         path = self.list_file or self.boards_dir() / f"{self.name}.txt"
@@ -384,6 +427,7 @@ class ListArgSpider(JobSpider):
             board = self.board_of(request)
             if board:
                 self.gone_boards.add(board)
+            self.board_finished(request)
             return
         super().on_error(failure)
 
@@ -402,9 +446,11 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
     own_ats = True
 
     async def start(self) -> AsyncIterator[Any]:
-        for board in self.targets():
+        for board in self.target_stream():
             url = self.board_url.format(board=board)
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": board})
+            # distributed: a requeued board must not be skipped by the shared duplicate filter
+            meta = {"board": board}
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed)
 
     @staticmethod
     def board(response: Response) -> str:
@@ -480,8 +526,9 @@ class JsonLdSpider(ListArgSpider):
             meta = {"board": self.sitemap}
             yield scrapy.Request(self.sitemap, callback=self.parse_sitemap, errback=self.on_error, meta=meta)
             return
-        for url in self.targets():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": url})
+        for url in self.target_stream():
+            meta = {"board": url}
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed)
 
     def scope_boards(self) -> list[str]:
         return [self.sitemap] if self.sitemap else self.targets()

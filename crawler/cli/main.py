@@ -11,10 +11,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from crawler.cli import analytics, dedupe, demo, new_spider, renormalize
+from crawler.cli import analytics, dedupe, demo, distributed, new_spider, renormalize
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, dedupe, new_spider]
+COMMANDS = [demo, renormalize, analytics, dedupe, new_spider, distributed]
 
 
 def build_parser() -> argparse.ArgumentParser:
