@@ -24,6 +24,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,16 @@ local board = redis.call('LPOP', KEYS[1])
 if board then redis.call('HSET', KEYS[2], board, ARGV[1]) end
 return board
 """
+
+
+@dataclass
+class BoardDone:
+    """Yielded after a board's last parsed page, in distributed mode only: the worker's item
+    pipeline acks the board when it reaches this marker, after the board's items were pushed
+    (Scrapy may run a callback ahead of its items' pipelines, so acking in the callback could
+    ack a board whose items a killed worker never pushed)."""
+
+    board: str
 
 
 def connect(url: str) -> Any:

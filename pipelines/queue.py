@@ -20,7 +20,16 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from crawler.distributed import HEARTBEAT_TTL, beat, connect, heartbeat_key, push_message, worker_id
+from crawler.distributed import (
+    HEARTBEAT_TTL,
+    BoardDone,
+    BoardQueue,
+    beat,
+    connect,
+    heartbeat_key,
+    push_message,
+    worker_id,
+)
 from crawler.items import JobPosting, RejectedRecord
 from db.util import utc_now
 
@@ -57,6 +66,10 @@ class QueueItemsPipeline:
         logger.info("Distributed worker %s: items go to Redis", self.worker)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, BoardDone):
+            # after the board's items: pipelines run one item at a time, in the callback's order
+            BoardQueue(self.client, self.spider_name).ack(item.board)
+            return item
         if isinstance(item, JobPosting | RejectedRecord):
             message = {"kind": "item", "run": self.worker, "type": type(item).__name__, "data": dict(item)}
             push_message(self.client, message)

@@ -32,7 +32,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Request, Response
 
-from crawler.distributed import BoardQueue, connect, worker_id
+from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
 from db.util import utc_now
@@ -170,7 +170,7 @@ class JobSpider(scrapy.Spider):
             records = list(self.iter_records(response))
         except (BadResponse, ValueError) as exc:
             self.bad_response(response, str(exc)[:200])
-            self.board_finished(response)
+            self.board_finished(response)  # no items: ack now
             return
         self.inc_stat("jobs/records_seen", len(records))
         board = self.board_of(response)
@@ -180,11 +180,11 @@ class JobSpider(scrapy.Spider):
             yield from self.map_record(record, response)
         follow_ups = list(self.next_requests(response))
         yield from follow_ups
-        if not follow_ups:  # the board's last page
-            self.board_finished(response)
+        if not follow_ups and self.board_of(response) and self.settings.get("REDIS_URL"):
+            yield BoardDone(str(self.board_of(response)))  # acked once the items before it are queued
 
     def board_finished(self, request_or_response: Any) -> None:
-        """A board's last request was answered (or failed); distributed mode acks it."""
+        """A board's request failed or its body was unreadable; distributed mode acks it."""
 
     def map_record(self, record: Any, response: Response) -> Iterator[Any]:
         try:
@@ -450,7 +450,9 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
             url = self.board_url.format(board=board)
             # distributed: a requeued board must not be skipped by the shared duplicate filter
             meta = {"board": board}
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed)
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed
+            )
 
     @staticmethod
     def board(response: Response) -> str:
@@ -528,7 +530,9 @@ class JsonLdSpider(ListArgSpider):
             return
         for url in self.target_stream():
             meta = {"board": url}
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed)
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed
+            )
 
     def scope_boards(self) -> list[str]:
         return [self.sitemap] if self.sitemap else self.targets()

@@ -39,7 +39,19 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     assert server, "redis-server is not installed (Debian package redis-server; .ci/run installs it)"
     port = free_port()
     proc = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
@@ -65,7 +77,8 @@ def start_worker(spider: str, cassette: Path, url: str, log: Path, *settings: st
     for setting in settings:
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB", "REDIS_URL"}}
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_for(condition: Any, timeout: float = 120) -> None:
@@ -85,7 +98,9 @@ def test_two_workers_one_killed_one_drain(redis_url: str, tmp_path: Path) -> Non
     expected = {tuple(r) for r in single.query("SELECT source, source_id FROM postings")}
     assert len(expected) > 100
 
-    assert main(["enqueue", "boards", "ashby", "--from-file", str(cassette / "boards.txt"), "--redis-url", redis_url]) == 0
+    assert (
+        main(["enqueue", "boards", "ashby", "--from-file", str(cassette / "boards.txt"), "--redis-url", redis_url]) == 0
+    )
     client = connect(redis_url)
     queue = BoardQueue(client, "ashby")
     assert queue.status()["queued"] == len(boards)

@@ -242,16 +242,15 @@ class Writer:
         for spider, run_ids in self.ended.items():
             scope = self.round_scope(spider)
             last_run = max(run_ids)
-            if scope.answered or scope.gone:
-                # lifecycle counts a posting seen when its last run is the run it closes for: the
-                # round's postings were seen by several worker runs, the last one stands for them
-                round_runs = [int(r) for r in self.client.smembers(f"{PREFIX}:{spider}:round_runs")]
-                marks = ", ".join("?" * len(round_runs))
-                with self.store.db.atomic():
-                    self.store.db.execute(
-                        f"UPDATE postings SET last_run_id = ? WHERE source = ? AND last_run_id IN ({marks})",
-                        [last_run, spider, *round_runs],
-                    )
+            # listings and lifecycle take a run's postings as those whose last run it is: the
+            # round's postings were seen by several worker runs, the last one stands for them
+            round_runs = [int(r) for r in self.client.smembers(f"{PREFIX}:{spider}:round_runs")]
+            marks = ", ".join("?" * len(round_runs)) or "NULL"
+            with self.store.db.atomic():
+                self.store.db.execute(
+                    f"UPDATE postings SET last_run_id = ? WHERE source = ? AND last_run_id IN ({marks})",
+                    [last_run, spider, *round_runs],
+                )
             status = self.store.db.execute("SELECT status FROM crawl_runs WHERE id = ?", [last_run]).fetchone()[0]
             logger.info("after-crawl for %s (run %d): %s", spider, last_run, scope.describe())
             run_after_crawl(
