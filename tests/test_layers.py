@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "crawler.middlewares",
             "crawler.distributed",
         ),
-    ),  # fmt: skip
+    ),
     ("db", ("db",)),
     ("listings", ("listings",)),
     ("analytics", ("analytics",)),
