@@ -33,6 +33,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# CSV feeds (`scrapy crawl x -O out.csv`) encode lists and `raw` as JSON text and booleans as 0/1,
+# as the database and `remotejobs export` do (crawler/exporters.py).
+FEED_EXPORTERS = {"csv": "crawler.exporters.JsonCellCsvItemExporter"}
 
 # Offline replay / recording (see ../shared/spec/replay.md and README).
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")

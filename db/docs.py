@@ -7,6 +7,7 @@ rewrites both files; a test fails when they drift or a column is undocumented.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,19 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "Reference: which countries each region contains (data/places/regions.yaml).",
         {"region": "Region (eu, europe, emea, ...).", "country": "ISO 3166-1 alpha-2 code."},
     ),
+    "boards": (
+        "ATS boards (one company's job board on an applicant-tracking system) found in stored postings' "
+        "links or added by hand; ATS spiders crawl the active ones besides data/boards/<spider>.txt.",
+        {
+            "ats": "The spider that crawls the board (greenhouse, lever, workday, ...).",
+            "board": "The spider's board argument: a slug, or host/site for Workday (unique per ats, any case).",
+            "first_seen": "When the board was first found or added (UTC ISO 8601).",
+            "found_in_posting": "postings.id whose URL, apply URL or description linked to it (NULL: added by hand).",
+            "status": "active (crawled) / inactive (404 in 3 crawls in a row) / disabled (by an operator).",
+            "reason": "Why the status is what it is (added by hand, the 404s, an operator's note).",
+            "consecutive_404s": "Crawls in a row in which the board answered 404.",
+        },
+    ),
     "open_listings": ("View: open listings with their sources and canonical URL.", OPEN_LISTING_COLUMNS),
     "listings_open_to_country": (
         "View: one row per (country, open listing open to it): worldwide, the country itself, or a "
@@ -386,8 +400,9 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "description": "Published salary benchmarks (P25/median/P75 in the cell's currency, USD median beside) of "
         "remote, open, de-duplicated jobs with an employer-stated salary. scope: category (default), role, "
         "role-seniority, role-seniority-region, category-region or hourly-rate-category.",
-        "sql": "SELECT scope, key, currency, n, employers, round(p25) AS p25, round(median) AS median, "
-        "round(p75) AS p75,\n  round(median_usd) AS median_usd, computed_at\n"
+        "sql": "SELECT scope, key, currency, n, employers, CAST(round(p25) AS INTEGER) AS p25,\n"
+        "  CAST(round(median) AS INTEGER) AS median, CAST(round(p75) AS INTEGER) AS p75,\n"
+        "  CAST(round(median_usd) AS INTEGER) AS median_usd, computed_at\n"
         "FROM salary_index\n"
         "WHERE scope = coalesce(nullif(:scope, ''), 'category') AND published = 1\n"
         "ORDER BY n DESC, key",
@@ -396,7 +411,8 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "title": "Search open listings",
         "description": 'Full-text search (FTS5 syntax: words, "a phrase", OR, prefix*) over title, '
         "company, tags and description of every posting of an open listing.",
-        "sql": "SELECT o.id, o.title, o.company, o.category, o.seniority, o.salary_usd_min, o.salary_usd_max,\n"
+        "sql": "SELECT o.id, o.title, o.company, o.category, o.seniority,\n"
+        "  CAST(o.salary_usd_min AS INTEGER) AS salary_usd_min, CAST(o.salary_usd_max AS INTEGER) AS salary_usd_max,\n"
         "  o.worldwide, o.countries, o.regions, o.sources, o.url\n"
         "FROM open_listings o\n"
         f"JOIN ({CANNED_SEARCH_HITS}) h ON h.lid = o.id\n"
@@ -407,7 +423,8 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "title": "Remote from my country",
         "description": "Open remote listings someone in this country can take (ISO code such as DE): "
         "worldwide, the country itself, or a region containing it.",
-        "sql": "SELECT open_via, id, title, company, category, seniority, salary_usd_min, salary_usd_max,\n"
+        "sql": "SELECT open_via, id, title, company, category, seniority,\n"
+        "  CAST(salary_usd_min AS INTEGER) AS salary_usd_min, CAST(salary_usd_max AS INTEGER) AS salary_usd_max,\n"
         "  worldwide, countries, regions, sources, url\n"
         "FROM listings_open_to_country\n"
         "WHERE country = upper(trim(:country)) AND (workplace IS NULL OR workplace = 'remote')\n"
@@ -415,6 +432,29 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "LIMIT 500",
     },
 }
+
+#: Where the analyst questions live; each ``## N. Question`` section's SQL becomes a canned query.
+ANALYSTS_MD = Path(__file__).resolve().parents[1] / "docs" / "analysts.md"
+_QUESTION = re.compile(r"^## (?:(\d+)\.|Bonus:)\s*(.+?)\n(.*?)```sql\n(.*?)```", re.S | re.M)
+
+
+def analyst_queries(text: str) -> dict[str, dict[str, Any]]:
+    """docs/analysts.md's questions as Datasette canned queries, named ``qN_words`` in order."""
+    queries: dict[str, dict[str, Any]] = {}
+    for number, title, prose, sql in _QUESTION.findall(text):
+        words = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_").split("_")
+        name = f"q{number or 'bonus'}_" + "_".join(words[:6])
+        description = " ".join(prose.split()) or title
+        queries[name] = {"title": f"{number + '. ' if number else ''}{title}", "description": description,
+                         "sql": sql.strip().rstrip(";")}  # fmt: skip
+    return queries
+
+
+#: Tables only the code reads (keys and refs kept for the matcher): hidden in Datasette.
+INTERNAL_TABLES = ("posting_keys", "posting_refs")
+#: Datasette lists every column description above a table's rows (pages of them on postings);
+#: the descriptions stay on the column headers' menus and in docs/schema.md.
+HIDE_COLUMN_LIST_CSS = "data:text/css,dl.column-descriptions%7Bdisplay:none%7D"
 
 DATASETTE_TABLE_EXTRAS: dict[str, dict[str, Any]] = {
     "postings": {"facets": ["source", "category", "seniority", "workplace"], "sort_desc": "last_seen_at"},
@@ -442,26 +482,46 @@ def datasette_metadata(db: sqlite_utils.Database, database_name: str = "jobs") -
         entry: dict[str, Any] = {"description": description}
         entry.update(DATASETTE_TABLE_EXTRAS.get(name, {}))
         entry["columns"] = dict(columns)
+        if name in INTERNAL_TABLES:
+            entry["hidden"] = True
         tables[name] = entry
+    for name in INTERNAL_TABLES:
+        tables.setdefault(name, {"hidden": True})
+    queries = dict(CANNED_QUERIES)
+    if ANALYSTS_MD.is_file():
+        queries.update(analyst_queries(ANALYSTS_MD.read_text(encoding="utf-8")))
     return {
         "title": "remotejobs",
         "description": "Remote job listings from many platforms, de-duplicated, with a salary index. "
-        "Column docs: docs/schema.md; example questions: docs/analysts.md.",
+        "Column docs: docs/schema.md; example questions: docs/analysts.md (each is a canned query below).",
+        "extra_css_urls": [HIDE_COLUMN_LIST_CSS],
         "databases": {
             database_name: {
                 "description": "Postings (one per platform posting), listings (one per real job), crawl runs.",
                 "tables": tables,
-                "queries": CANNED_QUERIES,
+                "queries": queries,
             }
         },
     }
+
+
+def metadata_for(metadata: dict[str, Any], database_name: str) -> dict[str, Any]:
+    """``metadata`` (as in data/datasette.yml) keyed to the database Datasette calls ``database_name``
+    (the file name without its extension), so descriptions and canned queries apply to any file."""
+    out = dict(metadata)
+    databases = dict(out.get("databases") or {})
+    if databases:
+        body = next(iter(databases.values()))
+        out["databases"] = {database_name: body}
+    return out
 
 
 def datasette_yaml(db: sqlite_utils.Database) -> str:
     import yaml
 
     header = (
-        "# Datasette metadata: `datasette data/jobs.db -m data/datasette.yml`\n"
+        "# Datasette metadata: `remotejobs datasette --db PATH` serves any database file with it (keyed\n"
+        "# to that file's name); plain `datasette data/jobs.db -m data/datasette.yml` works for jobs.db only.\n"
         "# Generated by `python -m db.docs` (db/docs.py); do not edit.\n"
     )
     body = yaml.safe_dump(datasette_metadata(db), sort_keys=False, allow_unicode=True, width=100)

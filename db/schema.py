@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
+from db.boards import v7_boards
 from db.listings_schema import v2_listings, v4_posting_keys
 from db.places import refresh_places
 from db.search import enable_search
@@ -203,6 +204,8 @@ MIGRATIONS: list[Migration] = [
         migrate_crawl_scope,
     ),
     (6, "salary_index by role x seniority x region in local currency, salary_index_history", migrate_salary_benchmarks),
+    (7, "boards: ATS boards found in postings' links (board discovery, issue 15)", v7_boards),
+    (8, "recreate the analyst views: listings_open_to_country without a cross join (view speed)", create_views),
 ]
 
 

@@ -34,6 +34,11 @@ from listings.matcher import (
 
 logger = logging.getLogger(__name__)
 
+#: ``progress(phase, done, total)``: how a long rebuild reports; no UI here, the CLI draws it.
+Progress = Callable[[str, int, int], None]
+#: Placing postings reports every this many postings.
+PROGRESS_EVERY = 2000
+
 
 def _load_overrides(db: sqlite_utils.Database) -> dict[int, Override]:
     overrides: dict[int, Override] = {}
@@ -128,12 +133,18 @@ class IdSet:
         return isinstance(posting_id, int) and 0 <= posting_id < len(self.bits) and self.bits[posting_id] == 1
 
 
-def refresh_keys(db: sqlite_utils.Database, facts: PlatformFacts, ids: Sequence[int] | None = None) -> IdSet:
+def refresh_keys(
+    db: sqlite_utils.Database,
+    facts: PlatformFacts,
+    ids: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> IdSet:
     """(Re)compute ``posting_keys`` rows (and refs) of ``ids`` -- default: every posting without a
     current row -- keeping their listing; returns the ids. In chunks, so memory stays flat.
     Used by ``rebuild``, for stale rows of listings being built, and by the v4 migration."""
     todo = _stale_ids(db, facts) if ids is None else list(ids)
     done = IdSet()
+    finished = 0
     for chunk in chunks(todo, 5000):
         computed = list(_computed_by_id(db, chunk, facts))
         _delete_refs_of(db, [c.id for c, _ in computed])
@@ -141,6 +152,9 @@ def refresh_keys(db: sqlite_utils.Database, facts: PlatformFacts, ids: Sequence[
         _write_keys(db, (row for _, row in computed))
         for c, _ in computed:
             done.add(c.id)
+        finished += len(chunk)
+        if progress is not None:
+            progress("keys", finished, len(todo))
     return done
 
 
@@ -374,6 +388,7 @@ def rebuild(
     desc_threshold: float = DEFAULT_DESC_THRESHOLD,
     now: str | None = None,
     recompute_keys: bool = False,
+    progress: Progress | None = None,
 ) -> DedupeResult:
     """Recompute every listing from postings (after a rule change), keeping listing ids where possible.
 
@@ -382,6 +397,8 @@ def rebuild(
     ``recompute_keys``. Every posting is placed again; what is written is what changed: wide
     ``postings`` rows whose listing changed, decisions that differ, and the listings touched by
     either, by a recomputed posting, or whose stored row disagrees with its postings.
+    ``progress(phase, done, total)``, if given, is called as work advances (phases ``keys``,
+    ``placing``, ``writing``), so a caller can show counts and an ETA.
     """
     decided_at = now or utc_now()
     result = DedupeResult()
@@ -396,17 +413,21 @@ def rebuild(
             overrides = _load_overrides(db)
             if recompute_keys:
                 db.execute("UPDATE posting_keys SET version = NULL")
-            fresh = refresh_keys(db, facts)
+            fresh = refresh_keys(db, facts, progress=progress)
             candidates = list(_key_candidates(db, facts))
             candidates.sort(key=process_order)
             matcher = Matcher(window_days=window_days, desc_threshold=desc_threshold, description=_describer(db),
                               overrides=overrides)  # fmt: skip
             matcher.next_id = 1 + max((c.old_listing_id or 0 for c in candidates), default=0)
             placed = []
-            for c in candidates:
+            for done, c in enumerate(candidates, 1):
                 decision = matcher.place(c)
                 placed.append((c, decision))
                 result.add(decision)
+                if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(candidates)):
+                    progress("placing", done, len(candidates))
+            if progress is not None:
+                progress("writing", 0, 1)
             del candidates
             _apply_merge_overrides(matcher, placed)
             del matcher
@@ -422,6 +443,8 @@ def rebuild(
             else:  # the other listings' postings, decisions and times are unchanged
                 materialise_listings(db, facts, affected)
                 result.listings = int(db.execute("SELECT COUNT(*) FROM listings").fetchone()[0])
+            if progress is not None:
+                progress("writing", 1, 1)
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return result

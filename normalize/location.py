@@ -153,6 +153,7 @@ class Tables:
     german_endings: tuple[str, ...]
     city_country: Mapping[str, str]
     members: Mapping[str, frozenset[str]]
+    lowercase_ok: frozenset[str]  # city/country keys also read when written in lower case
 
 
 PRIORITY = {
@@ -210,6 +211,10 @@ def _tables() -> Tables:
         german_endings=tuple(sorted({_key(str(w)) for w in kw["german_place_endings"]}, key=len, reverse=True)),
         city_country=city_country,
         members=places.region_members(),
+        lowercase_ok=frozenset(
+            k for k, e in phrases.items() if e.kind in ("city", "country") and isinstance(e.value, str) and len(k) >= 5
+        )
+        - {_key(str(w)) for w in kw.get("lowercase_excluded", [])},
     )
 
 
@@ -479,7 +484,7 @@ def _phrase_at(t: Tables, s: _Text, i: int, maxlen: int) -> int:
             continue
         if e.upper and not all(s.toks[j][2].isupper() for j in range(i, i + length)):
             continue
-        if e.cap and not s.is_cap(i):
+        if e.cap and not s.is_cap(i) and k not in t.lowercase_ok:
             continue
         s.claim(Match(e.kind, e.value, i, i + length, s.clean[s.toks[i][0] : s.toks[i + length - 1][1]]))
         return length
@@ -952,8 +957,9 @@ ANCHORED = re.compile(
     r"(?:\s+(?:role|position|job|opportunity|work|team))?"
     r"(?:\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w &-]{1,40})?"
     r"|remote\s+(?:with)?in\s+(?:the\s+)?[A-Z][\w &-]{1,40}"
-    r"|(?:must|should|need\s+to|required\s+to)\s+(?:be\s+)?(?:located|based|living|reside|residing)\s+in\s+"
-    r"(?:the\s+)?[A-Z][\w &-]{1,40}"
+    r"|(?:must|should|need\s+to|required\s+to|candidates|applicants|people|physically)\s+(?:be\s+)?(?:who\s+are\s+)?"
+    r"(?:located|based|living|reside|residing)\s+(?:anywhere\s+)?in\s+"
+    r"(?:the\s+)?[A-Z][\w &-]{1,40}(?:(?:,\s*|,?\s+(?:or|and)\s+)(?:the\s+)?[A-Z][\w &-]{1,30}){0,4}"
     r"|(?:work|working)\s+from\s+anywhere(?:\s+in\s+the\s+world)?"
     r"|anywhere\s+in\s+the\s+world"
     r"|(?:hybrid|on[\s-]?site)\s+(?:role|position|working|work)\b)",
@@ -979,24 +985,101 @@ class _Posting:
         self.worldwide = self.worldwide or got["worldwide"]
         self.source = source
 
+    def wants_places(self) -> bool:
+        """Nothing said yet, or only a region ("North America Only"): countries may still be named."""
+        return self.source is None or (not self.countries and not self.worldwide)
+
+    def take_more(self, got: Mapping[str, Any], source: str) -> bool:
+        """Places of a later source: all of them when nothing was said, else only its countries."""
+        if self.source is None:
+            if got["countries"] or got["regions"] or got["worldwide"]:
+                self.take_places(got, source)
+                return True
+            return False
+        if not self.countries and not self.worldwide and got["countries"]:
+            self.countries.update(got["countries"])
+            return True
+        return False
+
+
+_NUM = r"(?:[1-4]|one|two|three|four)"
+#: A hybrid schedule stated in a description ("4 days per week in our office", "hybrid work model").
+HYBRID_STATEMENT = re.compile(
+    rf"\b{_NUM}(?:\s*(?:-|to|or)\s*{_NUM})?\s*(?:days?|x)\s*(?:a|per|/|each|every)\s*week\b[^.\n]{{0,40}}?"
+    r"\b(?:in|at|from|on)\s+(?:the|our|an?)?\s*(?:[\w-]+\s+){0,3}?(?:office|hq|headquarters|on[\s-]?site)"
+    rf"|\b(?:in[\s-]office|on[\s-]?site|office)\s+presence\b[^.\n]{{0,60}}?\b{_NUM}\s*days?\s*(?:a|per|/|each)\s*week"
+    rf"|\bpresence\s+in\s+(?:our|the)\b[^.\n]{{0,80}}?\boffice\b[^.\n]{{0,40}}?\b{_NUM}\s*days?\s*(?:a|per|/)\s*week"
+    rf"|\b(?:in|at|from)\s+(?:the|our)\s+(?:[\w-]+\s+){{0,3}}?(?:office|hq|headquarters)\b[^.\n]{{0,30}}?"
+    rf"\b{_NUM}\s*(?:days?|x)\s*(?:a|per|/|each)\s*week"
+    r"|\bhybrid\s+(?:work(?:ing)?\s+)?(?:model|role|position|schedule|set[\s-]?up|arrangement)\b",
+    re.IGNORECASE,
+)
+#: Work on site stated in a description ("This is an onsite role", "in-person only").
+ONSITE_STATEMENT = re.compile(
+    r"\b(?:role|position|job)\s+is\s+(?:an?\s+)?(?:fully\s+|100\s*%\s+)?(?:on[\s-]?site|in[\s-]office|in[\s-]person)\b"
+    r"|\b(?:on[\s-]?site|in[\s-]office|in[\s-]person)\s+(?:role|position|only)\b"
+    r"|\b(?:5|five)\s+days\s+(?:a|per)\s+week\s+in\s+(?:the|our)\s+office",
+    re.IGNORECASE,
+)
+#: Remote work stated in a description ("This is primarily a remote role").
+REMOTE_STATEMENT = re.compile(
+    r"\b(?:is\s+(?:a\s+)?)(?:primarily\s+|fully\s+|100\s*%\s+)?(?:a\s+)?remote\s+(?:role|position|job)\b"
+    r"|\b(?:role|position|job)\s+is\s+(?:fully\s+|100\s*%\s+|primarily\s+)?remote\b",
+    re.IGNORECASE,
+)
+#: A "Location: ..." line of a description.
+LOCATION_LINE = re.compile(
+    r"(?:^[ \t*•-]*|(?<=[a-z]))(?:[Ww]ork\s+)?(?:[Ll]ocations?|LOCATIONS?)\s*:\s*(?P<where>[^\n|]{2,80})", re.MULTILINE
+)
+#: A short first line of a description that says where and how ("Hybrid or Remote - US").
+LEAD_LINE = re.compile(
+    r"\A(?:[^\n]*\n){0,2}?(?P<where>[^\n]{0,80}\b(?:remote|hybrid|on[\s-]?site)\b[^\n]{0,60})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+#: What follows a title's head segment (" - Remote, US", "(Berlin)", ", EMEA") may say where the job is.
+TITLE_SEGMENT = re.compile(r"\s[-–—|]\s|,\s|\(|\)|:\s|\s[-–—](?=\w)")
+
+
+@functools.cache
+def _platforms() -> tuple[frozenset[str], frozenset[str]]:
+    """(remote-only boards, platforms whose remote flag is unreliable) from data/places/platforms.yaml."""
+    table = places.read_yaml("platforms.yaml")
+    return frozenset(table["remote_only"]), frozenset(table["remote_flag_unreliable"])
+
 
 def normalize_posting_location(
     *,
     text: str | None,
     description: str | None = None,
     remote_flag: bool | None = None,
+    source: str | None = None,
+    title: str | None = None,
 ) -> dict[str, Any]:
-    """Pipeline entry: the location text first, then anchored statements of the description.
+    """Pipeline entry: the location field, then the title, then statements of the description.
+
+    Places come from the location text, else from the title's trailing segments ("- Remote, US"),
+    else from anchored description statements ("must be based in the EU", "Location: Berlin").
+    Workplace comes from the location text, else the title; a remote-only board (``source``) is
+    then remote; else a description statement (hybrid schedule, onsite, remote role); else the
+    platform's remote flag, unless that platform sets it for office roles too.
 
     Returns workplace, worldwide, countries, regions, timezone_min, timezone_max,
-    location_source ("text" / "description" / None) and rules.
+    location_source ("text" / "title" / "description" / None) and rules.
     """
     out = _Posting()
+    remote_only, unreliable = _platforms()
     if text and text.strip():
-        _from_text(out, text)
-    if description and (out.source is None or out.workplace is None):
+        _from_text(out, text, "text")
+    if title and (out.wants_places() or out.workplace is None):
+        head = TITLE_SEGMENT.search(title)
+        if head is not None and title[head.start() :].strip(" -–—|,():"):
+            _from_text(out, title[head.start() :], "title", prefix="title:")
+    if out.workplace is None and source in remote_only:
+        out.workplace = "remote"
+        out.rules.append("remote-board")
+    if description and (out.wants_places() or out.workplace is None):
         _from_description(out, description)
-    if out.workplace is None and remote_flag:
+    if out.workplace is None and remote_flag and source not in unreliable:
         out.workplace = "remote"
         out.rules.append("remote-flag")
     tz = out.timezones
@@ -1012,23 +1095,38 @@ def normalize_posting_location(
     }
 
 
-def _from_text(out: _Posting, text: str) -> None:
+def _from_text(out: _Posting, text: str, source: str, prefix: str = "") -> None:
     got = parse(text)
-    if got["countries"] or got["regions"] or got["worldwide"] or got["timezones"]:
-        out.take_places(got, "text")
+    if source == "text" and (got["countries"] or got["regions"] or got["worldwide"] or got["timezones"]):
+        out.take_places(got, source)
         out.timezones = got["timezones"]
+    elif source != "text":
+        out.take_more(got, source)
     out.workplace = out.workplace or got["workplace"]
-    out.rules.extend(got["rules"])
+    out.rules.extend(prefix + r for r in got["rules"])
 
 
 def _from_description(out: _Posting, description: str) -> None:
-    """Statements anchored by "fully remote", "must be located in", ... (never a place in passing)."""
-    for dm in ANCHORED.finditer(description[:20000]):
-        got = parse(dm.group(0))
-        if out.source is None and (got["countries"] or got["regions"] or got["worldwide"]):
-            out.take_places(got, "description")
+    """Statements of the description: anchored places ("must be located in"), a "Location:" line, workplace."""
+    head = description[:20000]
+    if out.workplace is None:
+        for kind, statement in (("hybrid", HYBRID_STATEMENT), ("onsite", ONSITE_STATEMENT)):
+            found = statement.search(head)
+            if found:
+                out.workplace = kind
+                out.rules.append(f"description:workplace:{found.group(0)}->{kind}")
+                break
+    statements = [*LEAD_LINE.finditer(head[:400]), *ANCHORED.finditer(head), *LOCATION_LINE.finditer(head)]
+    for dm in statements:
+        got = parse(dm.group("where") if dm.re is not ANCHORED else dm.group(0))
+        out.take_more(got, "description")
         if out.workplace is None and got["workplace"]:
             out.workplace = got["workplace"]
         out.rules.extend(f"description:{r}" for r in got["rules"])
-        if out.source is not None and out.workplace is not None:
-            break
+        if not out.wants_places() and out.workplace is not None:
+            return
+    if out.workplace is None:
+        remote = REMOTE_STATEMENT.search(head)
+        if remote:
+            out.workplace = "remote"
+            out.rules.append(f"description:workplace:{remote.group(0)}->remote")

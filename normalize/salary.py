@@ -699,7 +699,7 @@ def _structured_currency(value: object, rules: _Rules) -> str | None:
 
 
 def _description_salary(description: str, rules: _Rules) -> Parsed | None:
-    """A salary stated next to an anchor word in the description; never a bare number from prose."""
+    """A salary stated next to an anchor word, or explicit pay (a currency range, an amount per unit)."""
     text = _clean(description[:20000])
     # leading anchors: "Salary: $120k-$150k", "Compensation range: ...", "Gehalt: 60.000 €"
     for m in rules.anchor_lead.finditer(text):
@@ -723,6 +723,18 @@ def _description_salary(description: str, rules: _Rules) -> Parsed | None:
         tail = window[got.end :]
         _cur, pos = _currency_after(tail, 0, rules)
         if rules.anchor_trail.match(tail[pos:]) and (got.currency_stated or got.period_stated):
+            return got
+    # explicit pay without an anchor word: a range with its currency ("$150K – $225K"), or a figure
+    # with its currency and unit ("USD 6700/month"); never a bare number or a single amount
+    for f in rules_figs:
+        window = text[max(0, f.start - 12) : f.end + 40]
+        got = parse_details(window)
+        if not got.currency_stated or got.min is None:
+            continue
+        tail = window[got.end :]
+        unit = rules.period_after.match(tail, len(tail) - len(tail.lstrip()))
+        is_range = got.max is not None and got.max != got.min
+        if (is_range and got.rule == "range") or (unit is not None and tail.lstrip()[:1] in "/pP"):
             return got
     return None
 
@@ -763,6 +775,10 @@ def _fill(
         if v > PLAUSIBLE_USD[1]:
             out["salary_unparsed_reason"] = f"implausible: {label} {v:,.0f} > {PLAUSIBLE_USD[1]:,.0f}"
             return out
+    implausible = _implausible(lo, hi, period, rate[0] if rate else None)
+    if implausible is not None:
+        out["salary_unparsed_reason"] = f"implausible: {implausible}"
+        return out
     out.update(
         salary_estimate=bool(estimate or got.estimate),
         salary_norm_min=_out(lo),
@@ -777,6 +793,41 @@ def _fill(
         salary_fx_date=rate[1] if rate else None,
     )
     return out
+
+
+@functools.cache
+def _pay_tables() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], dict[str, tuple[float, float]], float]:
+    """(not-salary pay kinds, USD bounds per period, max range ratio) from data/salary.yaml."""
+    raw = _raw_rules()
+    kinds = tuple(
+        (str(kind), re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
+        for kind, patterns in raw["not_salary_pay"].items()
+    )
+    bounds = {str(k): (float(v[0]), float(v[1])) for k, v in raw["plausible_usd_per_period"].items()}
+    return kinds, bounds, float(raw["max_range_ratio"])
+
+
+def not_salary_kind(text: str) -> str | None:
+    """ "bounty", "commission only" or "gig" when the pay text describes such pay, else None."""
+    for kind, pattern in _pay_tables()[0]:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def _implausible(lo: float | None, hi: float | None, period: str | None, usd_rate: float | None) -> str | None:
+    """Why figures are no salary statement: a range too wide, or a figure outside its period's bounds."""
+    _kinds, bounds, max_ratio = _pay_tables()
+    if lo is not None and hi is not None and lo > 0 and hi / lo > max_ratio:
+        return f"range max/min {hi / lo:.1f} > {max_ratio:g}"
+    if period not in bounds or usd_rate is None:
+        return None
+    low_bound, high_bound = bounds[period]
+    for value in (v for v in (lo, hi) if v is not None):
+        usd = value * usd_rate
+        if usd < low_bound or usd > high_bound:
+            return f"{usd:,.2f} USD per {period} outside {low_bound:,.0f}..{high_bound:,.0f}"
+    return None
 
 
 def normalize_posting_salary(
@@ -815,11 +866,22 @@ def normalize_posting_salary(
             elif hi is not None and lo is None:
                 got.min = hi
             return _fill(out, "structured", got, estimate, on, rules)
+        kind = not_salary_kind(text) if isinstance(text, str) else None
+        if kind is not None:  # bounty, commission-only, gig pay: kept raw, never a salary figure
+            out["salary_source"] = "text"
+            out["salary_unparsed_reason"] = f"not a salary: {kind}"
+            return out
         if text_got is not None and (text_got.min is not None or text_got.max is not None):
             return _fill(out, "text", text_got, estimate, on, rules)
         if isinstance(description, str) and description.strip():
             desc_got = _description_salary(description, rules)
             if desc_got is not None:
+                around = description[max(0, desc_got.start - 80) : desc_got.end + 80]
+                kind = not_salary_kind(around) if desc_got.start >= 0 else None
+                if kind is not None:
+                    out["salary_source"] = "description"
+                    out["salary_unparsed_reason"] = f"not a salary: {kind}"
+                    return out
                 return _fill(out, "description", desc_got, estimate, on, rules)
         if text_got is not None and text_got.rule != "no salary":
             out["salary_unparsed_reason"] = "unparsed text"

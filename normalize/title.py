@@ -605,6 +605,8 @@ def _clean(raw: str, fired: list[str]) -> str:
 # ---------------------------------------------------------------- classification
 
 _STARTS = re.compile(r"(?<!\w)[\w.$€£]")  # where a rule may start
+# a web domain names a company, never a function ("Silver.dev", "Design.io - Recruiter")
+_DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|io|ai|dev|co|org|app|so|xyz|tech|jobs|fm|sh|gg)\b")
 _SEGMENT = re.compile(r"\s[-–—|@]\s|\s*\|\s*|,\s|:\s|\sfor\s|\sat\s|\s*[()\[\]]\s*|\s[–—]|[–—]\s")
 
 
@@ -622,37 +624,39 @@ def _seniority(low: str, starts: list[int], t: _Tables, fired: list[str]) -> tup
     return best, spans
 
 
+def _head_end(low: str) -> int:
+    """End of the title's head segment (before the first " - ", ", ", "(" ... that follows a word)."""
+    for m in _SEGMENT.finditer(low):
+        if re.search(r"\w", low[: m.start()]):
+            return m.start()
+    return len(low)
+
+
 def _role(low: str, starts: list[int], t: _Tables, fired: list[str]) -> _Rule | None:
-    # The lowest tier wins, then the earliest segment, then the earliest position. Matches come
-    # one per word start in position order, and a segment index never decreases with the
-    # position, so the first match of the lowest tier is the choice (no segment split needed),
-    # and the scan can stop at the first match of the lowest tier of the table.
-    chosen: _Rule | None = None
-    rules = t.rules
-    for group, _pos, _end in t.role_re.finditer(low, starts, consume=False, stop=t.role_stop):
-        rule = rules[group][1]
-        if chosen is None or rule.tier < chosen.tier:
-            chosen = rule
+    """The role of the head segment; a trailing segment only refines it within its category.
+
+    The function noun decides: "Software Engineer, Risk" is a software engineer (the domain
+    after the comma is a qualifier), "Software Engineer - Backend" a backend engineer (a named
+    role of the same category), "Risk Analyst" a risk analyst. Within a segment the lowest tier
+    wins, then the earliest position. Matches come in position order, and the scan can stop
+    at the first match of the lowest tier of the table.
+    """
+    head_end = _head_end(low)
+    head: _Rule | None = None
+    tail: _Rule | None = None
+    for group, pos, _end in t.role_re.finditer(low, starts, consume=False, stop=t.role_stop):
+        rule = t.rules[group][1]
+        if pos < head_end:
+            if head is None or rule.tier < head.tier:
+                head = rule
+        elif tail is None or rule.tier < tail.tier:
+            tail = rule
+    chosen = head
+    if head is None or (tail is not None and tail.tier == 0 < head.tier and tail.category == head.category):
+        chosen = tail
     if chosen is not None:
         fired.append(f"role/{chosen.role}" + (f" (tier {chosen.tier})" if chosen.tier else ""))
     return chosen
-
-
-_GENDER_SUFFIX = re.compile(r"(?:[:*/_]in(?:nen)?|\(in\))(?!\w)")
-_LEADING_GLUE = re.compile(r"^(?:(?:of|or|and|&|/|for|the|de|der|die|des|im|in)\s+)+")
-
-
-def _fallback_role(low: str, spans: list[tuple[int, int]]) -> str | None:
-    """The title itself, lower case, without seniority, gender suffix and trailing segments."""
-    for start, end in reversed(spans):
-        low = low[:start] + " " + low[end:]
-    low = _GENDER_SUFFIX.sub("", low)
-    for segment in _SEGMENT.split(low):
-        words = re.findall(r"[\w+#.&'-]+", segment)
-        role = _LEADING_GLUE.sub("", " ".join(w.strip(".-'") for w in words).strip()).strip()
-        if role and role not in {"&", "-", "/"}:
-            return role
-    return None
 
 
 def _empty(title: str | None = None) -> dict[str, Any]:
@@ -675,14 +679,16 @@ def _parse_cached(text: str) -> tuple[str | None, str | None, str | None, str | 
         return None, None, None, None, ()
     t = _tables()
     low = title.lower()
+    if "." in low:
+        low = _DOMAIN.sub(lambda m: " " * len(m.group()), low)
     starts = [m.start() for m in _STARTS.finditer(low)]
-    seniority, spans = _seniority(low, starts, t, fired)
+    seniority, _ = _seniority(low, starts, t, fired)
     rule = _role(low, starts, t, fired)
     if rule is not None:
         role: str | None = rule.role
         category = rule.category
-    else:
-        role = _fallback_role(low, spans)
+    else:  # no recognised function: say so rather than echo the title (a company, a sentence)
+        role = None
         category = "other"
-        fired.append("role/fallback")
+        fired.append("role/no role")
     return title, seniority, category, role, tuple(fired)

@@ -1,4 +1,4 @@
-"""After-crawl steps, in order, in code: listings -> lifecycle -> salary index.
+"""After-crawl steps, in order, in code: listings -> boards -> lifecycle -> salary index.
 
 The store pipeline calls :func:`run_after_crawl` once per crawl, after the crawl's last batch
 is written and before its ``crawl_runs`` row is finalised, so every step sees the run's final
@@ -6,10 +6,14 @@ status. The settings are read once, here:
 
 1. **listings** (:func:`listings.build.dedupe_postings`): the run's new and changed postings
    are placed into listings (``DEDUPE_WINDOW_DAYS``, ``DEDUPE_DESC_THRESHOLD``);
-2. **lifecycle** (:func:`listings.lifecycle.apply_lifecycle`): postings the run should have seen
+2. **board discovery** (:func:`db.boards.discover_boards`): the ATS boards the run's postings
+   link to (URL, apply URL, description links) join the ``boards`` table;
+3. **board health** (:func:`db.boards.record_board_health`): for an ATS spider, boards that
+   answered 404 (stat ``boards/not_found``) count one more; three in a row make them inactive;
+4. **lifecycle** (:func:`listings.lifecycle.apply_lifecycle`): postings the run should have seen
    and did not are closed, returning ones reopened (``LIFECYCLE_MAX_ERROR_RATE``,
    ``LIFECYCLE_MIN_ITEM_RATIO``);
-3. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
+5. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
    new state, and today's ``salary_index_history`` snapshot (``SALARY_INDEX_MIN_N``,
    ``SALARY_INDEX_MIN_EMPLOYERS``, ``SALARY_INDEX_WINDOW_DAYS``, ``SALARY_INDEX_INCLUDE_HYBRID``),
    with the reference places refreshed first.
@@ -26,7 +30,7 @@ imports spiders, and no list of spider names is kept by hand).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -40,6 +44,7 @@ from scrapy.utils.project import get_project_settings
 from analytics.salary_index import DEFAULT_MIN_EMPLOYERS, DEFAULT_MIN_N, rebuild_salary_index
 from analytics.salary_index import DEFAULT_WINDOW_DAYS as SALARY_WINDOW_DAYS
 from crawler.scope import CrawlScope, PlatformFacts
+from db.boards import discover_boards, record_board_health
 from db.places import refresh_places
 from listings.build import dedupe_postings
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
@@ -112,6 +117,22 @@ def place_postings(
     logger.info("listings after run %d: %d postings placed, %s", run_id, result.postings, result.rules)
 
 
+def find_boards_of_run(db: sqlite_utils.Database, run_id: int, spider: str) -> None:
+    # every posting the run saw ((source, last_run_id) is indexed): a pattern added since is applied too
+    new = discover_boards(db, "WHERE source = ? AND last_run_id = ?", [spider, run_id])
+    logger.info("board discovery after run %d: %d new boards", run_id, new)
+
+
+def check_board_health(db: sqlite_utils.Database, spider: str, status: str, stats: Mapping[str, Any]) -> None:
+    if "boards/not_found" not in stats and not stats.get("boards/crawled_all_active"):
+        return  # not an ATS crawl of board lists (or nothing to record)
+    # only a clean crawl of every active board says the others answered: then their counts restart
+    covered_all = bool(stats.get("boards/crawled_all_active")) and status == "finished"
+    gone = record_board_health(db, spider, list(stats.get("boards/not_found") or []), covered_all)
+    if gone:
+        logger.warning("%s boards now inactive (404 in consecutive crawls): %s", spider, ", ".join(gone))
+
+
 def update_salary_index(
     db: sqlite_utils.Database, run_id: int, config: AfterCrawlSettings, *, now: datetime | None = None
 ) -> None:
@@ -144,16 +165,19 @@ def run_after_crawl(
     facts: PlatformFacts,
     settings: SettingsLike | None = None,
     on_error: Callable[[str, BaseException], None] | None = None,
+    stats: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Run the after-crawl steps for one finished crawl; returns the names of steps that failed.
 
     ``scope`` is what the spider says the run covered; ``facts`` what the spiders say about
-    their platforms (:func:`platform_facts`).
+    their platforms (:func:`platform_facts`); ``stats`` the crawl's Scrapy stats.
     """
     config = AfterCrawlSettings.from_settings(settings)
     spider = scope.source
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("listings", lambda: place_postings(db, run_id, spider, config, facts)),
+        ("board discovery", lambda: find_boards_of_run(db, run_id, spider)),
+        ("board health", lambda: check_board_health(db, spider, status, stats or {})),
         (
             "lifecycle",
             lambda: apply_lifecycle(

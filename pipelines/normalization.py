@@ -57,6 +57,8 @@ def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
         text=item.get("location_raw"),
         description=item.get("description_text"),
         remote_flag=item.get("remote"),
+        source=item.get("source"),
+        title=item.get("title"),
     )
     item.update({k: v for k, v in place.items() if k in item.fields})
     if item.get("location_raw") and not (place.get("countries") or place.get("regions") or place.get("worldwide")):

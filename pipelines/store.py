@@ -2,7 +2,7 @@
 
 Items are buffered and written in batches (``STORE_BATCH_SIZE``, one transaction each);
 one ``crawl_runs`` row per crawl. When the spider closes, the after-crawl steps run
-(:mod:`pipelines.after_crawl`: listings, lifecycle, salary index) before the run row is
+(:mod:`pipelines.after_crawl`: listings, boards, lifecycle, salary index) before the run row is
 finalised.
 """
 
@@ -114,6 +114,7 @@ class StorePipeline:
             facts=platform_facts(self.crawler.settings),
             settings=self.crawler.settings,
             on_error=self._count_after_crawl_error,
+            stats=stats,
         )
         self.store.finish_run(
             self.run_id,

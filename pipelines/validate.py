@@ -14,6 +14,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 import nh3
+from ftfy import fix_text
 from scrapy.crawler import Crawler
 
 from crawler.items import REQUIRED_FIELDS, JobPosting, RejectedRecord
@@ -156,4 +157,17 @@ class ValidatePipeline:
             item["description_html"] = clean
             if not item.get("description_text"):
                 item["description_text"] = html_to_text(clean)
+        repair_text(item)
         return item
+
+
+def repair_text(item: JobPosting) -> None:
+    """Mojibake ("Injectiveâ\x80\x99s") repaired in the stored title and text before normalising.
+
+    ftfy (a maintained library) undoes UTF-8 read as Latin-1/cp1252 and similar damage without
+    touching sound text; curly quotes stay curly. ``raw_json`` keeps the payload as received.
+    """
+    for field in ("title", "description_text"):
+        value = item.get(field)
+        if isinstance(value, str) and value:
+            item[field] = fix_text(value, uncurl_quotes=False)

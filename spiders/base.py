@@ -30,11 +30,12 @@ from typing import Any, ClassVar
 
 import scrapy
 from parsel import Selector
-from scrapy.http import Request, Response
+from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
+from db.boards import active_boards
 from db.util import utc_now
 from normalize.salary import period_of
 
@@ -297,6 +298,14 @@ class RssSpider(JobSpider):
         return [self.item_to_dict(node) for node in selector.xpath("//item")]
 
     @staticmethod
+    def channel_title(response: Response) -> str | None:
+        """The feed's ``<channel><title>`` (often the company on an ATS feed), read once per response."""
+        if "channel_title" not in response.meta:
+            selector = Selector(body=response.body, type="xml")
+            response.meta["channel_title"] = unescape(selector.xpath("/rss/channel/title/text()").get())
+        return response.meta["channel_title"]  # type: ignore[no-any-return]
+
+    @staticmethod
     def item_to_dict(node: Selector) -> dict[str, Any]:
         record: dict[str, Any] = {}
         for child in node.xpath("./*"):
@@ -307,6 +316,101 @@ class RssSpider(JobSpider):
             record.setdefault(f"{tag}__all", []).append(value)
             record.setdefault(tag, value)
         return record
+
+
+class WordPressJobFeedSpider(RssSpider):
+    """A WordPress site running WP Job Manager: ``<site>/?feed=job_feed``, an RSS feed whose items
+    add ``job_listing:location``, ``job_type``, ``job_category`` and ``company`` elements, the full
+    description in ``content:encoded`` and (on most sites) the WordPress ``post-id``.
+
+    A site spider sets ``start_urls``, ``remote`` (True for a remote-only board) and
+    ``type_and_category_swapped`` for sites that fill the two fields the other way round. The
+    mapping is shared: ``post-id`` (else the guid) is the id, ``job_category`` (split on commas)
+    the tags. The feed has the newest jobs only (WordPress' "syndication feeds show" setting).
+    """
+
+    remote: ClassVar[bool | None] = None
+    type_and_category_swapped: ClassVar[bool] = False
+
+    def parse_job(self, record: dict[str, Any], response: Response) -> JobPosting | None:
+        kind, category = record.get("job_type"), record.get("job_category")
+        if self.type_and_category_swapped:
+            kind, category = category, kind
+        return JobPosting(
+            source_id=text_or_none(record.get("post-id")) or text_or_none(record.get("guid")),
+            url=text_or_none(record.get("link")),
+            title=unescape(record.get("title")),
+            company=unescape(record.get("company")),
+            location_raw=unescape(record.get("location")),
+            remote=self.remote,
+            employment_type=unescape(kind),
+            tags=as_list(unescape(category)),
+            description_html=record.get("encoded") or record.get("description"),
+            posted_at_raw=text_or_none(record.get("pubDate")),
+        )
+
+
+def text_to_html(text: Any) -> str | None:
+    """Plain text or light Markdown (a blank line between paragraphs) as escaped HTML paragraphs."""
+    body = text_or_none(text)
+    if body is None:
+        return None
+    paragraphs = (part.strip() for part in re.split(r"\n\s*\n", body))
+    return "".join(f"<p>{html.escape(part)}</p>".replace("\n", "<br>") for part in paragraphs if part)
+
+
+class AtsDetailSpider:
+    """Mixin for an ATS whose job list carries no description: each listed job's detail
+    (``detail_url(record, response)``, None to skip) is fetched and ``merge_detail(listed, data)``
+    mapped instead. A detail that fails (404, network, unreadable) never loses the job: the listed
+    record alone is mapped and ``jobs/detail_missing`` counted. Put it before the base class."""
+
+    def detail_url(self, record: Any, response: Response) -> str | None:
+        return None
+
+    def merge_detail(self, listed: Any, detail: Any) -> Any:
+        return {**listed, **detail} if isinstance(detail, dict) else listed
+
+    def map_record(self, record: Any, response: Response) -> Iterator[Any]:
+        url = self.detail_url(record, response)
+        if not url:
+            yield from super().map_record(record, response)  # type: ignore[misc]
+            return
+        yield response.follow(
+            url, callback=self.parse_detail, errback=self.detail_failed, cb_kwargs={"listed": record},
+            meta=self.carry_meta(response),  # type: ignore[attr-defined]
+        )  # fmt: skip
+
+    def parse_detail(self, response: Response, listed: Any) -> Iterator[Any]:
+        data = self.read_json(response)  # type: ignore[attr-defined]
+        if data is None:
+            self.inc_stat("jobs/detail_missing")  # type: ignore[attr-defined]
+        yield from super().map_record(self.merge_detail(listed, data), response)  # type: ignore[misc]
+
+    def detail_failed(self, failure: Any) -> Iterator[Any]:
+        request = failure.request
+        self.inc_stat("jobs/detail_missing")  # type: ignore[attr-defined]
+        listed = Response(url=request.url, request=request)  # the list's record, mapped without its detail
+        yield from super().map_record(request.cb_kwargs["listed"], listed)  # type: ignore[misc]
+
+
+#: The five entities XML itself defines; every other named entity is HTML's.
+XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def resolve_html_entities(body: bytes) -> bytes:
+    """Feeds that use HTML entities (``&rsquo;``) are not well-formed XML: write them as numeric
+    character references (``&#8217;``) so that an XML parser keeps the character instead of
+    dropping it. Unknown names are left alone (the parser then reports them)."""
+
+    def numeric(match: re.Match[bytes]) -> bytes:
+        name = match.group(1).decode("ascii")
+        char = html.unescape(f"&{name};")
+        if name in XML_ENTITIES or char == f"&{name};":
+            return match.group(0)
+        return "".join(f"&#{ord(c)};" for c in char).encode("ascii")
+
+    return re.sub(rb"&([A-Za-z][A-Za-z0-9]{1,31});", numeric, body)
 
 
 def jsonable(value: Any) -> Any:
@@ -447,7 +551,7 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for board in self.target_stream():
-            url = self.board_url.format(board=board)
+            url = self.url_for(board)
             # distributed: a requeued board must not be skipped by the shared duplicate filter
             meta = {"board": board}
             yield scrapy.Request(
@@ -466,6 +570,85 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
 
     def carry_meta(self, response: Response) -> dict[str, Any]:
         return {"board": self.board(response)}
+
+    # -- discovered boards (db/boards.py) ------------------------------------------
+    def __init__(self, *args: Any, discovered: str | bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: ``-a discovered=0``: only the list file, not the boards found in stored postings.
+        self.use_discovered = str(discovered).lower() not in {"0", "false", "no", ""}
+        self.boards_not_found: list[str] = []
+
+    def url_for(self, board: str) -> str:
+        """The API URL of one board (override when a board is more than a slug in ``board_url``)."""
+        return self.board_url.format(board=board)
+
+    def targets(self) -> list[str]:
+        """``-a boards``/``-a boards_file``: exactly those. Default: the list file (``BOARDS_DIR``)
+        plus the active boards of this ATS in the ``boards`` table of ``JOBS_DB`` (read-only;
+        none when the database does not exist), each board once whatever its case."""
+        listed = super().targets()
+        if self.claimed_boards is not None:  # distributed mode: the boards claimed from the queue
+            return listed
+        if self.list_value or self.list_file or not self.use_discovered:
+            return listed
+        found = active_boards(self.settings.get("JOBS_DB") or "data/jobs.db", self.name)
+        seen = {board.lower() for board in listed}
+        extra = [board for board in found if board.lower() not in seen]
+        self.set_stat("boards/listed", len(listed))
+        self.set_stat("boards/discovered", len(extra))
+        self.set_stat("boards/crawled_all_active", True)  # lets board health reset the 404 counts
+        return listed + extra
+
+    def set_stat(self, key: str, value: Any) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(key, value)
+
+    def on_error(self, failure: Any) -> None:
+        request = getattr(failure, "request", None)
+        if request is not None and http_status(failure) == 404 and int(request.meta.get("page") or 1) == 1:
+            self.boards_not_found.append(str(request.meta.get("board") or ""))
+            self.set_stat("boards/not_found", sorted(set(filter(None, self.boards_not_found))))
+        super().on_error(failure)
+
+
+class AtsPostSpider(AtsBoardSpider):
+    """An ATS whose board API answers a JSON POST (Workday, Workable v3).
+
+    ``post_body(board)`` is the first page's JSON body (``None``: a plain GET, for a spider with
+    a GET mode as well); ``next_post_body(response, payload, body)`` the next page's body, or
+    ``None`` at the end (``-a max_pages=N`` applies). Bodies are serialised as Scrapy's
+    ``JsonRequest`` does: ``json.dumps(sort_keys=True)`` with the default ``", "``/``": "``
+    separators, i.e. what Python clients send and what a cassette's ``request_body`` records.
+    """
+
+    def post_body(self, board: str) -> dict[str, Any] | None:
+        return {}
+
+    def next_post_body(self, response: Response, payload: Any, body: dict[str, Any]) -> dict[str, Any] | None:
+        return None
+
+    async def start(self) -> AsyncIterator[Any]:
+        for board in self.target_stream():
+            request = self.board_request(self.url_for(board), self.post_body(board), {"board": board})
+            yield request.replace(dont_filter=True) if self.distributed else request
+
+    def board_request(self, url: str, body: dict[str, Any] | None, meta: dict[str, Any]) -> Request:
+        if body is None:
+            return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
+        meta = {**meta, "post_body": body}
+        return JsonRequest(url, data=body, callback=self.parse, errback=self.on_error, meta=meta)
+
+    def next_requests(self, response: Response) -> Iterable[Request]:
+        body = response.meta.get("post_body")
+        if body is None:
+            yield from super().next_requests(response)
+            return
+        page = int(response.meta.get("page") or 1)
+        if self.max_pages and page >= self.max_pages:
+            return
+        following = self.next_post_body(response, response.meta.get("payload"), body)
+        if following is not None:
+            yield self.board_request(response.url, following, {**self.carry_meta(response), "page": page + 1})
 
 
 def jsonld_objects(data: Any) -> Iterator[dict[str, Any]]:

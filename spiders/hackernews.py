@@ -4,31 +4,25 @@ Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of i
 newest ``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest
 thread), then ``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``);
 ``-a thread=<id>`` picks a thread. Rate limits: none documented; one request per comment.
-Quirks: one posting per top-level comment (keyed by its id); the first line reads by
-convention "Company | Location | Remote | Salary | ..." in any order, so fields are told
-apart by content (salary by digits/currency, roles by job words, the rest is location);
-dead/deleted comments and ``null`` items are skipped and counted (``jobs/hn_dead_or_deleted``).
+Quirks: one posting per top-level comment (by id); its first line "Company | Role | Location |
+Remote | Salary" (any order) is read by ``normalize.hn`` (first role = title, others = tags); a
+comment with no job (a reply) is a reject "not a job posting"; dead/deleted/null are counted.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from w3lib.html import remove_tags
 
-from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, unescape
+from crawler.items import JobPosting, RejectedRecord
+from normalize.hn import parse_comment
+from spiders.base import JsonApiSpider, jsonable
 
 API = "https://hacker-news.firebaseio.com/v0/"
-SALARY = re.compile(r"[$€£¥]\s?\d|\d\s?[kK]\b|\b(?:salary|eur|usd|gbp)\b", re.I)
-ROLE = re.compile(r"engineer|develop|design|scientist|manager|analyst|architect|lead\b|head of|director|research|"
-                  r"founding|sre\b|devops|programmer|specialist|recruit|\bcto\b|roles?\b|positions", re.I)  # fmt: skip
-REMOTE = re.compile(r"(?<!no )(?<!not )\bremote\b", re.I)
-NOT_PLACE = re.compile(r"https?://|www\.|^\S+\.[a-z]{2,}(?:/\S*)?$|full[- ]?time|part[- ]?time|contract|"
-                       r"\bintern\b|visa|equity|relocation", re.I)  # fmt: skip
+NOT_A_JOB = "not a job posting"
 
 
 class HackerNewsSpider(JsonApiSpider):
@@ -61,23 +55,29 @@ class HackerNewsSpider(JsonApiSpider):
     def iter_records(self, response: Response) -> list[Any]:
         return [self.load_json(response)]
 
+    def map_record(self, record: Any, response: Response) -> Iterator[Any]:
+        live = bool(record and record.get("text") and not record.get("dead") and not record.get("deleted"))
+        if live and not parse_comment(record["text"]).is_job:
+            self.inc_stat("jobs/hn_not_a_job")
+            url = f"https://news.ycombinator.com/item?id={record.get('id')}"
+            yield RejectedRecord(source=self.name, source_id=str(record.get("id")), url=url, reason=NOT_A_JOB,
+                                 raw=jsonable(record))  # fmt: skip
+            return
+        yield from super().map_record(record, response)
+
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         if not record or record.get("dead") or record.get("deleted") or not record.get("text"):
             self.inc_stat("jobs/hn_dead_or_deleted")
             return None
-        first = unescape(remove_tags(re.split(r"<p>|\n", record["text"], maxsplit=1)[0])) or ""
-        fields = [f.strip() for f in first.split("|") if f.strip()] if "|" in first else []
-        roles = [f for f in fields[1:] if ROLE.search(f) and not SALARY.search(f)]
-        pay = [f for f in fields[1:] if SALARY.search(f) and f not in roles]
-        places = [f for f in fields[1:] if f not in roles + pay and not NOT_PLACE.search(f)]
+        header = parse_comment(record["text"])
         return JobPosting(
             source_id=str(record["id"]),
             url=f"https://news.ycombinator.com/item?id={record['id']}",
-            title=(", ".join(roles) or first)[:300] or None,
-            company=fields[0] if fields else None,
-            location_raw=" | ".join(places) or None,
-            remote=True if REMOTE.search(first) else None,
-            salary_raw=" | ".join(pay) or None,
+            title=header.title,
+            company=header.company,
+            location_raw=header.location,
+            salary_raw=header.salary,
+            tags=list(header.other_roles),
             description_html=record["text"],
             posted_at_raw=str(record.get("time") or "") or None,
         )

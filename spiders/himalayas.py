@@ -3,7 +3,8 @@
 Endpoint: ``https://himalayas.app/jobs/api?limit=20&offset=N`` -- ``{"offset",
 "limit", "totalCount", "jobs": [...]}``; at most 20 jobs a page (the body's
 ``limit`` is what the server applied), so pagination walks ``offset`` by that limit
-up to ``totalCount``. ``-a max_pages=N`` stops early (100k jobs = 5000 pages).
+up to ``totalCount``, or by ``?cursor=<nextCursor>`` when the body has one (2026-08 on).
+``-a max_pages=N`` stops early (100k jobs = 5000 pages); ``-a limit=N`` asks fewer a page.
 Rate limits: undocumented; they ask for attribution and a link back. Quirks: no
 job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
 ``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod``
@@ -19,19 +20,25 @@ from scrapy.http import Response
 from crawler.items import JobPosting
 from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
 
-API = "https://himalayas.app/jobs/api?limit=20&offset={offset}"
+API = "https://himalayas.app/jobs/api?limit={limit}&offset={offset}"
 
 
 class HimalayasSpider(JsonApiSpider):
     name = "himalayas"
-    start_urls = [API.format(offset=0)]
     records_path = "jobs"
+
+    def __init__(self, *args: Any, limit: str | int = 20, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = int(limit)  # ``-a limit=N``: jobs asked per page (the server caps it at 20)
+        self.start_urls = [API.format(limit=self.limit, offset=0)]
 
     def next_page_url(self, response: Response, payload: Any) -> str | None:
         offset, limit = int(payload.get("offset") or 0), int(payload.get("limit") or 20)
         if not payload.get("jobs") or offset + limit >= int(payload.get("totalCount") or 0):
             return None
-        return API.format(offset=offset + limit)
+        if payload.get("nextCursor"):  # since 2026-08 the preferred paging; offset is deprecated
+            return API.split("&", 1)[0].format(limit=self.limit) + f"&cursor={payload['nextCursor']}"
+        return API.format(limit=self.limit, offset=offset + limit)
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

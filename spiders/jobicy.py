@@ -13,6 +13,7 @@ salary only sometimes (``salaryMin``/``salaryMax``, ``salaryCurrency``,
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from scrapy.http import Response
 
@@ -22,8 +23,12 @@ from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, un
 
 class JobicySpider(JsonApiSpider):
     name = "jobicy"
-    start_urls = ["https://jobicy.com/api/v2/remote-jobs?count=50"]
     records_path = "jobs"
+
+    def __init__(self, *args: Any, count: str | int = 50, industry: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # ``-a count=N -a industry=engineering``: the API's own filters
+        query = {"count": int(count), **({"industry": industry} if industry else {})}
+        self.start_urls = [f"https://jobicy.com/api/v2/remote-jobs?{urlencode(query)}"]
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         low = record.get("salaryMin") or record.get("annualSalaryMin")

@@ -2,7 +2,7 @@
 
 Endpoint: ``https://api.lever.co/v0/postings/<board>?mode=json`` -- a bare JSON array
 of every published posting (optional ``skip``/``limit``; companies on Lever's EU
-instance answer on ``api.eu.lever.co``). Boards: ``-a boards=...``,
+instance answer on ``api.eu.lever.co``: board ``eu:<slug>``). Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/lever.txt``; unknown sites answer 404
 (counted, not fatal). Rate limits: undocumented; one request per company.
 Quirks: the title is ``text``; the description is split into ``description``,
@@ -28,6 +28,10 @@ class LeverSpider(AtsBoardSpider):
         r"lever\.co/(?:v0/postings/)?[\w.-]+/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
     )
     job_url_hints = ("lever.co",)
+
+    def url_for(self, board: str) -> str:
+        eu = board.startswith("eu:")  # a board of Lever's EU instance (jobs.eu.lever.co/<slug>)
+        return self.board_url.replace("api.", "api.eu.", eu).format(board=board.removeprefix("eu:"))
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         cats = record.get("categories") or {}

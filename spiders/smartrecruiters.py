@@ -1,8 +1,8 @@
 """SmartRecruiters (https://www.smartrecruiters.com), one company per board.
 
 Endpoint: ``https://api.smartrecruiters.com/v1/companies/<board>/postings`` --
-``{"offset", "limit", "totalFound", "content": [...]}``; pages of up to 100 via
-``?offset=N&limit=100`` until ``totalFound``. Boards (company identifiers, case
+``{"offset", "limit", "totalFound", "content": [...]}``; pages of up to 100 from
+``?limit=100&offset=0`` on, until ``totalFound``. Boards (company identifiers, case
 sensitive: ``Ubisoft2``): ``-a boards=...``, ``-a boards_file=PATH`` or
 ``data/boards/smartrecruiters.txt``; unknown companies answer 404 (counted).
 Rate limits: public Posting API, undocumented. Quirks: the list carries no
@@ -25,7 +25,7 @@ API = "https://api.smartrecruiters.com/v1/companies/{board}/postings"
 
 class SmartRecruitersSpider(AtsBoardSpider):
     name = "smartrecruiters"
-    board_url = API
+    board_url = API + "?limit=100&offset=0"
     job_url_patterns = (r"smartrecruiters\.com/(?:v1/companies/)?[\w.-]+/(?:postings/)?(\d{9,})",)
     job_url_hints = ("smartrecruiters",)
     records_path = "content"

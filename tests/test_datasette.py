@@ -1,35 +1,45 @@
-"""The Datasette app (`datasette data/jobs.db -m data/datasette.yml`) through Datasette's test client."""
+"""The Datasette app as `remotejobs datasette` serves it, through Datasette's test client, on a
+database file that is not called jobs.db (metadata must follow the file's name)."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from crawler.cli.datasette import PLUGINS_DIR, metadata_for_file
+from crawler.cli.main import main
+from db.docs import ANALYSTS_MD, analyst_queries
 from tests import test_analytics as base
 
 datasette_app = pytest.importorskip("datasette.app")
 
 ROOT = Path(__file__).resolve().parents[1]
+NAME = "remote-2026"  # Datasette's name for remote-2026.db
 
 
 @pytest.fixture
 def jobs_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A copy of the real-cassette database, named jobs.db as Datasette names it 'jobs'."""
-    return base.copy_db(base.real_db_template(tmp_path_factory), tmp_path)
+    """A copy of the real-cassette database under a name other than jobs.db."""
+    target = tmp_path / f"{NAME}.db"
+    shutil.copyfile(base.real_db_template(tmp_path_factory), target)
+    return target
 
 
 def get(db_path: Path, *paths: str) -> list[Any]:
-    """GET each path on a Datasette serving db_path with data/datasette.yml; (status, body) pairs."""
-    metadata = yaml.safe_load((ROOT / "data" / "datasette.yml").read_text(encoding="utf-8"))
+    """GET each path on a Datasette set up as `remotejobs datasette --db db_path` sets it up
+    (generated metadata, the link plugin); (status, body) pairs. ``/jobs/`` in a path is the database."""
+    metadata = metadata_for_file(db_path)
 
     async def run() -> list[Any]:
-        ds = datasette_app.Datasette([str(db_path)], metadata=metadata)
+        ds = datasette_app.Datasette([str(db_path)], metadata=metadata, plugins_dir=str(PLUGINS_DIR))
         out = []
         for path in paths:
+            path = path.replace("/jobs/", f"/{NAME}/").replace("/jobs.json", f"/{NAME}.json")
             response = await ds.client.get(path)
             body = response.json() if ".json" in path else response.text
             out.append((response.status_code, body))
@@ -94,4 +104,73 @@ def test_descriptions_facets_and_table_search(jobs_db):
     assert {"category", "seniority", "workplace"} <= set(listings["facet_results"])
     assert postings_search["rows"], "postings_fts powers Datasette's table search"
     assert "One row per real-world job" in page
-    assert "JSON list of ISO 3166-1 alpha-2 codes" in page  # a column description
+    assert 'data-column-description="JSON list of ISO 3166-1 alpha-2 codes' in page  # on the column header
+    assert "dl.column-descriptions" in page  # ... and the long list above the rows is hidden by CSS
+
+
+ANALYST_QUESTIONS = analyst_queries(ANALYSTS_MD.read_text(encoding="utf-8"))
+
+
+def test_every_analyst_question_is_a_canned_query():
+    headings = [line for line in ANALYSTS_MD.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
+    assert len(ANALYST_QUESTIONS) == len(headings) >= 11
+    checked_in = yaml.safe_load((ROOT / "data" / "datasette.yml").read_text(encoding="utf-8"))
+    assert set(ANALYST_QUESTIONS) <= set(checked_in["databases"]["jobs"]["queries"])  # python -m db.docs was run
+
+
+@pytest.mark.realdata
+def test_analyst_canned_queries_run_with_readable_numbers(jobs_db):
+    names = list(ANALYST_QUESTIONS)
+    answers = get(jobs_db, *(f"/jobs/{name}.json?_shape=array" for name in names))
+    for name, (status, body) in zip(names, answers, strict=True):
+        assert status == 200, (name, body)
+        for row in body:
+            for column in ("p25", "median", "p75", "salary_usd_min", "salary_usd_max"):
+                assert not isinstance(row.get(column), float), (name, column, row[column])
+    with_rows = [name for name, (_, body) in zip(names, answers, strict=True) if body]
+    assert len(with_rows) >= len(names) - 1, with_rows  # the real data answers (nearly) every question
+
+
+@pytest.mark.realdata
+def test_metadata_follows_the_file_name_and_hides_internal_tables(jobs_db):
+    [(status, database)] = get(jobs_db, "/jobs.json")
+    assert status == 200
+    hidden = {t["name"] for t in database["tables"] if t["hidden"]}
+    shown = {t["name"] for t in database["tables"] if not t["hidden"]}
+    assert {"posting_keys", "posting_refs", "postings_fts"} <= hidden
+    assert {"postings", "listings", "crawl_runs", "salary_index"} <= shown
+    assert {"salary_index", "search", *ANALYST_QUESTIONS} <= {q["name"] for q in database["queries"]}
+
+
+@pytest.mark.realdata
+def test_ids_link_listings_postings_and_runs(jobs_db):
+    db = base.open_test_db(jobs_db)
+    try:
+        posting = base.rows(db, "SELECT id, listing_id, last_run_id FROM postings WHERE listing_id IS NOT NULL")[0]
+        listing = base.rows(db, "SELECT id, canonical_posting_id FROM listings WHERE postings_count > 1")[0]
+    finally:
+        db.close()
+    [(_, posting_page), (_, listing_page)] = get(
+        jobs_db, f"/jobs/postings/{posting['id']}", f"/jobs/listings/{listing['id']}"
+    )
+    assert f'href="/{NAME}/listings/{posting["listing_id"]}"' in posting_page
+    assert f'href="/{NAME}/crawl_runs/{posting["last_run_id"]}"' in posting_page
+    assert f'href="/{NAME}/postings/{listing["canonical_posting_id"]}"' in listing_page
+    assert f'href="/{NAME}/postings?listing_id={listing["id"]}"' in listing_page
+
+
+@pytest.mark.realdata
+def test_salary_charts_plugin_is_loaded(jobs_db):
+    pytest.importorskip("datasette_vega")
+    [(status, plugins)] = get(jobs_db, "/-/plugins.json")
+    assert status == 200
+    assert {"datasette-vega", "remotejobs_links.py"} <= {p["name"] for p in plugins}
+
+
+@pytest.mark.realdata
+def test_write_metadata_for_any_file_name(jobs_db, tmp_path, capsys):
+    out = tmp_path / "meta.yml"
+    assert main(["datasette", "--db", str(jobs_db), "--write-metadata", str(out)]) == 0
+    metadata = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert list(metadata["databases"]) == [NAME]
+    assert "q1_what_does_a_typical_job_in" in metadata["databases"][NAME]["queries"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +36,20 @@ def test_demo_runs_every_spider_cleanly_and_twice_adds_nothing(tmp_path):
     postings = conn.execute("SELECT count(*) FROM postings").fetchone()[0]
     assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] >= 1  # the demo's broken listing
     conn.close()
+    # the warning about that record is announced as expected, and explained after the crawl
+    assert "One WARNING below is expected" in first.stdout
+    assert "Rejected remoteok record 9000003: missing title (expected" in first.stdout
+    assert "NOT expected" not in first.stdout
+    # it ends with commands to try next, and they work on the demo database
+    tried = first.stdout.split("Try next:")[1].strip().splitlines()
+    commands = [shlex.split(line.split("  #")[0]) for line in tried]
+    assert [c[1] for c in commands][:3] == ["search", "show", "salaries"]
+    for command in commands[:3]:
+        out = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0 and out.stdout.strip(), (command, out.stderr)
+        assert "No open listing matches" not in out.stdout and "No salary index rows" not in out.stdout
 
     second = run_demo(db_path)
     assert second.returncode == 0, second.stdout + second.stderr

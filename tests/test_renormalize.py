@@ -45,7 +45,7 @@ def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys):
     conn.close()
 
     assert main(["renormalize", "--db", str(db_path), "--source", "remotive"]) == 0, capsys.readouterr().err
-    assert f"renormalised {len(before)} postings" in capsys.readouterr().out
+    assert f"command=renormalize postings={len(before)} " in capsys.readouterr().out  # no terminal: key=value
     assert rows(db_path, select) == before
 
 

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,7 +31,8 @@ from analytics.salary_index import (
     convert,
     rebuild_salary_index,
 )
-from crawler.cli.common import CliError, add_db_argument, project_settings
+from crawler.cli.common import CliError, add_db_argument, print_json, project_settings, text_table
+from crawler.cli.filters import filter_clauses, like_literal, symbol_words, vocabulary
 from db.schema import open_db
 from db.search import fts_query
 from db.views import listing_sources_sql, listing_url_sql, search_hits_sql
@@ -54,7 +55,9 @@ def register(subparsers: Any) -> None:
         help="full-text search over open listings, with filters",
         description="Search open, de-duplicated listings. TEXT matches title, company, tags and "
         "description of any of a listing's postings (all words must match; stemmed, so 'engineer' "
-        "also finds 'engineering'). Without TEXT, filters alone select.",
+        "also finds 'engineering'; words with symbols such as c++, c# or .net must appear as written). "
+        "Without TEXT, filters alone select. Filters taking NAME accept several values, comma-separated "
+        "or repeated; an unknown value is an error that lists the valid ones.",
     )
     add_db_argument(search)
     search.add_argument("text", nargs="?", default="", metavar="TEXT", help="words to search for")
@@ -63,15 +66,31 @@ def register(subparsers: Any) -> None:
         help="only listings open to this country (ISO code such as DE, or a name): worldwide, "
         "the country itself, or a region containing it",
     )  # fmt: skip
-    search.add_argument("--category", action="append", metavar="NAME", help="category (repeatable)")
-    search.add_argument("--seniority", action="append", metavar="LEVEL", help="seniority (repeatable)")
+    search.add_argument(
+        "--region", action="append", metavar="NAME",
+        help="only listings stated for this region or one inside it (eu, europe, north-america, ...)",
+    )  # fmt: skip
+    search.add_argument("--category", action="append", metavar="NAME", help="category, e.g. software-engineering")
+    search.add_argument("--role", action="append", metavar="NAME", help="role, e.g. 'backend engineer'")
+    search.add_argument("--seniority", action="append", metavar="LEVEL", help="seniority, e.g. senior")
+    search.add_argument("--workplace", action="append", metavar="KIND", help="remote, hybrid or onsite")
+    search.add_argument("--company", action="append", metavar="TEXT", help="company name contains TEXT")
     search.add_argument(
         "--min-salary", type=int, metavar="USD",
         help="employer-stated annual USD salary reaching at least this (top of the range)",
     )  # fmt: skip
-    search.add_argument("--since", metavar="AGE", help="first seen within AGE (7d, 12h, 2w) or since a date")
+    search.add_argument(
+        "--since", metavar="AGE",
+        help="posted within AGE (7d, 12h, 2w) or since a date (the platform's posting date; "
+        "first seen where a platform gives none)",
+    )  # fmt: skip
+    search.add_argument("--seen-since", metavar="AGE", help="first seen by the crawler within AGE or since a date")
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N listings (default 20)")
     search.add_argument("--fts", action="store_true", help="TEXT is raw SQLite FTS5 query syntax")
+    search.add_argument(
+        "--list-values", choices=["category", "role", "seniority", "workplace", "region"], metavar="FILTER",
+        help="print the valid values of a filter (category, role, seniority, workplace, region) and exit",
+    )  # fmt: skip
     search.add_argument("--json", action="store_true", help="JSON output")
     search.set_defaults(func=run_search)
 
@@ -110,12 +129,22 @@ def register(subparsers: Any) -> None:
     stats = subparsers.add_parser(
         "stats",
         help="postings and listings per platform, freshness, last run of each spider",
+        description="Prints, for the database: postings per platform (open, closed, listings, when last "
+        "seen, newest posting date), the de-duplicated listings (open, on several platforms, with a "
+        "salary), the last crawl run of each spider with its counts and status, and the salary index's size.",
     )
     add_db_argument(stats)
     stats.add_argument("--json", action="store_true", help="JSON output")
     stats.set_defaults(func=run_stats)
 
-    export = subparsers.add_parser("export", help="export listings (or postings) as CSV or JSON lines")
+    export = subparsers.add_parser(
+        "export",
+        help="export listings (or postings) as CSV or JSON lines",
+        description="Writes every listing (one per real job, with its platforms and canonical URL) or every "
+        "posting (one per platform record, without raw_json) as CSV or JSON lines, to stdout or --output. "
+        "List columns (countries, regions, tags, apply_urls) are JSON text in CSV and arrays in JSON lines; "
+        "booleans are 0/1; times are UTC ISO 8601.",
+    )
     add_db_argument(export)
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (csv)")
     export.add_argument("--open-only", action="store_true", help="only open listings/postings")
@@ -218,23 +247,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: dict[in
 # ------------------------------------------------------------------ search
 
 
-def parse_since(text: str, now: datetime) -> str:
-    """'7d' / '12h' / '2w' / '30m' (minutes) / an ISO date -> ISO UTC timestamp lower bound."""
-    match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text.lower())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
-                 "w": timedelta(weeks=amount)}[unit]  # fmt: skip
-        return (now - delta).replace(microsecond=0).isoformat()
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise CliError(f"--since: expected an age like 7d, 12h, 2w or a date like 2026-11-01, got {text!r}") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
-
-
 def resolve_country(db: sqlite_utils.Database, text: str) -> str:
     value = text.strip()
     if len(value) == 2:
@@ -255,36 +267,45 @@ def resolve_country(db: sqlite_utils.Database, text: str) -> str:
 def search_sql(args: argparse.Namespace, db: sqlite_utils.Database, now: datetime) -> tuple[str, dict[str, Any]]:
 
     params: dict[str, Any] = {"limit": max(args.limit, 0)}
-    joins, clauses = "", []
+    joins = ""
+    clauses, filter_params = filter_clauses(args, db, now)
+    params.update(filter_params)
     order = "o.last_seen_at DESC, o.id DESC"
     if args.text.strip():
         params["q"] = args.text if args.fts else fts_query(args.text)
         joins = f" JOIN ({search_hits_sql(':q')}) h ON h.lid = o.id"
         order = "h.rank, " + order
+        for i, word in enumerate([] if args.fts else symbol_words(args.text)):
+            # the tokenizer reads "c++" and "c#" as "c": keep listings with the word as written
+            params[f"literal{i}"] = like_literal(word)
+            clauses.append(
+                "EXISTS (SELECT 1 FROM postings p WHERE p.listing_id = o.id AND "
+                f"(p.title LIKE :literal{i} ESCAPE '\\' OR p.tags LIKE :literal{i} ESCAPE '\\' "
+                f"OR p.description_text LIKE :literal{i} ESCAPE '\\'))"
+            )
     if args.country:
         params["country"] = resolve_country(db, args.country)
         clauses.append("o.id IN (SELECT id FROM listings_open_to_country WHERE country = :country)")
-    for name in ("category", "seniority"):
-        values = [v.strip() for item in getattr(args, name) or [] for v in item.split(",") if v.strip()]
-        if values:
-            marks = ", ".join(f":{name}{i}" for i in range(len(values)))
-            clauses.append(f"o.{name} IN ({marks})")
-            params.update({f"{name}{i}": v for i, v in enumerate(values)})
     if args.min_salary is not None:
         params["min_salary"] = args.min_salary
         clauses.append(
             "COALESCE(o.salary_usd_max, o.salary_usd_min) >= :min_salary AND COALESCE(o.salary_estimate, 0) = 0"
         )
-    if args.since:
-        params["since"] = parse_since(args.since, now)
-        clauses.append("o.first_seen_at >= :since")
     where_sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return f"SELECT o.* FROM open_listings o{joins}{where_sql} ORDER BY {order} LIMIT :limit", params
+    posted = "(SELECT max(p.posted_at) FROM postings p WHERE p.listing_id = o.id) AS posted_at"
+    return f"SELECT o.*, {posted} FROM open_listings o{joins}{where_sql} ORDER BY {order} LIMIT :limit", params
 
 
 def run_search(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     try:
+        if args.list_values:
+            values = vocabulary(db, args.list_values)
+            if args.json:
+                print_json(values)
+            else:
+                print("\n".join(values))
+            return 0
         sql, params = search_sql(args, db, now_utc())
         try:
             rows = _rows(db, sql, params)
@@ -295,15 +316,25 @@ def run_search(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        json.dump([_decode(r) for r in rows], sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json([_decode(r) for r in rows])
         return 0
     if not rows:
         print("No open listing matches.")
         return 0
     print(
-        table(
-            ["id", "title", "company", "category", "seniority", "salary (USD/yr)", "open to", "sources"],
+        text_table(
+            [
+                "id",
+                "title",
+                "company",
+                "category",
+                "seniority",
+                "salary (USD/yr)",
+                "open to",
+                "posted",
+                "sources",
+                "url",
+            ],
             [
                 [
                     r["id"],
@@ -313,16 +344,19 @@ def run_search(args: argparse.Namespace) -> int:
                     r["seniority"],
                     salary_range(r["salary_usd_min"], r["salary_usd_max"], r["salary_estimate"]),
                     where(r),
+                    (r["posted_at"] or "")[:10],
                     r["sources"],
+                    r["url"],
                 ]
                 for r in rows
             ],
-            widths={1: 48, 2: 24, 6: 28},
+            widths={1: 40, 2: 20, 6: 24, 8: 24},
         )
     )
     print(
         f"\n{len(rows)} listing{'s' if len(rows) != 1 else ''}"
         + (" (limit reached)" if len(rows) == args.limit else "")
+        + "; details: remotejobs show ID"
     )
     return 0
 
@@ -595,8 +629,7 @@ def run_stats(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        json.dump(stats, sys.stdout, indent=2)
-        print()
+        print_json(stats)
         return 0
     print(f"Database {args.db}\n")
     print("Postings per platform")
@@ -605,7 +638,7 @@ def run_stats(args: argparse.Namespace) -> int:
         headers.append("listings")
     headers += ["last seen", "newest posted"]
     print(
-        table(
+        text_table(
             headers,
             [
                 [p[h.replace(" ", "_") if h != "newest posted" else "newest_posted"] for h in headers]
@@ -623,7 +656,7 @@ def run_stats(args: argparse.Namespace) -> int:
         )
     print("\nLast run of each spider")
     print(
-        table(
+        text_table(
             ["spider", "run", "started", "finished", "status", "new", "updated", "unchanged", "rejected", "errors"],
             [
                 [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
-from crawler.cli.common import add_db_argument, project_settings
+from crawler.cli.common import add_db_argument, add_json_argument, project_settings
+from crawler.cli.progress import ProgressReport
 from db.schema import open_db
 from listings.build import dedupe_postings, rebuild
 from pipelines.after_crawl import AfterCrawlSettings, platform_facts
@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
     add_db_argument(parser)
     parser.add_argument("--rebuild", action="store_true", help="recompute all listings from postings")
     parser.add_argument("--window-days", type=float, default=None, help="DEDUPE_WINDOW_DAYS (default 60)")
+    add_json_argument(parser, "the summary as one JSON object")
     parser.set_defaults(func=run)
 
 
@@ -33,21 +34,33 @@ def run(args: argparse.Namespace) -> int:
     facts = platform_facts(settings)
     window = args.window_days if args.window_days is not None else config.dedupe_window_days
     db = open_db(args.db)
-    started = time.perf_counter()
-    if args.rebuild:
-        result = rebuild(db, facts=facts, window_days=window, desc_threshold=config.dedupe_desc_threshold)
-    else:
-        result = dedupe_postings(
-            db,
-            "WHERE listing_id IS NULL OR dedupe_sig IS NULL",
-            facts=facts,
-            window_days=window,
-            desc_threshold=config.dedupe_desc_threshold,
-        )
-    elapsed = time.perf_counter() - started
+    with ProgressReport("dedupe") as report:
+        if args.rebuild:
+            result = rebuild(
+                db, facts=facts, window_days=window, desc_threshold=config.dedupe_desc_threshold, progress=report
+            )
+        else:
+            result = dedupe_postings(
+                db,
+                "WHERE listing_id IS NULL OR dedupe_sig IS NULL",
+                facts=facts,
+                window_days=window,
+                desc_threshold=config.dedupe_desc_threshold,
+            )
     listings = db.execute("SELECT COUNT(*), SUM(closed_at IS NULL) FROM listings").fetchone()
     db.close()
     rules = ", ".join(f"{rule} {n}" for rule, n in sorted(result.rules.items(), key=lambda kv: -kv[1]))
-    print(f"{result.postings} postings placed in {elapsed:.1f}s ({rules or 'nothing to do'}); "
-          f"{result.reposts} reposts; {listings[0]} listings, {listings[1] or 0} open")  # fmt: skip
+    report.summary(
+        f"{result.postings} postings placed in {report.seconds:.1f}s ({rules or 'nothing to do'}); "
+        f"{result.reposts} reposts; {listings[0]} listings, {listings[1] or 0} open",
+        {
+            "mode": "rebuild" if args.rebuild else "incremental",
+            "postings": result.postings,
+            "reposts": result.reposts,
+            "listings": listings[0],
+            "open": listings[1] or 0,
+            **{f"rule_{rule}": n for rule, n in sorted(result.rules.items())},
+        },
+        as_json=args.json,
+    )
     return 0

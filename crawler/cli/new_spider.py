@@ -15,7 +15,7 @@ from typing import Any
 
 from crawler.cli.common import CliError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # crawler/cli/<module>.py -> the repository
 
 SHAPES: dict[str, dict[str, str]] = {
     "json": {

@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.common import CliError, add_db_argument
+from crawler.cli.common import CliError, add_db_argument, add_json_argument
+from crawler.cli.progress import ProgressReport
 from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
 from db.postings import posting_row
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
@@ -31,6 +32,7 @@ def register(subparsers: Any) -> None:
     )
     add_db_argument(parser)
     parser.add_argument("--source", action="append", help="only postings of this platform (repeatable)")
+    add_json_argument(parser, "the summary as one JSON object")
     parser.set_defaults(func=run)
 
 
@@ -47,33 +49,40 @@ def run(args: argparse.Namespace) -> int:
     platform = [f for f in PLATFORM_FIELDS if f != "raw"]
     changed = 0
     last_id = 0
-    while True:
-        rows = list(
-            db.query(
-                f"SELECT id, {', '.join(f'[{f}]' for f in platform)} FROM postings "
-                f"{where + ' AND' if where else 'WHERE'} id > ? ORDER BY id LIMIT {BATCH}",
-                [*params, last_id],
+    total = db.execute(f"SELECT count(*) FROM postings {where}", params).fetchone()[0]
+    with ProgressReport("renormalize") as report:
+        while True:
+            rows = list(
+                db.query(
+                    f"SELECT id, {', '.join(f'[{f}]' for f in platform)} FROM postings "
+                    f"{where + ' AND' if where else 'WHERE'} id > ? ORDER BY id LIMIT {BATCH}",
+                    [*params, last_id],
+                )
             )
-        )
-        if not rows:
-            break
-        with db.atomic():
-            for row in rows:
-                fields = {k: v for k, v in row.items() if k != "id" and v is not None}
-                for key in JSON_COLUMNS & fields.keys():
-                    fields[key] = json.loads(fields[key])
-                for key in BOOL_COLUMNS & fields.keys():
-                    fields[key] = bool(fields[key])
-                fields.pop("posted_at", None)  # recomputed from posted_at_raw
-                item = JobPosting(**fields)
-                normalize_item(item, lambda kind: misses.update([kind]))
-                encoded = posting_row(item)  # the store's own column encoding
-                update = {name: encoded[name] for name in NORMALIZED_FIELDS.keys() | {"posted_at"}}
-                db.table("postings").update(row["id"], update)
-                changed += 1
-        last_id = rows[-1]["id"]
+            if not rows:
+                break
+            with db.atomic():
+                for row in rows:
+                    fields = {k: v for k, v in row.items() if k != "id" and v is not None}
+                    for key in JSON_COLUMNS & fields.keys():
+                        fields[key] = json.loads(fields[key])
+                    for key in BOOL_COLUMNS & fields.keys():
+                        fields[key] = bool(fields[key])
+                    fields.pop("posted_at", None)  # recomputed from posted_at_raw
+                    item = JobPosting(**fields)
+                    normalize_item(item, lambda kind: misses.update([kind]))
+                    encoded = posting_row(item)  # the store's own column encoding
+                    update = {name: encoded[name] for name in NORMALIZED_FIELDS.keys() | {"posted_at"}}
+                    db.table("postings").update(row["id"], update)
+                    changed += 1
+            last_id = rows[-1]["id"]
+            report.update("renormalising", changed, total)
     db.close()
-    print(f"renormalised {changed} postings")
-    for kind, count in sorted(misses.items()):
-        print(f"  unparsed {kind}: {count}")
+    lines = [f"renormalised {changed} postings in {report.seconds:.1f}s"]
+    lines += [f"  unparsed {kind}: {count}" for kind, count in sorted(misses.items())]
+    report.summary(
+        "\n".join(lines),
+        {"postings": changed, **{f"unparsed_{kind}": n for kind, n in sorted(misses.items())}},
+        as_json=args.json,
+    )
     return 0

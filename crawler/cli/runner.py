@@ -10,10 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess, Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.cli.progress import ProgressReport
 from db.schema import open_db
 
 logger = logging.getLogger(__name__)
@@ -48,15 +50,47 @@ def resolve_names(settings: Settings, wanted: Sequence[str]) -> list[str]:
 
 
 def run_all(
-    process: CrawlerProcess, names: Iterable[str], spider_kwargs: dict[str, Any] | None = None
+    process: CrawlerProcess | AsyncCrawlerProcess,
+    names: Sequence[str],
+    spider_kwargs: dict[str, Any] | None = None,
+    progress: ProgressReport | None = None,
 ) -> list[Crawler]:
+    """Crawl ``names`` concurrently; ``progress`` counts finished spiders (with an ETA) and records."""
     crawlers = []
+    watcher = _Watcher(progress, len(names)) if progress is not None else None
     for name in names:
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
+        if watcher is not None:
+            watcher.watch(crawler)
         process.crawl(crawler, **(spider_kwargs or {}))
     process.start()
     return crawlers
+
+
+class _Watcher:
+    """Feeds Scrapy's signals to a progress display: spiders closed of all, records seen."""
+
+    def __init__(self, progress: ProgressReport, spiders: int) -> None:
+        self.progress = progress
+        self.spiders = spiders
+        self.closed = 0
+        self.records = 0
+        progress.update("spiders", 0, spiders)
+        progress.update("records", 0, None)
+
+    def watch(self, crawler: Crawler) -> None:
+        crawler.signals.connect(self.record, signal=signals.item_scraped)
+        crawler.signals.connect(self.record, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        self.records += 1
+        self.progress.update("records", self.records, None)
+
+    def spider_closed(self, *args: Any, **kwargs: Any) -> None:
+        self.closed += 1
+        self.progress.update("spiders", self.closed, self.spiders)
 
 
 def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
@@ -86,6 +120,17 @@ def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
     finally:
         db.close()
     return rows
+
+
+def summary_fields(rows: Sequence[RunSummary]) -> dict[str, Any]:
+    """Totals of a multi-spider run, for a machine-readable summary line."""
+    counted = ("new", "updated", "unchanged", "rejected", "request_errors")
+    return {
+        "spiders": len(rows),
+        "ok": sum(r.ok for r in rows),
+        **{name: sum(getattr(r, name) for r in rows) for name in counted},
+        "failed": ",".join(r.spider for r in rows if not r.ok),
+    }
 
 
 def format_summary(rows: Sequence[RunSummary]) -> str:

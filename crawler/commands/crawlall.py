@@ -7,8 +7,14 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
-from crawler.cli.runner import format_summary, resolve_names, run_all, summarise
+from crawler.cli.progress import ProgressReport
+from crawler.cli.runner import format_summary, resolve_names, run_all, summarise, summary_fields
+
+#: crawlall's log level unless -L / --loglevel / -s LOG_LEVEL=... says otherwise: dozens of
+#: spiders at INFO print thousands of lines; the progress display and the summary say what matters.
+CRAWLALL_LOG_LEVEL = "WARNING"
 
 
 class Command(ScrapyCommand):
@@ -24,7 +30,9 @@ class Command(ScrapyCommand):
         return (
             "Runs the spiders concurrently in one process; each gets its own crawl_runs row. "
             "Prints postings new/updated/unchanged/rejected per spider and exits non-zero "
-            "when any spider failed or finished only partially."
+            "when any spider failed or finished only partially. On a terminal a progress display "
+            "counts finished spiders (with an ETA) and records; without one it stays quiet and ends "
+            f"with one key=value summary line. Logs at {CRAWLALL_LOG_LEVEL} unless -L or -s LOG_LEVEL=... is given."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -34,6 +42,12 @@ class Command(ScrapyCommand):
             help="set a spider argument for every spider (may be repeated)",
         )  # fmt: skip
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        if self.settings.getpriority("LOG_LEVEL") <= SETTINGS_PRIORITIES["project"]:
+            self.settings.set("LOG_LEVEL", CRAWLALL_LOG_LEVEL, priority="cmdline")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         try:
@@ -42,9 +56,12 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc), print_help=False) from exc
         spargs = dict(arg.split("=", 1) for arg in opts.spargs)
         assert self.crawler_process is not None
-        crawlers = run_all(self.crawler_process, names, spargs)
+        with ProgressReport("crawlall") as progress:
+            crawlers = run_all(self.crawler_process, names, spargs, progress=progress)
         rows = summarise(crawlers, self.settings.get("JOBS_DB"))
         print(format_summary(rows))
+        fields = summary_fields(rows)
+        progress.summary(f"{fields['ok']}/{fields['spiders']} spiders clean in {progress.seconds:.1f}s", fields)
         failed = [r.spider for r in rows if not r.ok]
         if failed:
             print(f"not clean: {', '.join(failed)}", file=sys.stderr)

@@ -25,6 +25,20 @@ def case(
 
 
 CASES = [
+    # -- issue 11: sales territories are places
+    case("Account Manager territory: Nordics", N, ["DK", "FI", "IS", "NO", "SE"], id="territory-nordics"),
+    case("Remote within the DACH region", "remote", ["AT", "CH", "DE"], id="territory-dach-region"),
+    case("Field sales (Benelux)", N, ["BE", "LU", "NL"], id="territory-benelux"),
+    case("Remote (UKI)", "remote", ["GB", "IE"], id="territory-uki"),
+    case("ANZ / remote", "remote", ["AU", "NZ"], id="territory-anz"),
+    # -- issue 11: names and common codes in any case
+    case("lisbon ONSITE", "onsite", ["PT"], id="lowercase-city"),
+    case("remote - spain only", "remote", ["ES"], id="lowercase-country"),
+    case("Remote (GER)", "remote", ["DE"], id="code-ger"),
+    case("Hybrid - nice office near Munich", "hybrid", ["DE"], id="lowercase-word-not-a-city"),
+    # -- issue 11: negations in other languages
+    case("Remote in Europe (außer Frankreich)", "remote", [], ["europe"], id="negation-german-ausser"),
+    case("Remote EU sauf Espagne", "remote", [], ["eu"], id="negation-french-sauf"),
     # -- country names, aliases, ISO names from pycountry
     case("Portugal", N, ["PT"], id="country-name"),
     case("Czech Republic", N, ["CZ"], id="country-alias-czech-republic"),
@@ -139,7 +153,7 @@ CASES = [
     case("EU only", N, [], ["eu"], id="eu-only"),
     case("Remote - EMEA", "remote", [], ["emea"], id="emea"),
     case("Remote - Asia Pacific", "remote", [], ["apac"], id="asia-pacific"),
-    case("Remote, Nordics", "remote", [], ["europe"], id="nordics"),
+    case("Remote, Nordics", "remote", ["DK", "FI", "IS", "NO", "SE"], id="nordics"),
     case("Remote: Eastern Europe", "remote", [], ["europe"], id="eastern-europe"),
     case("Northern America", N, [], ["north-america"], id="northern-america"),
     case("North America (US & Canada)", N, ["CA", "US"], ["north-america"], id="region-and-countries"),
@@ -341,6 +355,82 @@ POSTING_CASES = [
         id="description-anywhere",
     ),
 ]
+
+
+# issue 11: the whole posting as an analyst reads it (platform, title, description statements)
+POSTING_CASES += [
+    pytest.param(
+        {"text": "Lagos, Nigeria", "source": "remoteok", "remote_flag": True},
+        {"countries": ["NG"], "workplace": "remote"},
+        id="remote-only-board-is-remote",
+    ),
+    pytest.param(
+        {"text": "Lagos", "source": "weworkremotely", "description": "Perks: hybrid working model in Lagos."},
+        {"workplace": "remote"},
+        id="remote-only-board-perk-is-no-statement",
+    ),
+    pytest.param(
+        {"text": "Hybrid - Leeds", "source": "remotive"},
+        {"countries": ["GB"], "workplace": "hybrid"},
+        id="remote-only-board-location-says-hybrid",
+    ),
+    pytest.param(
+        {"text": "Oslo", "source": "ashby", "remote_flag": True},
+        {"countries": ["NO"], "workplace": None},
+        id="unreliable-remote-flag-alone",
+    ),
+    pytest.param(
+        {"text": "Oslo", "source": "arbeitnow", "remote_flag": True},
+        {"workplace": "remote"},
+        id="reliable-remote-flag",
+    ),
+    pytest.param(
+        {"text": "Denver Office", "source": "ashby", "remote_flag": True,
+         "description": "You will work from our Denver office three days per week."},
+        {"countries": ["US"], "workplace": "hybrid"},
+        id="description-hybrid-schedule",
+    ),
+    pytest.param(
+        {"text": "Austin, TX", "description": "About us.\nThis position is fully onsite at our plant."},
+        {"workplace": "onsite"},
+        id="description-onsite-statement",
+    ),
+    pytest.param(
+        {"text": "Amsterdam", "description": "We ship weekly. This is primarily a remote role with rare travel."},
+        {"workplace": "remote"},
+        id="description-remote-role",
+    ),
+    pytest.param(
+        {"text": "Hybrid", "title": "Regional Account Manager - Ohio"},
+        {"countries": ["US"], "workplace": "hybrid", "location_source": "title"},
+        id="title-names-the-place",
+    ),
+    pytest.param(
+        {"text": "Remote", "title": "Support Specialist (Remote, Portugal)"},
+        {"countries": ["PT"], "workplace": "remote", "location_source": "title"},
+        id="title-names-the-country-of-bare-remote",
+    ),
+    pytest.param(
+        {"text": None, "description": "Contract role - Remote - Canada\nAbout the team\nWe build tools."},
+        {"countries": ["CA"], "workplace": "remote", "location_source": "description"},
+        id="description-lead-line",
+    ),
+    pytest.param(
+        {"text": None, "description": "What you do\nShip features.\nLocation: Warsaw, Poland\nBenefits"},
+        {"countries": ["PL"], "location_source": "description"},
+        id="description-location-line",
+    ),
+    pytest.param(
+        {"text": "Europe Only", "description": "This is open to candidates based in Spain, Portugal or Italy."},
+        {"countries": ["ES", "IT", "PT"], "regions": ["europe"]},
+        id="region-field-then-description-countries",
+    ),
+    pytest.param(
+        {"text": "Asia Only", "title": "Support Engineer (JPN)"},
+        {"countries": ["JP"], "regions": ["asia"]},
+        id="region-field-then-title-country",
+    ),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), POSTING_CASES)

@@ -83,6 +83,8 @@ OPEN_ENDS = [
     pytest.param("$165k+", (165000, None, "USD", "year"), id="plus-open"),
     pytest.param("Starting at $24/hour", (24, None, "USD", "hour"), id="starting-at"),
     pytest.param("$172k + bonus", (172000, 172000, "USD", "year"), id="plus-bonus-is-not-open"),
+    pytest.param("base capped at £64k", (None, 64000, "GBP", "year"), id="capped-at"),
+    pytest.param("at most $38/hour", (None, 38, "USD", "hour"), id="at-most"),
 ]
 
 NOISE = [
@@ -325,3 +327,55 @@ STRUCTURED_PERIODS = [
 @pytest.mark.parametrize(("word", "expected"), STRUCTURED_PERIODS)
 def test_period_of(word: object, expected: str | None) -> None:
     assert period_of(word) == expected
+
+
+# issue 11: figures that are no salary statement keep the raw text and a reason, never a figure
+NOT_SALARY = [
+    pytest.param("$30k - $250k", "implausible: range max/min", id="range-too-wide"),
+    pytest.param("€15 - €90 per hour", "implausible: range max/min", id="hourly-range-too-wide"),
+    pytest.param("$1.50 per hour", "implausible: 1.50 USD per hour", id="hourly-below-bounds"),
+    pytest.param("R$ 5 por hora", "implausible:", id="hourly-below-bounds-after-fx"),
+    pytest.param("Paid per bounty: $250 per valid bug", "not a salary: bounty", id="bounty"),
+    pytest.param("Straight commission, no base", "not a salary: commission only", id="commission-only"),
+    pytest.param("Commission-based (20% of each deal)", "not a salary: commission only", id="commission-based"),
+    pytest.param("$12 per task completed", "not a salary: gig", id="per-task-gig"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), NOT_SALARY)
+def test_not_a_salary(text: str, reason: str) -> None:
+    got = posting(text=text)
+    assert got["salary_unparsed_reason"].startswith(reason)
+    assert (got["salary_norm_min"], got["salary_norm_max"], got["salary_usd_min"]) == (None, None, None)
+
+
+SALARY_NOT_GIG = [
+    pytest.param("$90k base + commission", (90000, 90000), id="base-plus-commission"),
+    pytest.param("$70k-$110k OTE", (70000, 110000), id="ote-range"),
+    pytest.param("$40k - $150k", (40000, 150000), id="range-ratio-within-bounds"),
+]
+
+
+@pytest.mark.parametrize(("text", "figures"), SALARY_NOT_GIG)
+def test_salary_with_commission_words(text: str, figures: tuple[int, int]) -> None:
+    got = posting(text=text)
+    assert (got["salary_norm_min"], got["salary_norm_max"]) == figures
+    assert got["salary_unparsed_reason"] is None
+
+
+# issue 11: explicit pay in a description without an anchor word; never a bare number or one amount
+DESCRIPTION_PAY = [
+    pytest.param("We ship weekly.\n£70K – £90K • equity", (70000, 90000, "GBP", "year"), id="currency-range-line"),
+    pytest.param("Contract role. CAD 9500/month, paid monthly.", (9500, 9500, "CAD", "month"), id="amount-per-unit"),
+    pytest.param("We raised $40M last year.", (None, None, None, None), id="funding-is-no-pay"),
+    pytest.param("Teams of 2,000 - 5,000 people use it.", (None, None, None, None), id="bare-range-is-no-pay"),
+    pytest.param("Get a $5k home-office budget.", (None, None, None, None), id="single-amount-is-no-pay"),
+]
+
+
+@pytest.mark.parametrize(("description", "expected"), DESCRIPTION_PAY)
+def test_description_explicit_pay(description: str, expected: Expected) -> None:
+    got = posting(description=description)
+    assert (got["salary_norm_min"], got["salary_norm_max"], got["salary_norm_currency"], got["salary_norm_period"]) == (
+        expected
+    )

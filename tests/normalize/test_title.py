@@ -37,6 +37,14 @@ SENIORITY = [
     _p("Windows 11 Administrator", None, "version-number-is-not-a-level"),
     _p("New Grad Software Engineer", "junior", "new-grad"),
     _p("Mid-Market Account Executive EMEA", None, "mid-market-is-not-mid"),
+    _p("Student Success Manager", None, "audience-success-manager-is-ic"),
+    _p("Senior Process Manager", "senior", "process-manager-is-ic"),
+    _p("Prozessmanager Logistik (m/w/d)", None, "prozessmanager-is-ic"),
+    _p("Portfolio Manager", None, "portfolio-manager-is-ic"),
+    _p("Integration Manager - ERP", None, "integration-manager-is-ic"),
+    _p("QA Analyst II Payments", "mid", "roman-2-before-more-words"),
+    _p("Support Engineer III EMEA", "senior", "roman-3-before-more-words"),
+    _p("Content Writer auf Werkstudentenbasis", "intern", "werkstudent-compound"),
     _p("Senior Ruby Engineer", "senior", "senior"),
     _p("Sr. Android Developer", "senior", "sr-dot"),
     _p("Network Engineer III", "senior", "level-roman-3"),
@@ -203,21 +211,24 @@ SAME_ROLE = [
     pytest.param("Django Developer", "Backend Engineer", id="backend-stack"),
     pytest.param("Vue.js Engineer", "Front End Developer", id="frontend-stack"),
     pytest.param("Full Stack Dev", "Fullstack Engineer", id="full-stack-spellings"),
-    pytest.param("Swift Developer", "Android Engineer", id="mobile-stacks"),
+    pytest.param("Swift Developer", "iOS Engineer", id="ios-stacks"),
+    pytest.param("Kotlin Android Developer", "Android Engineer", id="android-stacks"),
+    pytest.param("Product Software Engineer", "Product Engineer", id="product-engineer-spellings"),
+    pytest.param("Software Development Manager", "Engineering Manager", id="engineering-manager-spellings"),
+    pytest.param("Golang Software Developer", "Software Engineer", id="software-developer-with-a-stack"),
     pytest.param("Software Developer", "Software Engineer", id="developer-equals-engineer"),
     pytest.param("Softwareentwickler (m/w/d)", "Software Engineer", id="german-software-developer"),
     pytest.param("Backend-Entwickler Java", "Backend Engineer", id="german-backend"),
     pytest.param("SRE", "Site Reliability Engineer", id="sre-abbreviation"),
     pytest.param("ML Engineer", "Machine Learning Engineer", id="ml-abbreviation"),
     pytest.param("Tech Lead", "Senior Software Engineer", id="tech-lead-is-software-engineer"),
-    pytest.param("Engineering Manager", "Software Engineer", id="engineering-manager-role"),
     pytest.param("Senior Product Owner", "Product Manager", id="product-owner"),
     pytest.param("UI/UX Designer", "Product Designer", id="ux-ui-designer"),
     pytest.param("Customer Service Representative", "Customer Support Specialist", id="support-agent"),
     pytest.param("Quality Assurance Engineer", "QA Engineer", id="qa-spellings"),
     pytest.param("Talent Acquisition Specialist", "Recruiter", id="recruiter"),
     pytest.param("Buchhalter (m/w/d)", "Accountant", id="german-accountant"),
-    pytest.param("Head of Sales", "Sales Manager", id="sales-leadership"),
+    pytest.param("Head of Sales", "Sales Director", id="sales-leadership"),
 ]
 
 DIFFERENT_ROLE = [
@@ -239,6 +250,19 @@ def test_same_role(a: str, b: str) -> None:
     assert ra["role"] == rb["role"], (ra["rules"], rb["rules"])
 
 
+# issue 11: jobs an analyst tells apart get their own role
+DIFFERENT_ROLE += [
+    pytest.param("Engineering Manager", "Software Engineer", id="engineering-manager-is-no-engineer"),
+    pytest.param("Product Engineer", "Software Engineer", id="product-engineer"),
+    pytest.param("iOS Developer", "Android Developer", id="ios-vs-android"),
+    pytest.param("Forward Deployed Engineer", "Software Engineer", id="forward-deployed-engineer"),
+    pytest.param("Field Sales Representative", "Inside Sales Representative", id="field-vs-inside-sales"),
+    pytest.param("Product Analyst", "Data Analyst", id="product-analyst"),
+    pytest.param("AI Engineer", "Machine Learning Engineer", id="ai-vs-ml-engineer"),
+    pytest.param("VP of Sales", "Account Executive", id="sales-leader-vs-seller"),
+]
+
+
 @pytest.mark.parametrize(("a", "b"), DIFFERENT_ROLE)
 def test_different_role(a: str, b: str) -> None:
     assert parse(a)["role"] != parse(b)["role"]
@@ -257,11 +281,60 @@ def test_role(raw: str, expected: str) -> None:
     assert parse(raw)["role"] == expected
 
 
-def test_unmatched_title_keeps_its_own_role() -> None:
-    result = parse("Senior Zookeeper")
+# A title with no recognised function says so: role null, rule "role/no role" (never the title echoed).
+NO_ROLE = [
+    _p("Senior Zookeeper", None, "unknown-function"),
+    _p("Acme Widgets Ltd", None, "company-name"),
+    _p("We are looking for great people to join us", None, "sentence"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), NO_ROLE)
+def test_no_role(raw: str, expected: None) -> None:
+    result = parse(raw)
+    assert result["role"] is expected
     assert result["category"] == "other"
-    assert result["role"] == "zookeeper"
-    assert "role/fallback" in result["rules"]
+    assert "role/no role" in result["rules"]
+
+
+# The function noun of the head segment decides; a domain after a comma, dash or parenthesis is a
+# qualifier, and refines the head only with a named role of the same category.
+QUALIFIED = [
+    pytest.param("Software Engineer, Compliance", "software engineer", "software-engineering", id="comma-legal-domain"),
+    pytest.param("Senior Software Engineer, Abuse + Spam Prevention", "software engineer", "software-engineering",
+                 id="comma-trust-domain"),
+    pytest.param("Staff Software Engineer, Brand Experience", "software engineer", "software-engineering",
+                 id="comma-marketing-domain"),
+    pytest.param("Software Engineer II, Payroll & Tax Reporting", "software engineer", "software-engineering",
+                 id="comma-finance-domain"),
+    pytest.param("Software Engineer - Recruiting Tools", "software engineer", "software-engineering",
+                 id="dash-people-domain"),
+    pytest.param("Software Engineer (Customer Analytics)", "software engineer", "software-engineering",
+                 id="paren-data-domain"),
+    pytest.param("Software Engineer - Frontend", "frontend engineer", "software-engineering",
+                 id="dash-named-role-refines"),
+    pytest.param("Compliance Analyst", "compliance analyst", "legal", id="domain-as-head-noun"),
+    pytest.param("Design.io - Senior Recruiter", "recruiter", "people", id="domain-name-prefix-is-no-developer"),
+]  # fmt: skip
+
+
+# issue 11: a bare "assistant" is generic, the function beside it decides; any "<audience> Success
+# Manager" is the customer success IC role; French reliability titles are SRE.
+QUALIFIED += [
+    pytest.param("Payroll Assistant", "payroll specialist", "finance", id="assistant-of-a-finance-function"),
+    pytest.param("Assistant Social Media", "social media manager", "marketing", id="assistant-of-a-marketing-function"),
+    pytest.param("Assistant (m/w/d)", "administrative assistant", "operations", id="bare-assistant"),
+    pytest.param("Member Success Manager", "customer success manager", "customer-support",
+                 id="audience-success-manager"),
+    pytest.param("Ingénieur Fiabilité des Sites", "site reliability engineer", "devops-infrastructure",
+                 id="french-site-reliability"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "role", "category"), QUALIFIED)
+def test_qualifier_after_the_function(raw: str, role: str, category: str) -> None:
+    result = parse(raw)
+    assert (result["role"], result["category"]) == (role, category)
 
 
 # ---------------------------------------------------------------- explainability, robustness, speed

@@ -37,10 +37,24 @@ CASSETTES: dict[str, Path] = {
     "recruitee": OWN / "recruitee",
     "remoteok": REALDATA / "remoteok",
     "remotive": REALDATA / "remotive",
-    "smartrecruiters": REALDATA / "smartrecruiters",
+    "smartrecruiters": REALDATA / "smartrecruiters-ubisoft",  # recorded at the first-page URL the spider asks
     "weworkremotely": REALDATA / "weworkremotely",
     "workable": REALDATA / "workable",
     "workingnomads": REALDATA / "workingnomads",
+    "workday": REALDATA / "workday",
+    "bamboohr": REALDATA / "bamboohr",
+    "teamtailor": REALDATA / "teamtailor",
+    "pinpoint": REALDATA / "pinpoint",
+    "breezy": REALDATA / "breezy",
+    "rippling": REALDATA / "rippling",
+    "join": REALDATA / "join",
+    "gem": REALDATA / "gem",
+    "zohorecruit": REALDATA / "zohorecruit",
+    "fourdayweek": REALDATA / "fourdayweek",
+    "landingjobs": REALDATA / "landingjobs",
+    "nodesk": REALDATA / "nodesk",
+    "jobspresso": REALDATA / "jobspresso",
+    "euremotejobs": REALDATA / "euremotejobs",
 }
 #: BOARDS_DIR/<spider>.txt: the targets of the list-driven spiders, a missing one where the test wants it.
 BOARDS = {
@@ -51,10 +65,20 @@ BOARDS = {
     "personio": (None, "alpenrad\ngone-company"),
     "recruitee": (None, "tulipworks\nfjordbyte\nghostboard"),
     "jsonld": (None, JSONLD_PAGE),
+    "workday": (REALDATA / "workday" / "boards.txt", None),
+    "bamboohr": (REALDATA / "bamboohr" / "boards.txt", None),
+    "teamtailor": (REALDATA / "teamtailor" / "boards.txt", None),
+    "pinpoint": (REALDATA / "pinpoint" / "boards.txt", None),
+    "breezy": (REALDATA / "breezy" / "boards.txt", None),
+    "rippling": (REALDATA / "rippling" / "boards.txt", None),
+    "join": (None, "alteos"),  # the company slug; the recorded URLs carry its id (boards.txt)
+    "gem": (REALDATA / "gem" / "boards.txt", None),
+    "zohorecruit": (REALDATA / "zohorecruit" / "boards.txt", None),
 }
-#: Spider arguments: hackernews's thread, workable's search, one page for himalayas and smartrecruiters
+#: Spider arguments: hackernews's thread, workable's search, workday's search text and rippling's page size
+#: as recorded, one page for himalayas, smartrecruiters and rippling
 #: (their later pages are not recorded).
-ARGS = ("thread=46466074", "query=security engineer", "max_pages=1")
+ARGS = ("thread=46466074", "query=security engineer", "max_pages=1", "search=intern", "page_size=2")
 #: The spider whose crawl is partial on purpose (feeds not recorded): crawlall exits 1 naming it.
 PARTIAL = "weworkremotely"
 

@@ -8,10 +8,12 @@ would count as new, rejected and, on a second run, unchanged (equal content hash
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import CrawlResult
 from tests.spiders.endtoend import EndToEnd
 from tests.spiders.responses import SpiderRun, replay_spider, replayed
 
@@ -44,3 +46,39 @@ def check_in_process(
     second = replay_spider(spider, *cassettes, **spider_args)
     assert second.content_hashes() == first.content_hashes()
     return first
+
+
+def check_crawl_replay(
+    crawl: Callable[..., CrawlResult],
+    spider: str,
+    cassettes: Sequence[Path],
+    postings: int,
+    rejects: int = 0,
+    args: tuple[str, ...] = (),
+    settings: tuple[str, ...] = (),
+) -> CrawlResult:
+    """``scrapy crawl`` twice in a subprocess: the first run stores ``postings`` new postings and
+    ``rejects`` rejects with status finished; the second adds nothing (every posting unchanged)."""
+    first = crawl(spider, *cassettes, args=args, settings=settings)
+    run = first.last_run
+    assert first.scalar("SELECT count(*) FROM postings WHERE source = ?", (spider,)) == postings
+    assert (run["status"], run["new"], run["rejected"]) == ("finished", postings, rejects), dict(run)
+    assert first.scalar("SELECT count(*) FROM rejects") == rejects
+
+    second = crawl(spider, *cassettes, args=args, settings=settings)
+    run = second.last_run
+    assert second.scalar("SELECT count(*) FROM postings") == postings
+    assert (run["new"], run["updated"], run["unchanged"]) == (0, 0, postings), dict(run)
+    assert second.scalar("SELECT count(*) FROM crawl_runs") == 2
+    return second
+
+
+def recorded_at(folder: Path, cassette: Path, url: str) -> Path:
+    """A cassette replaying ``cassette``'s one real body at ``url``: for a recording whose URL the
+    recorder guessed (its README says so), not for changing what was served."""
+    lines = [json.loads(line) for line in (cassette / "index.jsonl").read_text().splitlines() if line.strip()]
+    (entry,) = lines
+    folder.mkdir(parents=True, exist_ok=True)
+    moved = {**entry, "url": url, "body": str((cassette / entry["body"]).resolve())}
+    (folder / "index.jsonl").write_text(json.dumps(moved) + "\n")
+    return folder

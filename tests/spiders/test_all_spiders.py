@@ -16,6 +16,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from tests.conftest import REALDATA, ROOT, run_scrapy
+from tests.spiders import endtoend
 from tests.spiders.responses import replay_spider
 
 #: Where each spider's test cassettes live: real ones in ../shared/realdata, own ones under tests/cassettes.
@@ -29,19 +30,36 @@ CASSETTES: dict[str, list[Path]] = {
     "jsonld": [REALDATA / "remoteok-jsonld"],
     "lever": [REALDATA / "lever"],
     "personio": [ROOT / "tests" / "cassettes" / "personio"],
-    "recruitee": [ROOT / "tests" / "cassettes" / "recruitee"],
+    "recruitee": [REALDATA / "recruitee-channable", ROOT / "tests" / "cassettes" / "recruitee"],
     "remoteok": [REALDATA / "remoteok"],
     "remotive": [REALDATA / "remotive"],
     "smartrecruiters": [REALDATA / "smartrecruiters"],
     "weworkremotely": [REALDATA / "weworkremotely"],
     "workable": [REALDATA / "workable"],
     "workingnomads": [REALDATA / "workingnomads"],
+    "workday": [REALDATA / "workday"],
+    "bamboohr": [REALDATA / "bamboohr"],
+    "teamtailor": [REALDATA / "teamtailor"],
+    "pinpoint": [REALDATA / "pinpoint"],
+    "breezy": [REALDATA / "breezy"],
+    "rippling": [REALDATA / "rippling"],
+    "join": [REALDATA / "join"],
+    "fourdayweek": [REALDATA / "fourdayweek"],
+    "landingjobs": [REALDATA / "landingjobs"],
+    "nodesk": [REALDATA / "nodesk"],
+    "jobspresso": [REALDATA / "jobspresso"],
+    "euremotejobs": [REALDATA / "euremotejobs"],
+    "zohorecruit": [REALDATA / "zohorecruit"],
+    "gem": [REALDATA / "gem"],
 }
 #: One target per list-driven spider, so that every spider has something to request.
 TARGETS = {
     "greenhouse": "vercel", "lever": "spotify", "ashby": "Lambda", "smartrecruiters": "Ubisoft2",
     "workable": "toggl", "recruitee": "fastned", "personio": "personio",
     "jsonld": "https://careers.example.org/jobs/1",
+    "workday": "acme.wd1.myworkdayjobs.com/External", "bamboohr": "toters", "teamtailor": "upcloud",
+    "pinpoint": "tabby", "breezy": "breezy", "rippling": "rippling", "join": "1080", "zohorecruit": "palomats",
+    "gem": "gem",
 }  # fmt: skip
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1")
 
@@ -63,7 +81,7 @@ def cassettes(name: str) -> list[Path]:
 
 def test_scrapy_list_shows_every_platform():
     assert set(CASSETTES) <= set(spider_names())
-    assert len(spider_names()) >= 16
+    assert len(spider_names()) >= 30
 
 
 @pytest.mark.parametrize("name", spider_names())
@@ -110,7 +128,7 @@ def error_cassette(folder: Path, status: int, names: list[str], boards_dir: Path
     cassette.mkdir()
     (cassette / "error.html").write_text(f"<html><body>HTTP {status}</body></html>")
     lines = [
-        json.dumps({"url": request.url, "status": status, "body": "error.html"})
+        json.dumps({"method": request.method, "url": request.url, "status": status, "body": "error.html"})
         for name in names
         for request in start_requests(name, boards_dir)
     ]
@@ -141,3 +159,14 @@ def test_error_responses_through_the_engine(boards_dir, tmp_path):
         assert not any(key.startswith("spider_exceptions") for key in stats), (name, stats)
         assert stats.get("replay/hit", 0) >= 1, name  # the error response was served, not a replay miss
         assert run["new"] == 0 and run["rejected"] == 0
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", sorted(endtoend.CASSETTES))
+def test_end_to_end_replay_is_clean_and_idempotent(end_to_end, name):
+    """Every spider of the shared end-to-end crawl: the first run stored postings with no request
+    error (weworkremotely's missing feeds aside), the second added and changed nothing."""
+    first, second = end_to_end.runs(name)
+    assert first["new"] > 0, first
+    assert first["status"] == ("partial" if name == endtoend.PARTIAL else "finished"), first
+    assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, first["new"]), second

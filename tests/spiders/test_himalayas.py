@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
 from tests.spiders.responses import replayed
 
 NVIDIA = "https://himalayas.app/companies/nvidia/jobs/senior-system-software-engineer-nvsci"
@@ -52,3 +52,24 @@ def test_without_page_limit_the_unrecorded_next_page_is_a_request_error():
     assert len(run.missing) == 1 and "offset=5" in run.missing[0].url
     assert run.status == "partial"
     assert run.request_errors == 1
+
+
+@pytest.mark.realdata
+def test_september_page_with_a_cursor(crawl):
+    (body,) = cassette_bodies("himalayas-2026-09")
+    args = ("-a", f"limit={body['limit']}", "-a", "max_pages=1")
+    result = check_crawl_replay(crawl, "himalayas", [realdata("himalayas-2026-09")], len(body["jobs"]), args=args)
+    micro1 = body["jobs"][0]
+    job = result.posting("himalayas", micro1["guid"])
+    assert (job["title"], job["company"]) == ("Gmail & Google Calendar AI Assistant Evaluator", "micro1")
+    assert (job["salary_min"], job["salary_max"], job["salary_period"]) == (15, 30, "hour")
+    assert (job["location_raw"], job["employment_type"]) == ("United States", "Contractor")
+    assert result.posting("himalayas", body["jobs"][1]["guid"])["salary_raw"] == "100000-115000 USD/year"
+
+
+@pytest.mark.realdata
+def test_the_next_page_is_asked_by_cursor(crawl):
+    (body,) = cassette_bodies("himalayas-2026-09")
+    result = crawl("himalayas", realdata("himalayas-2026-09"), args=("-a", "limit=2", "-a", "max_pages=2"))
+    assert f"jobs/api?limit=2&cursor={body['nextCursor']}" in result.log
+    assert result.last_run["request_errors"] == 1  # that page was not recorded

@@ -1,14 +1,41 @@
-"""recruitee spider against an own cassette written from Recruitee's Careers Site API docs (no real one yet)."""
+"""recruitee spider against the real Recruitee cassette (channable) and, for what it cannot show, an own one.
+
+The real recording has two complete offers with salaries; the own cassette (tests/cassettes/recruitee/,
+written from Recruitee's Careers Site API docs) is kept only for cases no real recording has: an offer
+without a title (a reject), a decimal hourly salary, no salary at all and an empty company_name.
+"""
 
 from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT
-from tests.spiders.replaycheck import check_in_process, check_replay
+import pytest
+
+from tests.conftest import ROOT, cassette_bodies, realdata
+from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
 
 CASSETTE = ROOT / "tests" / "cassettes" / "recruitee"
 BOARDS = "tulipworks,fjordbyte,ghostboard"
+
+
+@pytest.mark.realdata
+def test_real_offers_of_channable_and_a_missing_board(crawl):
+    (body,) = cassette_bodies("recruitee-channable")
+    args = ("-a", "boards=channable,ghostboard")
+    result = check_crawl_replay(crawl, "recruitee", [realdata("recruitee-channable")], len(body["offers"]), args=args)
+    assert json.loads(result.last_run["stats_json"])["jobs/boards_not_found"] == 1
+    job = result.posting("recruitee", "2743511")
+    assert job["url"] == "https://jobs.channable.com/o/head-of-people-culture"  # the company's own domain
+    assert job["apply_url"] == "https://jobs.channable.com/o/head-of-people-culture/c/new"
+    assert (job["title"], job["company"]) == ("Head of People & Culture", "Channable")
+    assert (job["location_raw"], job["remote"]) == ("Utrecht, Utrecht, Netherlands", 0)  # hybrid, not remote
+    assert (job["employment_type"], json.loads(job["tags"])) == ("fulltime_permanent", ["Operations"])
+    assert (job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]) == (
+        115000, 130000, "EUR", "year",
+    )  # fmt: skip
+    assert job["posted_at_raw"] == "2026-09-11 15:16:33 UTC"
+    monthly = result.posting("recruitee", "2751915")
+    assert monthly["salary_raw"] == "3750-5250 EUR/month"
 
 
 def offers() -> list[dict]:

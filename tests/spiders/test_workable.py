@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import cassette_bodies, realdata
-from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
 
 QUERY = "security engineer"
 
@@ -47,3 +47,20 @@ def test_search_results_and_the_synthetic_record():
     assert json.loads(job["tags"]) == ["Technology"]
     assert job["posted_at_raw"] == "2026-09-24T12:59:55.297Z"
     assert "25 days of holiday" in job["description_text"]
+
+
+@pytest.mark.realdata
+def test_careers_api_v3_is_a_post(crawl):
+    (body,) = cassette_bodies("workable-v3")
+    args = ("-a", "api=v3", "-a", "boards=bg-prevent")
+    result = check_crawl_replay(crawl, "workable", [realdata("workable-v3")], len(body["results"]), args=args)
+    record = body["results"][0]
+    job = result.posting("workable", record["shortcode"])
+    assert job["url"] == "https://apply.workable.com/bg-prevent/j/E2C96AB706/"
+    assert (job["title"], job["company"], job["remote"]) == ("Software Engineer", "bg-prevent", 1)
+    assert (
+        job["location_raw"]
+        == "Arizona, United States; Arkansas, United States; Florida, United States; Georgia, United States"
+    )
+    assert (job["employment_type"], json.loads(job["tags"])) == ("full", [])
+    assert job["posted_at_raw"] == record["published"] == "2026-09-04T00:00:00.000Z"
