@@ -66,8 +66,13 @@ def one_round(spider: str, cassette: Path, workers: int, delay: float, tmp: Path
         cmd += ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "LOG_LEVEL=WARNING"]
         cmd += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"] if delay else []
         started = time.perf_counter()
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL) for _ in range(workers)]
-        assert all(p.wait() == 0 for p in procs)
+        logs = [tmp / f"worker-{workers}-{delay}-{i}.log" for i in range(workers)]
+        procs = []
+        for log in logs:
+            with log.open("wb") as out:
+                procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=out))
+        codes = [p.wait() for p in procs]
+        assert codes == [0] * workers, [log.read_text()[-2000:] for log in logs]
         crawl = time.perf_counter() - started
         db = tmp / f"bench-{workers}-{delay}.db"
         started = time.perf_counter()

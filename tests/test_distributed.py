@@ -109,8 +109,11 @@ def test_two_workers_one_killed_one_drain(redis_url: str, tmp_path: Path) -> Non
     ttl = "DISTRIBUTED_HEARTBEAT_TTL=3"
     victim = start_worker("ashby", cassette, redis_url, tmp_path / "a.log", *slow, ttl)
     survivor = start_worker("ashby", cassette, redis_url, tmp_path / "b.log", *slow, ttl)
-    # kill one worker midway: after some boards are done, while others are still queued
-    wait_for(lambda: len(client.hgetall(queue.done_key)) >= 6)
+    # kill one worker midway: once it holds a board (worker ids are host:pid:random), while the
+    # other works too and boards are still queued
+    victim_prefix = f"{socket.gethostname()}:{victim.pid}:"
+    wait_for(lambda: any(w.startswith(victim_prefix) for w in client.hvals(queue.claimed_key)))
+    wait_for(lambda: len(client.hgetall(queue.done_key)) >= 2)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     assert queue.status()["queued"] > 0, "the kill came too late to be midway"
