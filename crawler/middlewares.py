@@ -1,8 +1,13 @@
-"""Replay and record downloader middlewares (cassette format: ../shared/spec/replay.md).
+"""Downloader middlewares: replay and record (cassette format: ../shared/spec/replay.md),
+redirect guard, Retry-After.
 
 ``REPLAY_DIR=<folder>[:<folder>...]`` answers every request from recorded
 responses and never lets one reach the network; ``RECORD_DIR=<folder>`` writes
 every response a live crawl receives into a cassette that replays it.
+``RedirectGuardMiddleware`` makes a redirect loop or a redirect off the platform's site an
+error (Scrapy's duplicate filter would drop the looping request silently and the run would
+look clean). ``RetryAfterMiddleware`` is Scrapy's retry that waits what a 429/503 asks in
+``Retry-After``, up to ``RETRY_AFTER_MAX`` seconds.
 """
 
 from __future__ import annotations
@@ -13,16 +18,21 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.task import deferLater
 from w3lib.url import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -189,3 +199,113 @@ def _suffix_for(response: Response) -> str:
         if needle in content_type:
             return suffix
     return ".bin"
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL of the same chain: the data never comes."""
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect to another site (a login page, the platform's home page): not the API's answer."""
+
+
+def site_of(url: str) -> str:
+    """The registered part of a URL's host, roughly: its last two labels (jobs.personio.de -> personio.de)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return ".".join(host.split(".")[-2:])
+
+
+class RedirectGuardMiddleware:
+    """Redirects of GET requests, before Scrapy's RedirectMiddleware sees them.
+
+    Scrapy's redirect goes through the duplicate filter: with boards A -> B -> A the redirected
+    request is dropped without a word and the run looks clean. Here a redirect is followed with
+    ``dont_filter`` (bounded by ``REDIRECT_MAX_TIMES``), and a loop (back to a URL of the chain)
+    or a move to another site (a login page, the home page) is raised as an error, so the
+    request's errback counts it. A spider may allow other sites with ``allowed_redirect_sites``.
+    """
+
+    REDIRECTS = (301, 302, 303, 307, 308)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_times = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        location = response.headers.get("Location")
+        if response.status not in self.REDIRECTS or not location or request.meta.get("dont_redirect"):
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        stats = self.crawler.stats
+        if canonicalize_url(target) in {canonicalize_url(u) for u in chain}:
+            if stats is not None:
+                stats.inc_value("jobs/redirect_loops")
+            raise RedirectLoop(f"redirect loop: {' -> '.join([*chain, target])}")
+        allowed = {site_of(chain[0]), *getattr(self.crawler.spider, "allowed_redirect_sites", ())}
+        if site_of(target) not in allowed:
+            if stats is not None:
+                stats.inc_value("jobs/offsite_redirects")
+            raise OffsiteRedirect(f"redirected off the site: {chain[0]} -> {target} ({response.status})")
+        if request.method not in ("GET", "HEAD"):
+            return response  # Scrapy's RedirectMiddleware knows the method rules
+        times = int(request.meta.get("redirect_times", 0)) + 1
+        if times > self.max_times:
+            raise IgnoreRequest(f"more than {self.max_times} redirects: {chain[0]}")
+        meta = {**request.meta, "redirect_times": times, "redirect_urls": chain,
+                "redirect_reasons": [*request.meta.get("redirect_reasons", []), response.status]}  # fmt: skip
+        return request.replace(url=target, meta=meta, dont_filter=True)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, honouring ``Retry-After`` on 429/503: the retry waits what the
+    platform asks, but never more than ``RETRY_AFTER_MAX`` seconds (default 120); a longer ask
+    is retried without waiting it out (and then given up, counted as a blocked answer)."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if response.status in (429, 503) and not request.meta.get("dont_retry"):
+            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is not None and 0 < delay <= self.max_wait:
+                retries = int(request.meta.get("retry_times", 0))
+                if retries < int(request.meta.get("max_retry_times", self.max_retry_times)):
+                    logger.info("%s answered %d, Retry-After %.0fs: waiting", request.url, response.status, delay)
+                    if self.crawler.stats is not None:
+                        self.crawler.stats.inc_value("jobs/retry_after_waits")
+                    await _sleep(delay)
+            elif delay is not None and delay > self.max_wait:
+                logger.warning("%s asks to wait %.0fs (over RETRY_AFTER_MAX %.0fs)", request.url, delay, self.max_wait)
+        return super().process_response(request, response)
+
+
+async def _sleep(seconds: float) -> None:
+    """Wait without blocking the reactor (works with any Twisted reactor)."""
+    # imported here: importing twisted.internet.reactor at module level would install the default
+    # reactor before Scrapy installs the configured one
+    from twisted.internet import reactor
+
+    await deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -13,9 +13,21 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "crawler.commands"
 
-# Polite by default: identify ourselves and let AutoThrottle pace us. robots.txt is not
-# consulted: the crawled endpoints are public JSON/RSS APIs published for machines.
-USER_AGENT = "remotejobs/0.1 (+https://github.com/remotejobs/remotejobs; open-source job aggregator)"
+# Polite by default: identify ourselves honestly with a way to reach the operator, let
+# AutoThrottle pace us; each spider adds its platform's own limits (custom_settings) and
+# minimum interval between runs (min_interval_hours).
+#: Where a platform can reach whoever runs this crawler: put your own page or mailto: here.
+CONTACT_URL = os.environ.get("REMOTEJOBS_CONTACT_URL", "https://github.com/remotejobs/remotejobs")
+USER_AGENT = "remotejobs/0.1 (+{contact}; open-source job aggregator)"  # {contact}: CONTACT_URL (addon)
+#: Several job boards answer 403 to a client without browser-like Accept headers.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "application/json, application/rss+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
+    "Accept-Language": "en",
+}
+#: A spider started sooner than its platform's min_interval_hours after its last run is skipped
+#: (crawl_runs status "skipped", with the time the next run is allowed). Off for replays.
+MIN_INTERVAL_ENABLED = True
+# robots.txt is not consulted: the crawled endpoints are public JSON/RSS APIs published for machines.
 ROBOTSTXT_OBEY = False
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -42,11 +54,23 @@ REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 RECORD_DIR = os.environ.get("RECORD_DIR", "")
 
 #: Ship the demo/test replays at full speed (see crawler/addons.py).
-ADDONS = {"crawler.addons.ReplaySpeed": 0, "crawler.addons.Distributed": 0}
+ADDONS = {"crawler.addons.ReplaySpeed": 0, "crawler.addons.ContactUserAgent": 0, "crawler.addons.Distributed": 0}
+
+#: Bodies are capped (a platform answering 150 MB is not a job feed); spiders may lower it.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+#: A 429/503 with Retry-After is retried after the time asked, at most this many seconds.
+RETRY_AFTER_MAX = 120
 
 DOWNLOADER_MIDDLEWARES = {
     # Replay answers before anything else can reach the network.
     "crawler.middlewares.ReplayMiddleware": 50,
+    # Scrapy's retry, waiting what Retry-After asks (bounded by RETRY_AFTER_MAX).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Sees a redirect before Scrapy's RedirectMiddleware (600) follows it: loops and moves to
+    # another site are errors, not a silently dropped request.
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
     # Record sees the final response, after retries and decompression.
     "crawler.middlewares.RecordMiddleware": 950,
 }

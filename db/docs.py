@@ -86,7 +86,8 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "spider": "Spider name.",
             "started_at": "Start time (UTC ISO 8601).",
             "finished_at": "End time (UTC ISO 8601).",
-            "status": "running / finished (clean) / partial (finished with errors) / failed.",
+            "status": "running / finished (clean) / partial (finished with errors, or an after-crawl step failed) "
+            "/ failed / skipped.",
             "finish_reason": "Scrapy's close reason (finished, shutdown, ...).",
             "new": "Postings stored for the first time.",
             "updated": "Postings whose content changed.",
@@ -101,6 +102,10 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "lifecycle_note": "What the lifecycle step did, or why it closed nothing (failed run, too few items, "
             "a filtered run, no board answered).",
             "lifecycle_clean": "1 when the run was clean enough to close unseen postings.",
+            "verdict": "Health of the source in this run: ok, empty (no records), changed (no record list, or "
+            "most records rejected), blocked (401/403/429, challenge or login page), partial, failed, skipped "
+            "(started before the platform's minimum interval). See docs/operations.md.",
+            "verdict_reason": "Why, in words (counts of failed requests, unreadable bodies, blocked answers...).",
             "scope": "What the run covered, as the spider says (JSON): whole_platform, or the boards/URLs crawled "
             "with those that answered with records and those gone (404), and any filters (category, query) "
             "that narrowed it. Lifecycle closes only inside it.",

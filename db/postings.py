@@ -15,16 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS
-from db.util import chunks, utc_now
+from db.util import chunks, retry_when_locked, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +35,6 @@ HASHED_FIELDS = sorted(set(PLATFORM_FIELDS) - UNHASHED_FIELDS)
 def content_hash(item: dict[str, Any]) -> str:
     payload = json.dumps({k: item.get(k) for k in HASHED_FIELDS}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _is_locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
-
-
-retry_when_locked = retry(
-    retry=retry_if_exception(_is_locked),
-    wait=wait_exponential(multiplier=0.2, max=5),
-    stop=stop_after_attempt(8),
-    reraise=True,
-)
 
 
 def posting_row(item: dict[str, Any]) -> dict[str, Any]:

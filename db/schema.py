@@ -18,6 +18,7 @@ from db.boards import v7_boards
 from db.listings_schema import v2_listings, v4_posting_keys
 from db.places import refresh_places
 from db.search import enable_search
+from db.util import retry_when_locked, write_transaction
 from db.views import create_views
 
 #: Columns stored as JSON text (lists and the raw record).
@@ -191,6 +192,14 @@ def migrate_salary_benchmarks(db: sqlite_utils.Database) -> None:
     db.table("salary_index_history").create_index(["scope", "key", "date"])
 
 
+def migrate_run_health(db: sqlite_utils.Database) -> None:
+    """Run health: ``crawl_runs.verdict`` (ok / empty / changed / blocked / partial / failed /
+    skipped) and ``verdict_reason``, read by ``remotejobs health``."""
+    db.table("crawl_runs").add_column("verdict", str)
+    db.table("crawl_runs").add_column("verdict_reason", str)
+    db.table("crawl_runs").create_index(["spider", "id"], if_not_exists=True)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -206,6 +215,7 @@ MIGRATIONS: list[Migration] = [
     (6, "salary_index by role x seniority x region in local currency, salary_index_history", migrate_salary_benchmarks),
     (7, "boards: ATS boards found in postings' links (board discovery, issue 15)", v7_boards),
     (8, "recreate the analyst views: listings_open_to_country without a cross join (view speed)", create_views),
+    (9, "run health: crawl_runs.verdict, verdict_reason (remotejobs health)", migrate_run_health),
 ]
 
 
@@ -214,16 +224,30 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply pending migrations in order; return the versions applied."""
-    applied = []
-    for version, _description, apply in MIGRATIONS:
+    """Apply pending migrations in order; return the versions applied.
+
+    Two processes may open a new database at once: each migration takes the write lock first
+    (``BEGIN IMMEDIATE``), checks the version again under it, and is retried when the database
+    is locked, so the second process finds the work done instead of failing.
+    """
+    return [version for version, _description, apply in MIGRATIONS if _migrate_to(db, version, apply)]
+
+
+@retry_when_locked
+def _migrate_to(db: sqlite_utils.Database, version: int, apply: Callable[[sqlite_utils.Database], None]) -> bool:
+    if version <= schema_version(db):
+        return False
+    with write_transaction(db):  # one transaction per migration: all of it or none
         if version <= schema_version(db):
-            continue
-        with db.atomic():  # one transaction per migration: all of it or none
-            apply(db)
-            db.execute(f"PRAGMA user_version = {int(version)}")
-        applied.append(version)
-    return applied
+            return False  # another process applied it while we waited for the lock
+        apply(db)
+        db.execute(f"PRAGMA user_version = {int(version)}")
+    return True
+
+
+@retry_when_locked
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    db.enable_wal()
 
 
 def open_db(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
@@ -235,7 +259,7 @@ def open_db(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Da
     conn.execute("PRAGMA busy_timeout = 30000")
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:":
-        db.enable_wal()
+        _enable_wal(db)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     if migrate_schema:

@@ -1,10 +1,16 @@
-"""Small SQL helpers shared by every layer above: UTC timestamps and chunked ``IN (...)`` lists."""
+"""Small SQL helpers shared by every layer above: UTC timestamps, chunked ``IN (...)`` lists,
+and writing through a database another process is writing too (locked-database retries)."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+
+import sqlite_utils
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 T = TypeVar("T")
 
@@ -26,3 +32,35 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def marks(values: Sequence[Any]) -> str:
     """``?,?,?``: one placeholder per value of an ``IN (...)`` list."""
     return ",".join("?" * len(values))
+
+
+def is_locked(exc: BaseException) -> bool:
+    """``database is locked`` / ``busy``: another process holds the write lock."""
+    return isinstance(exc, sqlite3.OperationalError) and any(w in str(exc).lower() for w in ("locked", "busy"))
+
+
+#: Retry a whole transaction when another writer holds the database (``busy_timeout`` waits inside
+#: one statement; a read transaction that must become a write one fails at once instead, so the
+#: transaction is started again). Exponential backoff, at most ~25 s over 8 attempts.
+retry_when_locked = retry(
+    retry=retry_if_exception(is_locked),
+    wait=wait_exponential(multiplier=0.2, max=5),
+    stop=stop_after_attempt(8),
+    reraise=True,
+)
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """``BEGIN IMMEDIATE``: take the write lock first (waiting ``busy_timeout``), so a transaction
+    that reads before it writes cannot fail half-way because another process wrote meanwhile.
+    ``db.atomic()`` blocks inside become savepoints."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")

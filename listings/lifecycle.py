@@ -17,6 +17,7 @@ After a crawl (second of the after-crawl steps, :mod:`pipelines.after_crawl`), g
   board run, whose failed boards are out of scope anyway), reject rate at most
   ``LIFECYCLE_MAX_ERROR_RATE``, and at least ``LIFECYCLE_MIN_ITEM_RATIO`` times the expected
   postings seen (whole platform: the previous clean run's; boards: those open in scope);
+- a posting whose record this run rejected is still listed: it is never closed by that run;
 - closed postings get ``closed_at`` = the run's time and a ``closed`` event; otherwise
   ``crawl_runs.lifecycle_note`` says why nothing was closed;
 - listings touched are recomputed: a listing is open while any of its postings is.
@@ -169,8 +170,12 @@ def _close_unseen(
     spider = scope.source
     if scope.filters:
         return False, f"closed nothing: run {scope.describe()} (postings do not record the filter)", []
-    unseen = "p.source = ? AND p.closed_at IS NULL AND (p.last_run_id IS NULL OR p.last_run_id != ?)"
-    params: list[object] = [spider, run_id]
+    # a posting whose record was rejected in this run is still on the site: not unseen
+    unseen = (
+        "p.source = ? AND p.closed_at IS NULL AND (p.last_run_id IS NULL OR p.last_run_id != ?) AND p.source_id "
+        "NOT IN (SELECT source_id FROM rejects WHERE run_id = ? AND source = ? AND source_id IS NOT NULL)"
+    )
+    params: list[object] = [spider, run_id, run_id, spider]
     if scope.boards is None:
         previous = db.execute(
             "SELECT items_scraped FROM crawl_runs WHERE spider = ? AND id < ? AND lifecycle_clean = 1 "

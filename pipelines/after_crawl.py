@@ -18,8 +18,10 @@ status. The settings are read once, here:
    ``SALARY_INDEX_MIN_EMPLOYERS``, ``SALARY_INDEX_WINDOW_DAYS``, ``SALARY_INDEX_INCLUDE_HYBRID``),
    with the reference places refreshed first.
 
-A step that raises is logged and counted; the steps after it still run, and the run's
-bookkeeping is never lost.
+Each step is one write transaction taken with the write lock (``BEGIN IMMEDIATE``, waiting
+``busy_timeout``) and retried while another process holds the database. A step that still
+raises is logged and counted; the steps after it still run, the run's bookkeeping is never
+lost, and the failed steps are returned so the run is not recorded as ``finished``.
 
 What the listings layer knows about platforms comes from here, as data: the run's
 :class:`~crawler.scope.CrawlScope` (from the spider) and :func:`platform_facts` (every
@@ -46,6 +48,7 @@ from analytics.salary_index import DEFAULT_WINDOW_DAYS as SALARY_WINDOW_DAYS
 from crawler.scope import CrawlScope, PlatformFacts
 from db.boards import discover_boards, record_board_health
 from db.places import refresh_places
+from db.util import retry_when_locked, write_transaction
 from listings.build import dedupe_postings
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
 from listings.lifecycle import DEFAULT_MAX_ERROR_RATE, DEFAULT_MIN_ITEM_RATIO, apply_lifecycle
@@ -156,6 +159,12 @@ def update_salary_index(
         )
 
 
+@retry_when_locked
+def _in_write_transaction(db: sqlite_utils.Database, step: Callable[[], Any]) -> None:
+    with write_transaction(db):
+        step()
+
+
 def run_after_crawl(
     db: sqlite_utils.Database,
     *,
@@ -195,7 +204,7 @@ def run_after_crawl(
     failed = []
     for name, step in steps:
         try:
-            step()
+            _in_write_transaction(db, step)
         except Exception as exc:  # one failing step must not lose the run's bookkeeping
             logger.exception("after-crawl step %r failed for run %d of %s", name, run_id, spider)
             failed.append(name)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
@@ -21,17 +24,11 @@ from db.postings import PostingStore
 from db.schema import open_db
 from db.util import utc_now
 from pipelines.after_crawl import platform_facts, run_after_crawl
+from pipelines.verdict import RunCounts, judge, run_status
+
+__all__ = ["StorePipeline", "run_status"]
 
 logger = logging.getLogger(__name__)
-
-
-def run_status(finish_reason: str | None, request_errors: int, bad_responses: int, items: int) -> str:
-    """finished: clean; partial: finished with errors; failed: stopped early or nothing readable."""
-    if finish_reason != "finished":
-        return "failed"
-    if request_errors or bad_responses:
-        return "partial" if items else "failed"
-    return "finished"
 
 
 class StorePipeline:
@@ -46,6 +43,7 @@ class StorePipeline:
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         self.store: PostingStore | None = None
         self.run_id: int | None = None
+        self.skipped = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -61,10 +59,40 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.store = PostingStore(open_db(self.db_path))
         self.run_id = self.store.start_run(self.spider_name)
+        too_soon = self._too_soon()
+        if too_soon:
+            self.skipped = True
+            self.store.finish_run(self.run_id, finished_at=utc_now(), status="skipped", finish_reason="skipped",
+                                  verdict="skipped", verdict_reason=too_soon)  # fmt: skip
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("jobs/run_status", "skipped")
+            logger.warning("Crawl run %d of %s skipped: %s", self.run_id, self.spider_name, too_soon)
+            raise CloseSpider("skipped")
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("jobs/run_id", self.run_id)
             self.crawler.stats.set_value("jobs/db", str(self.db_path))
         logger.info("Storing into %s (crawl run %d)", self.db_path, self.run_id)
+
+    def _too_soon(self) -> str | None:
+        """Why this run must not ask the platform yet (its minimum interval since the last run
+        that did), or None."""
+        hours = float(getattr(self.crawler.spider, "min_interval_hours", 0) or 0)
+        if not hours or not self.crawler.settings.getbool("MIN_INTERVAL_ENABLED", True) or self.store is None:
+            return None
+        last = self.store.db.execute(
+            "SELECT started_at FROM crawl_runs WHERE spider = ? AND id != ? AND status IN ('finished', 'partial') "
+            "ORDER BY id DESC LIMIT 1",
+            [self.spider_name, self.run_id],
+        ).fetchone()
+        if not last or not last[0]:
+            return None
+        allowed = datetime.fromisoformat(last[0]) + timedelta(hours=hours)
+        if datetime.fromisoformat(utc_now()) >= allowed:
+            return None
+        return (
+            f"{self.spider_name} asks for at most one run every {hours:g} h; last run {last[0]}, "
+            f"next allowed at {allowed.isoformat()}"
+        )
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RejectedRecord):
@@ -97,16 +125,27 @@ class StorePipeline:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None or self.run_id is None:
             return
+        if self.skipped:  # recorded when it was skipped
+            self.store.db.close()
+            return
         stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
         spider_exceptions = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
-        request_errors = int(stats.get("jobs/request_errors", 0)) + spider_exceptions
-        bad_responses = int(stats.get("jobs/bad_response", 0))
-        items = self.counts["new"] + self.counts["updated"] + self.counts["unchanged"]
-        status = run_status(reason, request_errors, bad_responses, items)
+        counts = RunCounts(
+            finish_reason=reason,
+            records=int(stats.get("jobs/records_seen", 0)),
+            postings=self.counts["new"] + self.counts["updated"] + self.counts["unchanged"],
+            rejected=self.counts["rejected"],
+            request_errors=int(stats.get("jobs/request_errors", 0)) + spider_exceptions,
+            bad_responses=int(stats.get("jobs/bad_response", 0)),
+            blocked=int(stats.get("jobs/blocked", 0)),
+            shape_changed=int(stats.get("jobs/shape_changed", 0)),
+            decode_errors=int(stats.get("jobs/decode_errors", 0)),
+        )
+        status, _, _ = judge(counts)
         # what this run covered, in the spider's words (boards, filters, or the whole platform)
         crawl_scope = getattr(spider, "crawl_scope", None)
         scope = crawl_scope() if callable(crawl_scope) else CrawlScope(self.spider_name)
-        run_after_crawl(
+        failed_steps = run_after_crawl(
             self.store.db,
             run_id=self.run_id,
             scope=scope,
@@ -116,29 +155,36 @@ class StorePipeline:
             on_error=self._count_after_crawl_error,
             stats=stats,
         )
+        counts = replace(counts, after_crawl_failed=tuple(failed_steps))
+        status, verdict, verdict_reason = judge(counts)
         self.store.finish_run(
             self.run_id,
             finished_at=utc_now(),
             status=status,
             finish_reason=reason,
-            request_errors=request_errors,
-            bad_responses=bad_responses,
-            items_scraped=items,
+            request_errors=counts.request_errors,
+            bad_responses=counts.bad_responses,
+            items_scraped=counts.postings,
             stats_json=json.dumps(stats, default=str, sort_keys=True),
             scope=scope.to_json(),
+            verdict=verdict,
+            verdict_reason=verdict_reason,
             **self.counts,
         )
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("jobs/run_status", status)
+            self.crawler.stats.set_value("jobs/verdict", verdict)
         logger.info(
-            "Crawl run %d of %s %s: %d new, %d updated, %d unchanged, %d rejected, %d request errors",
+            "Crawl run %d of %s %s (%s: %s): %d new, %d updated, %d unchanged, %d rejected, %d request errors",
             self.run_id,
             self.spider_name,
             status,
+            verdict,
+            verdict_reason,
             self.counts["new"],
             self.counts["updated"],
             self.counts["unchanged"],
             self.counts["rejected"],
-            request_errors,
+            counts.request_errors,
         )
         self.store.db.close()

@@ -7,7 +7,8 @@ case-sensitive: ``Lambda``); unknown boards answer 404 (counted, not fatal). Rat
 limits: public API, undocumented; one request per board. Quirks: the payload has
 no company name, so the board slug is ``company``; ``compensation.summaryComponents``
 holds the structured range (``interval`` "1 YEAR", ``currencyCode``) and
-``scrapeableCompensationSalarySummary`` the text; ``isRemote`` is a boolean.
+``scrapeableCompensationSalarySummary`` the text; ``isRemote`` is a boolean; a job
+with ``isListed: false`` is reachable by link only and is skipped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class AshbySpider(AtsBoardSpider):
     records_path = "jobs"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
+        if record.get("isListed") is False:  # an unlisted job: reachable by link only, not on the board
+            return None
         comp = record.get("compensation") or {}
         parts = comp.get("summaryComponents") or []
         pay = next((c for c in parts if c.get("compensationType") == "Salary"), None) or {}

@@ -27,6 +27,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import scrapy
 from parsel import Selector
@@ -34,6 +35,7 @@ from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
 from crawler.items import JobPosting, RejectedRecord
+from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
 from db.boards import active_boards
 from db.util import utc_now
@@ -42,6 +44,44 @@ from normalize.salary import period_of
 
 class BadResponse(ValueError):
     """The response body cannot be read as the expected format."""
+
+
+class ShapeChanged(BadResponse):
+    """The body is in the expected format, but the record list is not where it was (renamed key)."""
+
+
+#: Statuses that mean "not you" rather than "not here": the platform blocks or throttles us.
+BLOCKED_STATUSES = (401, 403, 429)
+#: Marks of a challenge or login page served instead of the data (with status 200).
+_BLOCK_PAGE = re.compile(
+    rb"captcha|cf-challenge|cf_chl_|challenge-platform|just a moment\.\.\.|attention required|access denied|"
+    rb"are you a robot|verify you are human|type=[\"']?password|<title>[^<]*(?:log ?in|sign ?in)",
+    re.IGNORECASE,
+)
+_BOM = b"\xef\xbb\xbf"
+_REPLACEMENT = "\ufffd".encode()
+_XML_ENCODING = re.compile(rb"^<\?xml[^>]*encoding=[\"']([\w.-]+)", re.IGNORECASE)
+
+
+def utf8_body(body: bytes) -> tuple[bytes, int]:
+    """The body without a byte-order mark, as valid UTF-8: bytes that are not UTF-8 are replaced
+    by U+FFFD (the rest of the payload is kept). Returns it and the number of bytes replaced.
+    An XML body that declares another encoding is left to the XML parser."""
+    body = body.removeprefix(_BOM)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = _XML_ENCODING.match(body.lstrip())
+        if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            return body, 0
+        fixed = body.decode("utf-8", errors="replace").encode("utf-8")
+        return fixed, fixed.count(_REPLACEMENT) - body.count(_REPLACEMENT)
+    return body, 0
+
+
+def looks_blocked(body: bytes) -> bool:
+    """A challenge or login page where data was expected."""
+    return bool(_BLOCK_PAGE.search(body[:20000]))
 
 
 def text_or_none(value: Any) -> str | None:
@@ -98,6 +138,9 @@ class JobSpider(scrapy.Spider):
     #: JSON path into the raw record of the employer's requisition id (one job posted in
     #: several locations), when the platform has one.
     requisition_path: ClassVar[str | None] = None
+    #: The platform asks for at most one run per this many hours: a run started sooner is skipped
+    #: (``crawl_runs.status`` "skipped", with when the next one is allowed). 0: no limit.
+    min_interval_hours: ClassVar[float] = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,12 +153,32 @@ class JobSpider(scrapy.Spider):
     # -- scope ---------------------------------------------------------------------
     def crawl_scope(self) -> CrawlScope:
         """What this run covered (asked when the run ends): by default the whole platform,
-        narrowed by :meth:`scope_filters`. Board spiders name their boards."""
+        narrowed by :meth:`scope_filters`; a platform read through several feeds names them as
+        boards (each closes only its own postings). Board spiders name their boards."""
+        urls = tuple(dict.fromkeys(self.start_requests_urls()))
+        if len(urls) > 1:
+            return CrawlScope(self.name, boards=urls, answered=self.answered_boards(urls), filters=self.scope_filters())
         return CrawlScope(self.name, filters=self.scope_filters())
 
+    #: Spider arguments that do not narrow a run (a new spider's arguments narrow by default).
+    unscoped_args: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.run_args = {name: str(value) for name, value in kwargs.items()}  # the -a arguments
+        return spider
+
     def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        """Spider arguments that made this run cover only part of the platform."""
-        return ()
+        """The arguments that made this run cover only part of the platform: every ``-a`` argument
+        except board lists and ``unscoped_args`` (``-a category=``, ``-a query=``, ``-a thread=``,
+        ``-a max_pages=``...). Postings do not record them, so such a run closes nothing."""
+        run_args: dict[str, str] = getattr(self, "run_args", {})
+        board_args = {"boards", "boards_file", "urls", "urls_file", "sitemap", *self.unscoped_args}
+        filters = {k: v for k, v in run_args.items() if k not in board_args and v}
+        if getattr(self, "budget_reached", None):  # stopped by MAX_PAGES with pages left
+            filters.setdefault("max_pages", str(self.budget_reached))
+        return tuple(sorted(filters.items()))
 
     def answered_boards(self, boards: Iterable[str]) -> tuple[str, ...]:
         """The boards that answered with at least one record and had no failed request or body."""
@@ -140,16 +203,42 @@ class JobSpider(scrapy.Spider):
         """Follow-up requests (pagination) after a page's records."""
         return ()
 
+    #: Record keys that hold the platform's job id, first found wins (for a rejected record, so
+    #: its posting is not taken for gone); override ``record_id`` when the id is elsewhere.
+    record_id_keys: ClassVar[tuple[str, ...]] = ("id", "slug", "shortcode", "guid", "url", "link")
+
+    def record_id(self, record: Any) -> str | None:
+        """The platform id of a raw record, when it can be read without mapping it."""
+        if isinstance(record, dict):
+            for key in self.record_id_keys:
+                value = text_or_none(record.get(key))
+                if value:
+                    return value
+        return None
+
+    def decoded_body(self, response: Response) -> bytes:
+        """The body as UTF-8 without a byte-order mark; bytes replaced are counted (``jobs/decode_errors``)."""
+        body, replaced = utf8_body(response.body)
+        if replaced:
+            self.logger.warning("%d bytes of %s are not UTF-8: replaced", replaced, response.url)
+            self.inc_stat("jobs/decode_errors", replaced)
+        return body
+
     # -- machinery -----------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        for url in self.start_requests_urls():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+        urls = list(self.start_requests_urls())
+        for url in urls:
+            # several feeds: each is a board of its own, so an empty or failed feed closes nothing of its own
+            meta = {"board": url} if len(urls) > 1 else {}
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
 
     def on_error(self, failure: Any) -> None:
         """Download errors and HTTP errors: logged and counted, never fatal."""
         request = getattr(failure, "request", None)
         self.logger.warning("request failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
         self.inc_stat("jobs/request_errors")
+        if http_status(failure) in BLOCKED_STATUSES:
+            self.inc_stat("jobs/blocked")
         board = self.board_of(request)
         if board:
             self.failed_boards.add(board)
@@ -162,6 +251,9 @@ class JobSpider(scrapy.Spider):
     def bad_response(self, response: Response, reason: str) -> None:
         self.logger.error("unreadable response from %s: %s", response.url, reason)
         self.inc_stat("jobs/bad_response")
+        if looks_blocked(response.body):
+            self.logger.error("%s looks like a challenge or login page: blocked", response.url)
+            self.inc_stat("jobs/blocked")
         board = self.board_of(response)
         if board:
             self.failed_boards.add(board)
@@ -170,6 +262,8 @@ class JobSpider(scrapy.Spider):
         try:
             records = list(self.iter_records(response))
         except (BadResponse, ValueError) as exc:
+            if isinstance(exc, ShapeChanged):
+                self.inc_stat("jobs/shape_changed")
             self.bad_response(response, str(exc)[:200])
             self.board_finished(response)  # no items: ack now
             return
@@ -194,7 +288,7 @@ class JobSpider(scrapy.Spider):
             self.logger.warning("rejecting a record from %s: %r", response.url, exc)
             yield RejectedRecord(
                 source=self.name,
-                source_id=None,
+                source_id=self.record_id(record),
                 url=response.url,
                 reason=f"{type(exc).__name__} while mapping: {exc}",
                 raw=jsonable(record),
@@ -231,13 +325,9 @@ class JsonApiSpider(JobSpider):
         #: ``-a max_pages=N``: follow at most N pages per start URL (None: all).
         self.max_pages = int(max_pages) if max_pages else None
 
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # a page budget leaves later pages unseen: they are not gone
-        return (("max_pages", str(self.max_pages)),) if self.max_pages else ()
-
     def load_json(self, response: Response) -> Any:
         try:
-            return json.loads(response.body)
+            return json.loads(self.decoded_body(response))
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadResponse(f"invalid JSON ({exc})") from exc
 
@@ -254,24 +344,35 @@ class JsonApiSpider(JobSpider):
         response.meta["payload"] = data
         records = dig(data, self.records_path)
         if not isinstance(records, list):
-            raise BadResponse(f"no record list at {self.records_path or 'top level'!r}")
+            raise ShapeChanged(f"no record list at {self.records_path or 'top level'!r}")
         return records
 
     def next_page_url(self, response: Response, payload: Any) -> str | None:
         return None
 
+    def page_budget(self) -> int | None:
+        """Pages per start URL: ``-a max_pages=N``, else the ``MAX_PAGES`` setting (a spider's
+        custom_settings; 0: no budget)."""
+        return self.max_pages or (self.settings.getint("MAX_PAGES", 0) if hasattr(self, "settings") else 0) or None
+
     def next_requests(self, response: Response) -> Iterable[Request]:
         page = int(response.meta.get("page") or 1)
-        if self.max_pages and page >= self.max_pages:
-            return
         url = self.next_page_url(response, response.meta.get("payload"))
+        budget = self.page_budget()
+        if url and budget and page >= budget:
+            # later pages exist but are not read: this run did not see the whole platform
+            self.logger.info("page budget of %d pages reached at %s", budget, response.url)
+            self.inc_stat("jobs/page_budget_reached")
+            self.budget_reached = budget
+            return
         if url:
             meta = {**self.carry_meta(response), "page": page + 1}
             yield response.follow(url, callback=self.parse, errback=self.on_error, meta=meta)
 
     def carry_meta(self, response: Response) -> dict[str, Any]:
-        """Request meta a follow-up page inherits (the board slug for ATS spiders)."""
-        return {}
+        """Request meta a follow-up page inherits (the board: ATS slug, feed)."""
+        board = self.board_of(response)
+        return {"board": board} if board else {}
 
 
 class RssSpider(JobSpider):
@@ -282,7 +383,7 @@ class RssSpider(JobSpider):
     """
 
     def iter_records(self, response: Response) -> Iterable[dict[str, Any]]:
-        body = response.body.strip()
+        body = self.decoded_body(response).strip()
         if not body.startswith(b"<"):
             raise BadResponse("not XML")
         try:
@@ -490,7 +591,10 @@ class ListArgSpider(JobSpider):
             self.shared_board_queue().ack(board)
 
     def crawl_scope(self) -> CrawlScope:
-        """The boards (or URLs) this run crawled, and which of them answered with records."""
+        """The boards (or URLs) this run crawled, and which of them answered with records; a run
+        narrowed by a filter instead of a board list (a search) covers no board list."""
+        if self.scope_filters() and not self.list_value and not self.list_file:
+            return CrawlScope(self.name, filters=self.scope_filters())
         boards = tuple(dict.fromkeys(self.scope_boards()))
         return CrawlScope(
             self.name,
@@ -523,8 +627,14 @@ class ListArgSpider(JobSpider):
                 return Path(folder) / "boards"
         return Path("data/boards")
 
+    #: An unknown board answers a redirect to the platform's home page rather than 404 (Personio).
+    offsite_redirect_means_not_found: ClassVar[bool] = False
+
     def on_error(self, failure: Any) -> None:
-        if http_status(failure) == 404 and int(failure.request.meta.get("page") or 1) == 1:
+        not_found = http_status(failure) == 404 or (
+            self.offsite_redirect_means_not_found and failure.check(OffsiteRedirect) is not None
+        )
+        if not_found and int(failure.request.meta.get("page") or 1) == 1:
             request = failure.request
             self.logger.warning("%s not found (404): %s", self.list_arg, request.url)
             self.inc_stat(f"jobs/{self.list_arg}_not_found")
@@ -548,9 +658,20 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
     board_url: ClassVar[str] = ""
     #: A board is one company's own applicant tracking system.
     own_ats = True
+    #: What a board slug may look like; anything else (``../x``, ``a?b``, ``a#b``) is refused,
+    #: counted (``jobs/boards_invalid``) and makes the run partial.
+    board_pattern: ClassVar[re.Pattern[str]] = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
     async def start(self) -> AsyncIterator[Any]:
         for board in self.target_stream():
+            if not self.board_pattern.fullmatch(board) or ".." in board:
+                self.logger.error("invalid %s slug %r: not crawled", self.list_arg, board)
+                self.inc_stat("jobs/boards_invalid")
+                self.inc_stat("jobs/request_errors")
+                self.failed_boards.add(board)
+                if self.distributed:  # nothing to crawl: done
+                    self.shared_board_queue().ack(board)
+                continue
             url = self.url_for(board)
             # distributed: a requeued board must not be skipped by the shared duplicate filter
             meta = {"board": board}
@@ -579,8 +700,9 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
         self.boards_not_found: list[str] = []
 
     def url_for(self, board: str) -> str:
-        """The API URL of one board (override when a board is more than a slug in ``board_url``)."""
-        return self.board_url.format(board=board)
+        """The API URL of one board, the slug URL-encoded (override when a board is more than a slug
+        in ``board_url``)."""
+        return self.board_url.format(board=quote(board, safe=""))
 
     def targets(self) -> list[str]:
         """``-a boards``/``-a boards_file``: exactly those. Default: the list file (``BOARDS_DIR``)
@@ -719,10 +841,6 @@ class JsonLdSpider(ListArgSpider):
 
     def scope_boards(self) -> list[str]:
         return [self.sitemap] if self.sitemap else self.targets()
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # only the sitemap's pages matching the pattern were read
-        return (("sitemap_match", self.sitemap_match.pattern),) if self.sitemap and self.sitemap_match.pattern else ()
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         selector = Selector(body=response.body, type="xml")

@@ -29,10 +29,6 @@ class HackerNewsSpider(JsonApiSpider):
     name = "hackernews"
     thread: str | None = None  # -a thread=<id>
 
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # a thread named by hand may be an old one: the current thread's jobs are not gone
-        return (*super().scope_filters(), *((("thread", str(self.thread)),) if self.thread else ()))
-
     async def start(self) -> Any:
         if self.thread:
             yield scrapy.Request(f"{API}item/{self.thread}.json", self.parse_thread, errback=self.on_error)

@@ -3,9 +3,11 @@
 Endpoint: ``https://himalayas.app/jobs/api?limit=20&offset=N`` -- ``{"offset",
 "limit", "totalCount", "jobs": [...]}``; at most 20 jobs a page (the body's
 ``limit`` is what the server applied), so pagination walks ``offset`` by that limit
-up to ``totalCount``, or by ``?cursor=<nextCursor>`` when the body has one (2026-08 on).
-``-a max_pages=N`` stops early (100k jobs = 5000 pages); ``-a limit=N`` asks fewer a page.
-Rate limits: undocumented; they ask for attribution and a link back. Quirks: no
+up to ``totalCount``, or, when the body has ``nextCursor`` (announced in the API's own
+``comments`` on 21/08/2026: offset is deprecated), ``&cursor=`` from page to page. A page
+budget (``MAX_PAGES`` 150, or ``-a max_pages=N``) stops early (100k jobs = 5000 pages).
+Rate limits: undocumented; they ask for attribution and a link back; clients report 429s
+after about 150 fast requests, hence the budget and 1 s between pages. Quirks: no
 job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
 ``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod``
 (annual/hourly...); ``locationRestrictions`` lists countries.
@@ -26,6 +28,8 @@ API = "https://himalayas.app/jobs/api?limit={limit}&offset={offset}"
 class HimalayasSpider(JsonApiSpider):
     name = "himalayas"
     records_path = "jobs"
+    # clients report 429s after ~150 fast requests: a page budget (a run that hits it closes nothing)
+    custom_settings = {"MAX_PAGES": 150, "DOWNLOAD_DELAY": 1.0}
 
     def __init__(self, *args: Any, limit: str | int = 20, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,7 +38,7 @@ class HimalayasSpider(JsonApiSpider):
 
     def next_page_url(self, response: Response, payload: Any) -> str | None:
         offset, limit = int(payload.get("offset") or 0), int(payload.get("limit") or 20)
-        if not payload.get("jobs") or offset + limit >= int(payload.get("totalCount") or 0):
+        if not payload.get("jobs"):
             return None
         if payload.get("nextCursor"):  # since 2026-08 the preferred paging; offset is deprecated
             return API.split("&", 1)[0].format(limit=self.limit) + f"&cursor={payload['nextCursor']}"

@@ -23,6 +23,8 @@ from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, un
 
 class JobicySpider(JsonApiSpider):
     name = "jobicy"
+    # Jobicy's API documentation asks for at most one poll an hour
+    min_interval_hours = 1
     records_path = "jobs"
 
     def __init__(self, *args: Any, count: str | int = 50, industry: str = "", **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ milliseconds; ``workplaceType`` is remote/hybrid/onsite/unspecified;
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scrapy.http import Response
@@ -24,6 +25,7 @@ from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, u
 class LeverSpider(AtsBoardSpider):
     name = "lever"
     board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
+    board_pattern = re.compile(r"(?:eu:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # eu:<slug>: the EU instance
     job_url_patterns = (
         r"lever\.co/(?:v0/postings/)?[\w.-]+/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
     )

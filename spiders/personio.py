@@ -4,12 +4,12 @@ Written from Personio's public documentation of the positions feed
 (https://developer.personio.de/docs/retrieving-open-job-positions), no real recording
 yet: tested on an own cassette (tests/cassettes/personio/).
 
-Endpoint: ``https://<board>.jobs.personio.de/xml`` -- ``<workzag-jobs>`` with one
+Endpoint: ``https://<board>.jobs.personio.de/xml?language=en`` -- ``<workzag-jobs>`` with one
 ``<position>`` per published job (id, subcompany, office, additionalOffices,
 department, recruitingCategory, name, jobDescriptions, employmentType, seniority,
 schedule, keywords, createdAt), no key, no pagination. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/personio.txt``; an unknown company answers
-404 with an HTML page (counted, not fatal). Rate limits: undocumented. Quirks: XML,
+404 with an HTML page, or a 307 to www.personio.com (both counted as not found). Rate limits: undocumented. Quirks: XML,
 not JSON; descriptions are named HTML blocks in CDATA; the public job page is
 ``https://<board>.jobs.personio.de/job/<id>``; ``subcompany`` is often empty.
 """
@@ -28,7 +28,10 @@ from spiders.base import AtsBoardSpider, BadResponse, as_list, text_or_none, une
 
 class PersonioSpider(AtsBoardSpider):
     name = "personio"
-    board_url = "https://{board}.jobs.personio.de/xml"
+    # without language=en descriptions come back empty or short; an unknown company is redirected (307)
+    # to personio's home page rather than answered 404: that redirect means "not found"
+    board_url = "https://{board}.jobs.personio.de/xml?language=en"
+    offsite_redirect_means_not_found = True
 
     def iter_records(self, response: Response) -> Iterable[Any]:
         if not response.body.rstrip().endswith(b"</workzag-jobs>"):

@@ -21,6 +21,9 @@ from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
 class RemoteOkSpider(JsonApiSpider):
     name = "remoteok"
     start_urls = ["https://remoteok.com/api"]
+    # the API can take ~40 s to answer; RemoteOK asks for attribution and modest polling
+    min_interval_hours = 1
+    custom_settings = {"DOWNLOAD_TIMEOUT": 90, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         if not isinstance(record, dict) or "legal" in record or not record.get("id"):

@@ -2,9 +2,10 @@
 
 Endpoint: ``https://remotive.com/api/remote-jobs`` (optionally ``?category=``);
 one JSON object with a ``jobs`` array, no pagination. ``-a category=software-dev``
-limits the crawl to one category. Rate limits: Remotive
-asks for at most a few requests a day and attribution; jobs appear with a
-24-hour delay. Quirks: salary is free text (``"$36k"``, ``"80-100k EUR"``);
+limits the crawl to one category. Rate limits (remotive.com/api-documentation): about
+4 calls a day, more than 2 a minute are blocked, attribution asked; hence one run per 6 h
+(``min_interval_hours``) and 30 s between requests. Jobs appear with a 24-hour delay.
+Quirks: salary is free text (``"$36k"``, ``"80-100k EUR"``);
 ``candidate_required_location`` is the applicant location requirement.
 """
 
@@ -23,16 +24,14 @@ class RemotiveSpider(JsonApiSpider):
     name = "remotive"
     start_urls = ["https://remotive.com/api/remote-jobs"]
     records_path = "jobs"
+    # Remotive's API page: about 4 calls a day, more than 2 a minute are blocked
+    min_interval_hours = 6
+    custom_settings = {"DOWNLOAD_DELAY": 30, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_START_DELAY": 30}
 
     def __init__(self, *args: Any, category: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.category = category
         if category:
             self.start_urls = [f"{self.start_urls[0]}?{urlencode({'category': category})}"]
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # one category is part of the platform: jobs of the others are not gone
-        return (*super().scope_filters(), *((("category", self.category),) if self.category else ()))
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

@@ -1,12 +1,9 @@
 """Workable (https://www.workable.com): company boards (widget API or careers API v3) and search.
 
-Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>`` (``{"name", "jobs"}``);
-``-a api=v3``: POST ``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then
-``{"token": <nextPage>}`` (``{"total", "results", "nextPage"}``); boards as for every ATS, 404s
-counted; ``-a query=...``: ``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers.
-Rate limits: undocumented; bursts get 429 (retried). Quirks: jobs keyed by ``shortcode`` (v3: no
-URL/description; page ``apply.workable.com/<board>/j/<shortcode>/``); ``telecommuting`` or
-``workplace``; v3 ``department`` is a list; search records without a company are rejected.
+Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>`` (``{"name", "jobs"}``); ``-a api=v3``: POST
+``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
+``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: undocumented; bursts get 429
+(retried). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
 """
 
 from __future__ import annotations
@@ -18,21 +15,18 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from crawler.scope import CrawlScope
 from spiders.base import AtsPostSpider, as_list, dig, text_or_none, unescape
 
 SEARCH = "https://jobs.workable.com/api/v1/jobs?"
 TEXT_KEYS = ("description", "requirementsSection", "benefitsSection")
 EMPLOYMENT_KEYS = ("employmentType", "employment_type", "type")
+JOB_URLS = (r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b", r"jobs\.workable\.com/view/([0-9a-z-]{8,40})\b")
 
 
 class WorkableSpider(AtsPostSpider):
     name = "workable"
     board_url = "https://apply.workable.com/api/v1/widget/accounts/{board}"
-    job_url_patterns = (
-        r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b",
-        r"jobs\.workable\.com/view/([0-9a-z-]{8,40})\b",
-    )
+    job_url_patterns = JOB_URLS
     job_url_hints = ("workable",)
     records_path = "jobs"
 
@@ -42,24 +36,12 @@ class WorkableSpider(AtsPostSpider):
         if self.v3:
             self.board_url, self.records_path = "https://apply.workable.com/api/v3/accounts/{board}/jobs", "results"
 
-    def scope_boards(self) -> list[str]:
-        return [] if self.query else self.targets()
-
-    def scope_filters(self) -> tuple[tuple[str, str], ...]:
-        # a search finds some jobs of many employers: jobs it did not find are not gone
-        return (*super().scope_filters(), *((("query", self.query),) if self.query else ()))
-
-    def crawl_scope(self) -> CrawlScope:
-        if self.query:  # a search across all employers, not a list of boards
-            return CrawlScope(self.name, filters=self.scope_filters())
-        return super().crawl_scope()
-
     async def start(self) -> Any:
-        if not self.query:
+        if self.query:
+            yield scrapy.Request(SEARCH + urlencode({"query": self.query, "limit": 25}), errback=self.on_error)
+        else:
             async for request in super().start():
                 yield request
-            return
-        yield scrapy.Request(SEARCH + urlencode({"query": self.query, "limit": 25}), errback=self.on_error)
 
     def post_body(self, board: str) -> dict[str, Any] | None:
         return {} if self.v3 else None
@@ -75,11 +57,11 @@ class WorkableSpider(AtsPostSpider):
         if "shortcode" not in record and not dig(record, "company.title"):
             raise ValueError("search result without a company")
         places = [p if isinstance(p, str) else _place(p) for p in record.get("locations") or [record]]
-        department = record.get("department")
-        page = f"apply.workable.com/{self.board(response)}/j/{record.get('shortcode')}/"
+        department = record.get("department")  # v3: a list
         return JobPosting(
             source_id=str(record.get("shortcode") or record["id"]),
-            url=text_or_none(record.get("url") or record.get("shortlink")) or f"https://{page}",
+            url=text_or_none(record.get("url") or record.get("shortlink"))
+            or f"https://apply.workable.com/{self.board(response)}/j/{record.get('shortcode')}/",
             apply_url=text_or_none(record.get("application_url")),
             title=unescape(record.get("title")),
             company=unescape(dig(record, "company.title") or (response.meta.get("payload") or {}).get("name")),
@@ -93,5 +75,5 @@ class WorkableSpider(AtsPostSpider):
         )
 
 
-def _place(where: dict[str, Any]) -> str:
+def _place(where: dict[str, Any]) -> str:  # v3 and widget locations: city, region/state, country
     return ", ".join(as_list([where.get("city"), where.get("region") or where.get("state"), where.get("country")]))

@@ -104,7 +104,7 @@ def _personio_second_board(tmp_path: Path) -> tuple[list[Path], str, str]:
     _, body = cassette_entry(OWN / "personio", "alpenrad")
     text = re.sub(r"<id>14(\d+)</id>", r"<id>15\1</id>", body.read_text()).replace("Alpenrad", "Lindenhof")
     second = override(
-        tmp_path, "lindenhof", [("https://lindenhof.jobs.personio.de/xml", 200, "text/xml", text.encode())]
+        tmp_path, "lindenhof", [("https://lindenhof.jobs.personio.de/xml?language=en", 200, "text/xml", text.encode())]
     )
     return [second, OWN / "personio"], "alpenrad", "lindenhof"
 
@@ -271,8 +271,11 @@ def test_platform_facts_of_every_listed_spider():
         instance.settings = get_project_settings()
         scope = instance.crawl_scope()
         assert scope.source == spider.name
+        feeds = list(dict.fromkeys(instance.start_requests_urls()))
         if issubclass(spider, ListArgSpider):
             assert (scope.boards, scope.answered) == (("a", "b"), ())
+        elif len(feeds) > 1:  # a platform read through several feeds: each feed is a board of its own
+            assert scope.boards == tuple(feeds) and not scope.filters
         else:
             assert scope.whole_platform
     assert {"recruitee", "personio"} <= facts.own_ats  # the platforms the hand-kept list forgot
@@ -301,3 +304,22 @@ def test_key_version_follows_the_facts():
     fewer = PlatformFacts(facts.own_ats - {"recruitee"}, facts.job_urls, facts.url_hints, facts.requisitions)
     assert key_version(facts) != key_version(fewer)
     assert key_version(facts) == key_version(platform_facts())
+
+
+def test_personio_unknown_company_redirect_is_not_found(crawl: Callable[..., CrawlResult], tmp_path):
+    """Personio answers an unknown company with a 307 to its home page: counted as not found
+    (the board is gone), not followed to an HTML page, not a request error."""
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "index.jsonl").write_text(
+        json.dumps({"method": "GET", "url": "https://gone-to-home.jobs.personio.de/xml?language=en", "status": 307,
+                    "headers": {"Location": "https://www.personio.com/"}, "body": "empty"}) + "\n"
+    )  # fmt: skip
+    (moved / "empty").write_bytes(b"")
+    result = crawl("personio", moved, OWN / "personio", args=("-a", "boards=alpenrad,gone-to-home"))
+    run = result.last_run
+    stats = json.loads(run["stats_json"])
+    assert stats["jobs/boards_not_found"] == 1 and stats.get("jobs/request_errors", 0) == 0
+    assert (run["status"], run["verdict"]) == ("finished", "ok")
+    assert run_scope(result).gone == ("gone-to-home",)
+    assert result.scalar("SELECT COUNT(*) FROM postings") == 3  # alpenrad's three positions

@@ -273,6 +273,8 @@ def search_sql(args: argparse.Namespace, db: sqlite_utils.Database, now: datetim
     order = "o.last_seen_at DESC, o.id DESC"
     if args.text.strip():
         params["q"] = args.text if args.fts else fts_query(args.text)
+        if not params["q"]:  # only quotes: nothing to search for
+            raise CliError(f"search text {args.text!r} has no words to search for")
         joins = f" JOIN ({search_hits_sql(':q')}) h ON h.lid = o.id"
         order = "h.rank, " + order
         for i, word in enumerate([] if args.fts else symbol_words(args.text)):
@@ -310,7 +312,7 @@ def run_search(args: argparse.Namespace) -> int:
         try:
             rows = _rows(db, sql, params)
         except sqlite3.OperationalError as exc:
-            if args.fts and args.text.strip() and "locked" not in str(exc).lower():
+            if args.text.strip() and "locked" not in str(exc).lower():
                 raise CliError(f"bad search text {args.text!r} (FTS5 syntax): {exc}") from exc
             raise
     finally:
@@ -709,6 +711,18 @@ def jsonl_line(record: dict[str, Any]) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085") + "\n"
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)`` as a company name) gets a
+    leading apostrophe; numbers are left alone (a negative number is not a formula)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_export(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
     count = 0
     if fmt == "jsonl":
@@ -721,7 +735,7 @@ def write_export(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
         if writer is None:
             writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
         count += 1
     return count
 

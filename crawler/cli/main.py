@@ -18,14 +18,29 @@ from crawler.cli import (
     dedupe,
     demo,
     distributed,
+    health,
     new_spider,
     platforms,
     renormalize,
     show,
+    site,
 )
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms, distributed]
+COMMANDS = [
+    demo,
+    renormalize,
+    analytics,
+    show,
+    datasette,
+    dedupe,
+    new_spider,
+    boards,
+    platforms,
+    site,
+    health,
+    distributed,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

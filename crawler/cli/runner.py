@@ -26,6 +26,7 @@ class RunSummary:
     spider: str
     run_id: int | None
     status: str
+    verdict: str = "failed"
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -110,6 +111,7 @@ def summarise(crawlers: Iterable[Crawler], db_path: str) -> list[RunSummary]:
                     spider=name,
                     run_id=int(run_id),
                     status=row["status"],
+                    verdict=row.get("verdict") or "-",
                     new=row["new"] or 0,
                     updated=row["updated"] or 0,
                     unchanged=row["unchanged"] or 0,
@@ -136,16 +138,20 @@ def summary_fields(rows: Sequence[RunSummary]) -> dict[str, Any]:
 def format_summary(rows: Sequence[RunSummary]) -> str:
     """A plain-text table: one line per spider, then totals."""
     counted = ("new", "updated", "unchanged", "rejected", "request_errors")
-    header = ("spider", "run", "status", "new", "updated", "unchanged", "rejected", "req.errors")
-    body = [(r.spider, str(r.run_id or "-"), r.status, *(str(getattr(r, f)) for f in counted)) for r in rows]
+    header = ("spider", "run", "status", "verdict", "new", "updated", "unchanged", "rejected", "req.errors")
+    body = [(r.spider, str(r.run_id or "-"), r.status, r.verdict, *(str(getattr(r, f)) for f in counted)) for r in rows]
     ok = sum(r.ok for r in rows)
-    totals = ("TOTAL", "", f"{ok}/{len(rows)} ok", *(str(sum(getattr(r, f) for r in rows)) for f in counted))
+    healthy = sum(r.verdict == "ok" for r in rows)
+    totals = (
+        "TOTAL", "", f"{ok}/{len(rows)} clean", f"{healthy}/{len(rows)} ok",
+        *(str(sum(getattr(r, f) for r in rows)) for f in counted),
+    )  # fmt: skip
     table = [header, *body, totals]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     rule = "  ".join("-" * w for w in widths)
     lines = [
         "  ".join(
-            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            cell.ljust(w) if i < 4 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in table
     ]
