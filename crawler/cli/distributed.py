@@ -27,8 +27,8 @@ from db.schema import open_db
 from db.util import utc_now
 from pipelines.after_crawl import platform_facts, run_after_crawl
 from pipelines.normalization import NormalizePipeline
-from pipelines.verdict import run_status
 from pipelines.validate import ValidatePipeline
+from pipelines.verdict import run_status
 from spiders.base import read_list_file
 
 logger = logging.getLogger(__name__)
