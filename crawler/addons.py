@@ -28,6 +28,37 @@ class ReplaySpeed:
                 settings.set(name, value, priority="spider")
 
 
+#: scrapy-redis: the request queue and its duplicate filter shared by every worker, in Redis
+DISTRIBUTED_OVERRIDES = {
+    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    # a worker that finishes must not flush the queue the others still work on
+    "SCHEDULER_PERSIST": True,
+}
+#: workers do not write SQLite: their items go to Redis and ``remotejobs drain`` runs
+#: validate -> normalise -> store once, in the one writer
+WORKER_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": None,
+    "pipelines.normalization.NormalizePipeline": None,
+    "pipelines.store.StorePipeline": None,
+    "pipelines.queue.QueueItemsPipeline": 900,
+}
+
+
+class Distributed:
+    """When ``REDIS_URL`` is set, crawl as one of several workers (docs/distributed.md):
+    scrapy-redis scheduler and duplicate filter, items pushed to Redis instead of stored."""
+
+    def update_settings(self, settings: Settings) -> None:
+        if not settings.get("REDIS_URL"):
+            return
+        for name, value in DISTRIBUTED_OVERRIDES.items():
+            settings.set(name, value, priority="spider")
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        pipelines.update(WORKER_PIPELINES)
+        settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+
+
 class ContactUserAgent:
     """Fill ``{contact}`` in ``USER_AGENT`` with ``CONTACT_URL``: platforms can see who crawls them
     and how to reach the operator (set ``CONTACT_URL`` to your own page or mailbox)."""

@@ -54,7 +54,7 @@ REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 RECORD_DIR = os.environ.get("RECORD_DIR", "")
 
 #: Ship the demo/test replays at full speed (see crawler/addons.py).
-ADDONS = {"crawler.addons.ReplaySpeed": 0, "crawler.addons.ContactUserAgent": 0}
+ADDONS = {"crawler.addons.ReplaySpeed": 0, "crawler.addons.ContactUserAgent": 0, "crawler.addons.Distributed": 0}
 
 #: Bodies are capped (a platform answering 150 MB is not a job feed); spiders may lower it.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
@@ -87,6 +87,12 @@ ITEM_PIPELINES = {
 #: Where ATS spiders find their default board lists (<BOARDS_DIR>/<spider>.txt). Unset: a
 #: replayed cassette's own boards/ folder if it has one, else data/boards.
 BOARDS_DIR = os.environ.get("BOARDS_DIR", "")
+
+# Distributed mode (docs/distributed.md): unset, everything runs on this machine; set
+# (redis://host:6379/0), this process is one crawl worker of several and `remotejobs drain` writes.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# A worker refreshes a heartbeat key this often (/3); silent longer, its claimed boards are requeued.
+DISTRIBUTED_HEARTBEAT_TTL = 15
 
 # Storage
 JOBS_DB = os.environ.get("JOBS_DB", "data/jobs.db")

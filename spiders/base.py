@@ -33,6 +33,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import JsonRequest, Request, Response
 
+from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
 from crawler.items import JobPosting, RejectedRecord
 from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
@@ -241,6 +242,7 @@ class JobSpider(scrapy.Spider):
         board = self.board_of(request)
         if board:
             self.failed_boards.add(board)
+        self.board_finished(request)
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -263,6 +265,7 @@ class JobSpider(scrapy.Spider):
             if isinstance(exc, ShapeChanged):
                 self.inc_stat("jobs/shape_changed")
             self.bad_response(response, str(exc)[:200])
+            self.board_finished(response)  # no items: ack now
             return
         self.inc_stat("jobs/records_seen", len(records))
         board = self.board_of(response)
@@ -270,7 +273,13 @@ class JobSpider(scrapy.Spider):
             self.board_records[board] = self.board_records.get(board, 0) + len(records)
         for record in records:
             yield from self.map_record(record, response)
-        yield from self.next_requests(response)
+        follow_ups = list(self.next_requests(response))
+        yield from follow_ups
+        if not follow_ups and self.board_of(response) and self.settings.get("REDIS_URL"):
+            yield BoardDone(str(self.board_of(response)))  # acked once the items before it are queued
+
+    def board_finished(self, request_or_response: Any) -> None:
+        """A board's request failed or its body was unreadable; distributed mode acks it."""
 
     def map_record(self, record: Any, response: Response) -> Iterator[Any]:
         try:
@@ -548,6 +557,38 @@ class ListArgSpider(JobSpider):
         super().__init__(*args, **kwargs)
         #: boards that answered 404: the platform says they no longer exist
         self.gone_boards: set[str] = set()
+        #: distributed mode (``REDIS_URL``): the shared board queue and the boards this worker claimed
+        self.board_queue: BoardQueue | None = None
+        self.claimed_boards: list[str] | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.settings.get("REDIS_URL"))
+
+    def target_stream(self) -> Iterable[str]:
+        """What ``start()`` requests: the target list or, in distributed mode, boards claimed
+        one at a time from the shared Redis queue (so that every worker gets a share)."""
+        return self._claim_boards() if self.distributed else self.targets()
+
+    def _claim_boards(self) -> Iterator[str]:
+        queue = self.shared_board_queue()
+        requeued = queue.requeue_abandoned()
+        if requeued:
+            self.logger.warning("requeued %d boards of workers that stopped: %s", len(requeued), requeued[:10])
+        self.claimed_boards = []
+        for board in queue.claims(worker_id()):
+            self.claimed_boards.append(board)
+            yield board
+
+    def shared_board_queue(self) -> BoardQueue:
+        if self.board_queue is None:
+            self.board_queue = BoardQueue(connect(self.settings["REDIS_URL"]), self.name)
+        return self.board_queue
+
+    def board_finished(self, request_or_response: Any) -> None:
+        board = self.board_of(request_or_response)
+        if board and self.distributed:
+            self.shared_board_queue().ack(board)
 
     def crawl_scope(self) -> CrawlScope:
         """The boards (or URLs) this run crawled, and which of them answered with records; a run
@@ -567,6 +608,8 @@ class ListArgSpider(JobSpider):
         return self.targets()
 
     def targets(self) -> list[str]:
+        if self.claimed_boards is not None:
+            return list(self.claimed_boards)
         if self.list_value:
             return [part.strip() for part in self.list_value.split(",") if part.strip()]
         path = self.list_file or self.boards_dir() / f"{self.name}.txt"
@@ -598,6 +641,7 @@ class ListArgSpider(JobSpider):
             board = self.board_of(request)
             if board:
                 self.gone_boards.add(board)
+            self.board_finished(request)
             return
         super().on_error(failure)
 
@@ -619,15 +663,21 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
     board_pattern: ClassVar[re.Pattern[str]] = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
     async def start(self) -> AsyncIterator[Any]:
-        for board in self.targets():
+        for board in self.target_stream():
             if not self.board_pattern.fullmatch(board) or ".." in board:
                 self.logger.error("invalid %s slug %r: not crawled", self.list_arg, board)
                 self.inc_stat("jobs/boards_invalid")
                 self.inc_stat("jobs/request_errors")
                 self.failed_boards.add(board)
+                if self.distributed:  # nothing to crawl: done
+                    self.shared_board_queue().ack(board)
                 continue
             url = self.url_for(board)
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": board})
+            # distributed: a requeued board must not be skipped by the shared duplicate filter
+            meta = {"board": board}
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed
+            )
 
     @staticmethod
     def board(response: Response) -> str:
@@ -659,6 +709,8 @@ class AtsBoardSpider(ListArgSpider, JsonApiSpider):
         plus the active boards of this ATS in the ``boards`` table of ``JOBS_DB`` (read-only;
         none when the database does not exist), each board once whatever its case."""
         listed = super().targets()
+        if self.claimed_boards is not None:  # distributed mode: the boards claimed from the queue
+            return listed
         if self.list_value or self.list_file or not self.use_discovered:
             return listed
         found = active_boards(self.settings.get("JOBS_DB") or "data/jobs.db", self.name)
@@ -698,8 +750,9 @@ class AtsPostSpider(AtsBoardSpider):
         return None
 
     async def start(self) -> AsyncIterator[Any]:
-        for board in self.targets():
-            yield self.board_request(self.url_for(board), self.post_body(board), {"board": board})
+        for board in self.target_stream():
+            request = self.board_request(self.url_for(board), self.post_body(board), {"board": board})
+            yield request.replace(dont_filter=True) if self.distributed else request
 
     def board_request(self, url: str, body: dict[str, Any] | None, meta: dict[str, Any]) -> Request:
         if body is None:
@@ -780,8 +833,11 @@ class JsonLdSpider(ListArgSpider):
             meta = {"board": self.sitemap}
             yield scrapy.Request(self.sitemap, callback=self.parse_sitemap, errback=self.on_error, meta=meta)
             return
-        for url in self.targets():
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, meta={"board": url})
+        for url in self.target_stream():
+            meta = {"board": url}
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=self.distributed
+            )
 
     def scope_boards(self) -> list[str]:
         return [self.sitemap] if self.sitemap else self.targets()

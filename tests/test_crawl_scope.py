@@ -267,13 +267,13 @@ def test_platform_facts_of_every_listed_spider():
             assert compiled.groups == 1, (spider.name, pattern)
         assert bool(spider.job_url_patterns) == bool(spider.job_url_hints), spider.name
         # a spider over a list of targets names them as its scope; any other covers the whole platform
-        instance = spider(**({spider.list_arg: "a,b"} if issubclass(spider, ListArgSpider) else {}))
+        instance = spider(**({spider.list_arg: "1001,1002"} if issubclass(spider, ListArgSpider) else {}))
         instance.settings = get_project_settings()
         scope = instance.crawl_scope()
         assert scope.source == spider.name
         feeds = list(dict.fromkeys(instance.start_requests_urls()))
         if issubclass(spider, ListArgSpider):
-            assert (scope.boards, scope.answered) == (("a", "b"), ())
+            assert (scope.boards, scope.answered) == (("1001", "1002"), ())
         elif len(feeds) > 1:  # a platform read through several feeds: each feed is a board of its own
             assert scope.boards == tuple(feeds) and not scope.filters
         else:

@@ -18,7 +18,17 @@ from tests.conftest import ROOT
 #: Bottom to top. A module is in the layer of the longest prefix that names it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("normalize", ("normalize",)),
-    ("crawler base", ("crawler.items", "crawler.scope", "crawler.settings", "crawler.addons", "crawler.middlewares")),
+    (
+        "crawler base",
+        (
+            "crawler.items",
+            "crawler.scope",
+            "crawler.settings",
+            "crawler.addons",
+            "crawler.middlewares",
+            "crawler.distributed",
+        ),
+    ),
     ("db", ("db",)),
     ("listings", ("listings",)),
     ("analytics", ("analytics",)),

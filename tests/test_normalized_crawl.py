@@ -35,7 +35,8 @@ CASSETTES = {
     "greenhouse": ("greenhouse", ("boards=vercel",)),
     "greenhouse-boards": ("greenhouse", (GREENHOUSE_BOARDS,)),
     "lever": ("lever", ("boards=spotify",)),
-    "smartrecruiters": ("smartrecruiters", ("boards=Ubisoft2", "max_pages=1")),
+    # the `smartrecruiters` body was filed at a guessed bare URL; the spider asks ?limit=100&offset=0 as recorded here
+    "smartrecruiters-ubisoft": ("smartrecruiters", ("boards=Ubisoft2",)),
     "workable": ("workable", ("query=security engineer",)),
     "himalayas": ("himalayas", ("max_pages=1",)),
     "jobicy": ("jobicy", ()),

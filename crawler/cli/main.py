@@ -17,6 +17,7 @@ from crawler.cli import (
     datasette,
     dedupe,
     demo,
+    distributed,
     health,
     new_spider,
     platforms,
@@ -26,7 +27,20 @@ from crawler.cli import (
 )
 from crawler.cli.common import CliError, default_db
 
-COMMANDS = [demo, renormalize, analytics, show, datasette, dedupe, new_spider, boards, platforms, site, health]
+COMMANDS = [
+    demo,
+    renormalize,
+    analytics,
+    show,
+    datasette,
+    dedupe,
+    new_spider,
+    boards,
+    platforms,
+    site,
+    health,
+    distributed,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
