@@ -38,6 +38,8 @@ DISTRIBUTED_OVERRIDES = {
 #: workers do not write SQLite: their items go to Redis and ``remotejobs drain`` runs
 #: validate -> normalise -> store once, in the one writer
 WORKER_PIPELINES = {
+    # the skip reads SQLite and yields SeenPosting, which the queue does not carry: off in workers
+    "pipelines.skip_unchanged.SkipUnchangedPipeline": None,
     "pipelines.validate.ValidatePipeline": None,
     "pipelines.normalization.NormalizePipeline": None,
     "pipelines.store.StorePipeline": None,
