@@ -14,13 +14,16 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pycountry
 import pytest
 
+from analytics.salary_index import rebuild_salary_index
 from crawler.cli.main import main as cli_main
+from db.schema import open_db
 from sitebuilder.build import GATE_SENTENCE, band_text, build_site, money_k
 from sitebuilder.data import load_site_data, safe_link
 from sitebuilder.serve import serve_in_thread
@@ -46,8 +49,14 @@ def site_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     merged = has_contract(conn)
     recorded = conn.execute("SELECT MAX(posted_at) FROM postings WHERE source = 'ashby'").fetchone()[0]
     conn.close()
-    if merged:  # issue 12's own index, computed as of the day the Ashby cassette was recorded
-        assert cli_main(["salaries", "--rebuild", "--now", recorded[:10], "--db", str(db_path)]) == 0
+    if merged:
+        # issue 12's own index, computed as of the day the Ashby cassette was recorded, with a gate the
+        # small real sample can pass (n >= 5 jobs from >= 3 employers) so that pages show both a
+        # published band and the gate sentence; the pages read whatever gate the index states
+        db = open_db(db_path)
+        now = datetime.fromisoformat(recorded[:10]).replace(tzinfo=UTC)
+        rebuild_salary_index(db, now=now, min_n=5, min_employers=3)
+        db.close()
     else:
         ensure_contract_tables(db_path)  # TEST ADAPTER until issue 12 is merged
     return db_path
@@ -152,8 +161,7 @@ def test_role_seniority_page_says_what_the_salary_index_says(site_db: Path, site
 
 def test_the_fixture_has_both_a_published_band_and_a_gated_role(site_out: Path) -> None:
     """The parametrised test above covers both branches only if the real data has both; say so if it changes."""
-    slugs = ("tech-lead", "engineering-manager", "senior-software-engineer")
-    pages = [page_json(site_out, f"roles/{slug}") for slug in slugs]
+    pages = [page_json(site_out, f"roles/{folder.name}") for folder in sorted((site_out / "roles").iterdir())]
     assert any(p["gated"] for p in pages)
     assert any(any(b["published"] for b in p["bands"]) for p in pages)
 
@@ -350,9 +358,12 @@ def test_page_renders_accessibly_in_chromium(browser: Any, base_url: str, tmp_pa
 
 
 def test_role_pages_show_band_n_gate_and_refreshed_date(browser: Any, base_url: str, site_out: Path) -> None:
-    banded = page_json(site_out, "roles/engineering-manager")
+    role_pages = {folder.name: page_json(site_out, f"roles/{folder.name}") for folder in (site_out / "roles").iterdir()}
+    slug, banded = next(
+        (name, role) for name, role in sorted(role_pages.items()) if any(b["published"] for b in role["bands"])
+    )
     band = next(b for b in banded["bands"] if b["published"])
-    page, _ = open_page(browser, base_url + PAGES["role-banded"], 1280)
+    page, _ = open_page(browser, base_url + f"roles/{slug}/index.html", 1280)
     row = page.locator("table.bands tr", has_text=band["region_name"]).first
     assert band_text(band["p25"], band["p75"], band["currency"]) in row.inner_text()
     assert str(band["n"]) in [cell.strip() for cell in row.locator("td").all_inner_texts()]

@@ -78,7 +78,7 @@ BOARDS = {
 #: Spider arguments: hackernews's thread, workable's search, workday's search text and rippling's page size
 #: as recorded, one page for himalayas, smartrecruiters and rippling
 #: (their later pages are not recorded).
-ARGS = ("thread=46466074", "query=security engineer", "max_pages=1", "search=intern", "page_size=2")
+ARGS = ("thread=46466074", "query=security engineer", "max_pages=1", "search=intern", "page_size=2", "discovered=0")
 #: The spider whose crawl is partial on purpose (feeds not recorded): crawlall exits 1 naming it.
 PARTIAL = "weworkremotely"
 
