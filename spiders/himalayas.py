@@ -42,7 +42,12 @@ class HimalayasSpider(JsonApiSpider):
             return None
         if payload.get("nextCursor"):  # since 2026-08 the preferred paging; offset is deprecated
             return API.split("&", 1)[0].format(limit=self.limit) + f"&cursor={payload['nextCursor']}"
-        return API.format(limit=self.limit, offset=offset + limit)
+        total = payload.get("totalCount")
+        return (
+            None
+            if total is not None and offset + limit >= int(total)
+            else API.format(limit=self.limit, offset=offset + limit)
+        )
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         return JobPosting(

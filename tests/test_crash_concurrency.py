@@ -93,8 +93,9 @@ def test_analyst_queries_during_a_crawl_never_fail(server: FaultServer, tmp_path
     good_answers(server.script)
     db_path = tmp_path / "jobs.db"
     assert crawl(server, db_path, "remotive").returncode == 0
+    # a slow board (1.5 s, well inside the fault settings' 3 s download timeout) keeps the crawl running
     server.script.set(GREENHOUSE.format("carta"), Step("drip", body=body_of("greenhouse-boards", "/carta/"),
-                                                       seconds=0.1, chunks=30))  # fmt: skip
+                                                       seconds=0.05, chunks=30))  # fmt: skip
     proc = start(server, db_path, "greenhouse", "-a", "boards=brave,carta")
     queries, failures = 0, []
     deadline = time.monotonic() + 120
