@@ -69,15 +69,14 @@ BOARDS = {
     "teamtailor": (REALDATA / "teamtailor" / "boards.txt", None),
     "pinpoint": (REALDATA / "pinpoint" / "boards.txt", None),
     "breezy": (REALDATA / "breezy" / "boards.txt", None),
-    "join": (None, "alteos"),  # the company slug; the recorded URLs carry its id (boards.txt)
+    "join": (REALDATA / "join" / "boards.txt", None),  # the company id the API takes
     "gem": (REALDATA / "gem" / "boards.txt", None),
     "zohorecruit": (REALDATA / "zohorecruit" / "boards.txt", None),
 }
-#: Spider arguments: hackernews's thread, workable's search, workday's search text as recorded, one page for
-#: himalayas and smartrecruiters. (rippling's recording needs -a page_size=2, which would change JOIN's
-#: page size too: its own test replays it through the engine twice.)
-#: (their later pages are not recorded).
-ARGS = ("thread=46466074", "query=security engineer", "max_pages=1", "search=intern", "discovered=0")
+#: Spider arguments: hackernews's thread, workable's search, workday's search text and JOIN's page size as
+#: recorded, one page for himalayas, smartrecruiters and JOIN (their later pages are not recorded). rippling's
+#: recording needs -a page_size=2, which would change JOIN's too: its own test replays it through the engine.
+ARGS = ("thread=46466074", "query=security engineer", "max_pages=1", "search=intern", "page_size=5", "discovered=0")
 #: The spider whose crawl is partial on purpose (feeds not recorded): crawlall exits 1 naming it.
 PARTIAL = "weworkremotely"
 
