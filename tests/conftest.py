@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests import forkrun
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata")).resolve()
@@ -97,14 +98,15 @@ class CrawlResult:
 
 
 def run_scrapy(args: list[str], db_path: Path, replay: list[Path] | None = None, *settings: str) -> CrawlResult:
-    """Run ``scrapy <args>`` through the real engine in a subprocess (a reactor cannot restart)."""
+    """Run ``scrapy <args>`` through the real engine in a child process (a reactor cannot restart),
+    forked from a warm process (tests/forkrun.py)."""
     cmd = [sys.executable, "-m", "scrapy", *args, "-s", f"JOBS_DB={db_path}", "-s", "LOG_LEVEL=INFO"]
     if replay:
         cmd += ["-s", "REPLAY_DIR=" + os.pathsep.join(str(p) for p in replay)]
     for setting in settings:
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, env=env)
+    proc = forkrun.run(cmd, cwd=ROOT, timeout=240, env=env)
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr, db_path)
 
 

@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forkrun
 from tests.conftest import ROOT
 from tests.faultserver import FaultServer, Step, serve
 from tests.test_faults import FAST, GREENHOUSE, REMOTIVE, body_of, crawl, good_answers
@@ -31,14 +31,14 @@ def server() -> Iterator[FaultServer]:
     yield from serve()
 
 
-def start(server: FaultServer, db_path: Path, spider: str, *args: str) -> subprocess.Popen[str]:
+def start(server: FaultServer, db_path: Path, spider: str, *args: str) -> forkrun.Child:
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *args, "-s", f"JOBS_DB={db_path}",
            "-s", f"FAULT_SERVER={server.url}"]  # fmt: skip
     for setting in FAST:
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
     env["SCRAPY_SETTINGS_MODULE"] = "tests.fault_settings"
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    return forkrun.start(cmd, cwd=ROOT, env=env)
 
 
 def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -54,14 +54,23 @@ def test_sigkill_at_random_moments(server: FaultServer, tmp_path: Path) -> None:
     good_answers(server.script)
     # a slower answer, so kills land before, during and after the download and the writes
     server.script.set(REMOTIVE, Step("drip", body=body_of("remotive"), seconds=0.05, chunks=20))
+    # kill moments spread over one whole clean run's duration, measured here (machines differ)
+    forkrun.warm()
+    began = time.monotonic()
+    clean = start(server, tmp_path / "clean.db", "remotive")
+    assert clean.wait(timeout=120) == 0, clean.communicate()[0][-3000:]
+    duration = time.monotonic() - began
     db_path = tmp_path / "jobs.db"
     randomness = random.Random(20261127)
+    killed = 0
     for _ in range(20):
         proc = start(server, db_path, "remotive")
-        time.sleep(randomness.uniform(0.3, 6.0))
+        time.sleep(randomness.uniform(0.05, 1.1) * duration)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
+        killed += proc.returncode == -signal.SIGKILL
         assert rows(db_path, "PRAGMA integrity_check")[0][0] == "ok" if db_path.exists() else True
+    assert killed >= 12, f"only {killed} of 20 kills landed while the crawl ran"
     result = crawl(server, db_path, "remotive")
     assert result.returncode == 0, result.log[-3000:]
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import shlex
 import sqlite3
-import subprocess
 import sys
 
+from tests import forkrun
 from tests.conftest import ROOT
 from tests.spiders.test_all_spiders import spider_names
 
 
-def run_demo(db_path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(db_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def run_demo(db_path) -> forkrun.Completed:
+    return forkrun.run([sys.executable, "-m", "crawler.cli", "demo", "--db", str(db_path)], cwd=ROOT, timeout=300)
 
 
 def test_demo_runs_every_spider_cleanly_and_twice_adds_nothing(tmp_path):
@@ -45,9 +39,7 @@ def test_demo_runs_every_spider_cleanly_and_twice_adds_nothing(tmp_path):
     commands = [shlex.split(line.split("  #")[0]) for line in tried]
     assert [c[1] for c in commands][:3] == ["search", "show", "salaries"]
     for command in commands[:3]:
-        out = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=120
-        )
+        out = forkrun.run([sys.executable, "-m", "crawler.cli", *command[1:]], cwd=ROOT, timeout=120)
         assert out.returncode == 0 and out.stdout.strip(), (command, out.stderr)
         assert "No open listing matches" not in out.stdout and "No salary index rows" not in out.stdout
 

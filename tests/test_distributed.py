@@ -21,6 +21,7 @@ import pytest
 from crawler.cli.main import main
 from crawler.distributed import ITEMS_KEY, BoardQueue, connect
 from spiders.base import read_list_file
+from tests import forkrun
 from tests.conftest import ROOT, CrawlResult, realdata, run_scrapy
 
 pytestmark = pytest.mark.realdata
@@ -70,15 +71,14 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def start_worker(spider: str, cassette: Path, url: str, log: Path, *settings: str) -> subprocess.Popen[bytes]:
+def start_worker(spider: str, cassette: Path, url: str, log: Path, *settings: str) -> forkrun.Child:
     """``scrapy crawl <spider>`` as a distributed worker; slowed down so that a kill lands midway."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"REPLAY_DIR={cassette}", "-s", f"REDIS_URL={url}"]
     cmd += ["-s", "JOBS_DB=/nonexistent/workers-must-not-write.db", "-s", "LOG_LEVEL=INFO"]
     for setting in settings:
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB", "REDIS_URL"}}
-    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return forkrun.start(cmd, cwd=ROOT, env=env, output=log)
 
 
 def wait_for(condition: Any, timeout: float = 120) -> None:

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forkrun
 from tests.conftest import ROOT, realdata
 from tests.faultserver import FaultServer, Script, Step, gzipped, redirect, send, serve
 
@@ -93,7 +93,7 @@ def crawl(server: FaultServer, db_path: Path, spider: str, *args: str, settings:
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
     env["SCRAPY_SETTINGS_MODULE"] = "tests.fault_settings"
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+    proc = forkrun.run(cmd, cwd=ROOT, timeout=180, env=env)
     return Crawl(proc.returncode, proc.stdout + proc.stderr, db_path)
 
 

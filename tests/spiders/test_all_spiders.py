@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+from tests import forkrun
 from tests.conftest import REALDATA, ROOT, run_scrapy
 from tests.spiders import endtoend
 from tests.spiders.responses import replay_spider
@@ -66,7 +66,8 @@ FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=1")
 
 @cache
 def spider_names() -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = forkrun.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT)
+    assert out.returncode == 0, out.stderr
     return out.stdout.split()
 
 

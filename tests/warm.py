@@ -1,0 +1,49 @@
+"""What the fork server of tests/forkrun.py does once, so that each forked command starts warm.
+
+Imports (Scrapy, Twisted's HTTP stack, every spider, pipeline, CLI command) and the lazily built
+tables of the normalisers (titles, places, salaries, dateparser's languages). Nothing here keeps
+state a command could see: a forked child re-imports the settings module under its own environment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import scrapy.cmdline
+import scrapy.core.downloader.handlers.http11
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import load_object
+from scrapy.utils.project import get_project_settings
+
+import crawler.cli.main
+import normalize.company
+import pipelines.after_crawl
+import pipelines.normalization
+import pipelines.store
+import pipelines.validate
+from normalize import dates, location, salary, title
+
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+settings = get_project_settings()
+SpiderLoader.from_settings(settings)
+scrapy.cmdline._get_commands_dict(settings, inproject=True)
+# every component a crawl builds (Scrapy's defaults and ours), so that no child imports one
+for component in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS"):
+    chosen = settings.getwithbase(component)
+    for path in chosen.values() if component == "DOWNLOAD_HANDLERS" else chosen:
+        if isinstance(path, str) and "." in path:
+            load_object(path)
+for single in ("SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "LOG_FORMATTER", "REQUEST_FINGERPRINTER_CLASS",
+               "DOWNLOADER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_MEMORY_QUEUE", "SCHEDULER_DISK_QUEUE",
+               "SPIDER_LOADER_CLASS", "DNS_RESOLVER", "DOWNLOADER_HTTPCLIENTFACTORY",
+               "DOWNLOADER_CLIENTCONTEXTFACTORY", "ITEM_PROCESSOR", "SCRAPER_SLOT_MAX_ACTIVE_SIZE"):  # fmt: skip
+    if isinstance(settings.get(single), str) and "." in settings.get(single):
+        load_object(settings.get(single))
+title.parse("Senior Software Engineer, Payments")
+location.parse("Remote (US, Canada or Berlin, Germany)")
+salary.parse("$120,000 - $150,000 per year")
+normalize.company.normalize_company("Example GmbH")
+dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
+dates.parse_date("12 March 2025", now=datetime(2026, 1, 1, tzinfo=UTC))
+_ = (scrapy.cmdline, scrapy.core.downloader.handlers.http11, crawler.cli.main, pipelines)
