@@ -67,8 +67,12 @@ class BoardPattern:
     regex: re.Pattern[str]
     board: str  # a str.format template over the regex's named groups
     not_boards: frozenset[str]
+    needle: str  # lower-case text in every match: most texts lack it, and the regex need not run
 
-    def boards_in(self, text: str) -> Iterator[str]:
+    def boards_in(self, text: str, lowered: str | None = None) -> Iterator[str]:
+        """The boards named in ``text`` (``lowered``: ``text.lower()``, when the caller has it)."""
+        if self.needle not in (text.lower() if lowered is None else lowered):
+            return
         for match in self.regex.finditer(text):
             if TRUNCATED.match(text, match.end()):  # display text cut short ("jobs.lever.co/acm..."): not a board
                 continue
@@ -89,6 +93,7 @@ def load_patterns(path: Path = PATTERNS_CSV) -> tuple[BoardPattern, ...]:
             regex=re.compile(row["regex"].strip(), re.IGNORECASE),
             board=row["board"].strip(),
             not_boards=frozenset(word.lower() for word in row["not_boards"].split()),
+            needle=row["needle"].strip().lower(),
         )
         for row in rows
     )
@@ -106,8 +111,9 @@ def find_boards(texts: Iterable[str | None], patterns: Sequence[BoardPattern] | 
         if not text:
             continue
         plain = html.unescape(text)
+        lowered = plain.lower()
         for pattern in patterns or load_patterns():
-            for board in pattern.boards_in(plain):
+            for board in pattern.boards_in(plain, lowered):
                 found.setdefault((pattern.ats, board.lower()), (pattern.ats, board))
     return list(found.values())
 

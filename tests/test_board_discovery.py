@@ -81,6 +81,14 @@ def test_every_pattern_row_has_a_real_example():
         assert hits, f"no example for {pattern.ats} {pattern.regex.pattern}"
 
 
+def test_each_needle_is_in_every_match_of_its_regex():
+    """The needle only skips texts the regex cannot match: every match of the real examples holds it."""
+    for pattern in load_patterns():
+        matches = [m.group(0) for text, _, _ in REAL_ADDRESSES for m in pattern.regex.finditer(html.unescape(text))]
+        assert matches, f"no example for {pattern.ats} {pattern.regex.pattern}"
+        assert all(pattern.needle in match.lower() for match in matches), (pattern.needle, matches)
+
+
 @pytest.mark.parametrize("text", NOT_BOARDS)
 def test_ats_hosts_that_are_not_boards(text):
     assert find_boards([text]) == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from ftfy import fix_text
 
 from crawler.items import JobPosting
-from pipelines.validate import repair_text
-from tests.conftest import realdata
+from pipelines.validate import repair_mojibake, repair_text
+from tests.conftest import REALDATA, realdata
 
 REPAIRS = [
     pytest.param("Weâ\x80\x99re hiring", "We’re hiring", id="utf8-read-as-cp1252-apostrophe"),
@@ -33,3 +34,60 @@ def test_remoteok_descriptions_are_repaired_raw_kept(crawl):
     damaged_raw = [r for r in rows if "â\x80" in json.loads(r["raw_json"]).get("description", "")]
     assert len(damaged_raw) > len(rows) / 2  # the recorded payload is mostly damaged, and stays so
     assert not [r for r in rows if "â\x80" in (r["description_text"] or "")]
+
+
+#: ftfy's line-by-line behaviour that the fast path must keep: each row is compared with ftfy itself.
+AS_FTFY = [
+    pytest.param("plain ascii line\nand another\n", id="sound-ascii-lines"),
+    pytest.param("sound line\nWeâ\x80\x99re hiring\nsound again", id="one-damaged-line-among-sound-ones"),
+    pytest.param("R&amp;D team\n<p>x</p>\nR&amp;D again", id="entities-unescaped-until-a-line-with-markup"),
+    pytest.param("<b>bold</b>\nR&amp;D", id="entities-kept-after-markup"),
+    pytest.param("Windows\r\nline breaks\rhere", id="carriage-returns"),
+    pytest.param("bell\x07 and escape \x1b[31mred\x1b[0m", id="control-and-terminal-escapes"),
+    pytest.param("ﬁnance ﬂow", id="latin-ligatures"),
+    pytest.param("ＦＵＬＬ width", id="fullwidth-characters"),
+    pytest.param("Cafe\u0301 decomposed", id="decomposed-accent-to-nfc"),
+    pytest.param("tab\tseparated & ampersand", id="tab-and-bare-ampersand"),
+    pytest.param("\ufeffbyte-order mark\nline", id="byte-order-mark"),
+    pytest.param("price \x80 and \x93quoted\x94", id="c1-controls-as-cp1252"),
+    pytest.param("naïve café – “sound” non-ASCII\n", id="sound-non-ascii-line"),
+    pytest.param("Ã©tÃ© line\nsound line\n", id="mojibake-line-before-sound-one"),
+    pytest.param("", id="empty"),
+]
+
+
+@pytest.mark.parametrize("text", AS_FTFY)
+def test_repair_mojibake_is_ftfy(text: str) -> None:
+    assert repair_mojibake(text) == fix_text(text, uncurl_quotes=False)
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
+@pytest.mark.realdata
+def test_repair_mojibake_is_ftfy_on_real_text() -> None:
+    """The long strings of every real cassette (descriptions, HTML, feeds), 15 a cassette."""
+    texts: list[str] = []
+    for index in sorted(REALDATA.glob("*/index.jsonl")):
+        found: list[str] = []
+        for line in index.read_text().splitlines():
+            if not line.strip() or line.startswith("#") or len(found) >= 15:
+                continue
+            body = (index.parent / json.loads(line)["body"]).read_bytes().decode("utf-8", "replace")
+            try:
+                candidates = strings_in(json.loads(body))
+            except ValueError:
+                candidates = [body[:5000]]
+            found += [text for text in candidates if len(text) > 200][: 15 - len(found)]
+        texts += found
+    assert len(texts) > 250
+    expected = [fix_text(text, uncurl_quotes=False) for text in texts]
+    assert expected != texts, "no real text needs a repair: the comparison would only test sound text"
+    assert [repair_mojibake(text) for text in texts] == expected
