@@ -50,6 +50,7 @@ SHARED_CRAWLS = {
     "tests/test_analytics_docs.py::": "real_db",
     "tests/test_datasette.py::": "real_db",
     "tests/test_cli_analytics.py::": "real_db",
+    "tests/test_site.py::": "site",  # its session-scoped database, site and browser
 }
 
 
