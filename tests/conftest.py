@@ -51,6 +51,7 @@ SHARED_CRAWLS = {
     "tests/test_datasette.py::": "real_db",
     "tests/test_cli_analytics.py::": "real_db",
     "tests/test_site.py::": "site",  # its session-scoped database, site and browser
+    "tests/spiders/test_hackernews.py::": "hackernews",  # each real thread crawled twice, once
 }
 
 
@@ -111,6 +112,29 @@ def run_scrapy(args: list[str], db_path: Path, replay: list[Path] | None = None,
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr, db_path)
 
 
+def checked_crawl(
+    db_path: Path, spider: str, *cassettes: Path, args: tuple[str, ...] = (), settings: tuple[str, ...] = ()
+) -> CrawlResult:
+    """``scrapy crawl`` into ``db_path``: no traceback, and the exit status its run's status calls for."""
+    result = run_scrapy(["crawl", spider, *args], db_path, list(cassettes), *settings)
+    assert "Traceback" not in result.log, result.log[-4000:]
+    # `scrapy crawl` exits 1 exactly when the run failed or finished only partially
+    status = result.last_run["status"] if db_path.exists() else "failed"
+    assert result.returncode == (1 if status in ("failed", "partial") else 0), (status, result.log[-4000:])
+    return result
+
+
+def snapshot(result: CrawlResult, path: Path) -> CrawlResult:
+    """A copy of the crawl's database as it is now (SQLite's backup API: WAL included)."""
+    source, copy = sqlite3.connect(result.db_path), sqlite3.connect(path)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return CrawlResult(result.returncode, result.log, path)
+
+
 @pytest.fixture
 def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
     """``crawl("remotive", realdata("remotive"), "-a", "x=y")`` into a per-test database."""
@@ -119,11 +143,6 @@ def crawl(tmp_path: Path) -> Callable[..., CrawlResult]:
     def _crawl(
         spider: str, *cassettes: Path, args: tuple[str, ...] = (), settings: tuple[str, ...] = ()
     ) -> CrawlResult:
-        result = run_scrapy(["crawl", spider, *args], db_path, list(cassettes), *settings)
-        assert "Traceback" not in result.log, result.log[-4000:]
-        # `scrapy crawl` exits 1 exactly when the run failed or finished only partially
-        status = result.last_run["status"] if db_path.exists() else "failed"
-        assert result.returncode == (1 if status in ("failed", "partial") else 0), (status, result.log[-4000:])
-        return result
+        return checked_crawl(db_path, spider, *cassettes, args=args, settings=settings)
 
     return _crawl

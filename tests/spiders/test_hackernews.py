@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import ROOT, cassette_bodies, realdata
+from tests.conftest import ROOT, CrawlResult, cassette_bodies, checked_crawl, realdata, snapshot
 
 #: One request per comment: no politeness delay when replaying (hundreds of replayed requests).
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False")
@@ -17,9 +19,34 @@ THREADS = [
 ]
 
 
+@dataclass
+class ThreadRuns:
+    first: CrawlResult  # the database as the first crawl left it
+    second: CrawlResult  # and after a second crawl of the same thread
+
+
+@pytest.fixture(scope="module")
+def thread_runs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], ThreadRuns]:
+    """Each real thread crawled twice into one database, once for the whole module (conftest.py's
+    SHARED_CRAWLS keeps the module on one test worker)."""
+    runs: dict[str, ThreadRuns] = {}
+
+    def thread_runs_of(cassette: str, thread: str) -> ThreadRuns:
+        if cassette not in runs:
+            folder = tmp_path_factory.mktemp(cassette)
+            args = ("-a", f"thread={thread}")
+            first = checked_crawl(folder / "jobs.db", "hackernews", realdata(cassette), args=args, settings=FAST)
+            kept = snapshot(first, folder / "first.db")
+            second = checked_crawl(folder / "jobs.db", "hackernews", realdata(cassette), args=args, settings=FAST)
+            runs[cassette] = ThreadRuns(kept, second)
+        return runs[cassette]
+
+    return thread_runs_of
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize(("cassette", "thread"), THREADS)
-def test_one_record_per_top_level_comment(crawl, cassette, thread):
+def test_one_record_per_top_level_comment(thread_runs, cassette, thread):
     """Every live top-level comment becomes a posting or a "not a job posting" reject; a rerun adds nothing."""
     bodies = cassette_bodies(cassette)
     story = next(body for body in bodies if body["type"] == "story")
@@ -27,15 +54,14 @@ def test_one_record_per_top_level_comment(crawl, cassette, thread):
     comments = [b for b in bodies if b["type"] == "comment" and b["parent"] == story["id"]]
     assert len(comments) == len(story["kids"])
     live = [c for c in comments if c.get("text") and not c.get("dead") and not c.get("deleted")]
-    args = ("-a", f"thread={thread}")
-    first = crawl("hackernews", realdata(cassette), args=args, settings=FAST)
+    runs = thread_runs(cassette, thread)
+    first = runs.first
     postings = first.scalar("SELECT count(*) FROM postings")
     reasons = [r["reason"] for r in first.query("SELECT reason FROM rejects")]
     assert postings + len(reasons) == len(live)
     assert reasons and set(reasons) == {"not a job posting"}
     assert len(reasons) < len(live) / 10  # replies and remarks are a small share of a thread
-    second = crawl("hackernews", realdata(cassette), args=args, settings=FAST)
-    assert (second.last_run["new"], second.last_run["unchanged"]) == (0, postings)
+    assert (runs.second.last_run["new"], runs.second.last_run["unchanged"]) == (0, postings)
 
 
 #: Comments of the real threads that advertise no job (a feature request, a question, a moderation plea).
@@ -48,16 +74,16 @@ NOT_JOBS = [
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(("cassette", "thread", "comment"), NOT_JOBS)
-def test_comment_without_a_job_is_rejected(crawl, cassette, thread, comment):
-    result = crawl("hackernews", realdata(cassette), args=("-a", f"thread={thread}"), settings=FAST)
+def test_comment_without_a_job_is_rejected(thread_runs, cassette, thread, comment):
+    result = thread_runs(cassette, thread).first
     assert result.scalar("SELECT count(*) FROM postings WHERE source_id = ?", (comment,)) == 0
     reject = [tuple(r) for r in result.query("SELECT reason, url FROM rejects WHERE source_id = ?", (comment,))]
     assert reject == [("not a job posting", f"https://news.ycombinator.com/item?id={comment}")]
 
 
 @pytest.mark.realdata
-def test_first_line_fields(crawl):
-    result = crawl("hackernews", realdata("hn-2026-01"), args=("-a", "thread=46466074"), settings=FAST)
+def test_first_line_fields(thread_runs):
+    result = thread_runs("hn-2026-01", "46466074").first
     rockbot = result.posting("hackernews", "46466961")
     assert rockbot["url"] == "https://news.ycombinator.com/item?id=46466961"
     assert (rockbot["company"], rockbot["title"]) == ("Rockbot", "Senior Engineers (Fullstack & Ads)")
