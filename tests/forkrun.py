@@ -52,11 +52,20 @@ def module_argv(argv: Sequence[str]) -> tuple[str, list[str]]:
     raise ValueError(f"not a `python -m <module>` command: {argv!r}")
 
 
-def _child(module: str, args: list[str], env: dict[str, str], cwd: str, out: str, err: str) -> None:
-    for fd, path in ((1, out), (2, err)):
-        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(target, fd)
+def _child(
+    module: str, args: list[str], env: dict[str, str], cwd: str, out: str, err: str, stdin: str, terminal: str
+) -> None:
+    if terminal:  # a pseudo-terminal's follower side, as stdin, stdout and stderr
+        target = os.open(terminal, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(target, fd)
         os.close(target)
+    else:
+        for fd, path, flags in ((0, stdin, os.O_RDONLY), (1, out, os.O_WRONLY), (2, err, os.O_WRONLY)):
+            target = os.open(path, flags | (os.O_CREAT | os.O_APPEND if fd else 0), 0o644)
+            os.dup2(target, fd)
+            os.close(target)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 (the process's own stdin, read by the command)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
@@ -78,7 +87,14 @@ class Child:
     (text mode; stderr merged into stdout unless ``separate``)."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: Path, separate: bool, output: Path | None
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None,
+        cwd: Path,
+        separate: bool,
+        output: Path | None,
+        stdin: str = "",
+        terminal: str = "",
     ) -> None:
         self.args = list(argv)
         module, args = module_argv(argv)
@@ -86,9 +102,11 @@ class Child:
         weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
         self._out = str(output) if output else os.path.join(folder, "stdout")
         self._err = self._out if not separate else os.path.join(folder, "stderr")
+        stdin_path = os.path.join(folder, "stdin")
+        Path(stdin_path).write_text(stdin)
         environment = dict(os.environ if env is None else env)
         self._process: BaseProcess = _context.Process(
-            target=_child, args=(module, args, environment, str(cwd), self._out, self._err)
+            target=_child, args=(module, args, environment, str(cwd), self._out, self._err, stdin_path, terminal)
         )
         self._process.start()
         self.pid = self._process.pid
@@ -135,17 +153,24 @@ def start(
     cwd: Path = ROOT,
     separate: bool = False,
     output: Path | None = None,
+    terminal: str = "",
 ) -> Child:
     """Start a command; its stdout and stderr go to ``output`` when given (kept), else to a
-    temporary file that ``communicate`` reads and removes."""
-    return Child(argv, env, cwd, separate, output)
+    temporary file that ``communicate`` reads; or all three to ``terminal`` (a pty's follower path)."""
+    return Child(argv, env, cwd, separate, output, terminal=terminal)
 
 
 def run(
-    argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path = ROOT, timeout: float = 240
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 240,
+    input: str = "",
 ) -> Completed:
-    """Like ``subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)``."""
-    child = start(argv, env=env, cwd=cwd, separate=True)
+    """Like ``subprocess.run(argv, cwd=cwd, env=env, input=input, capture_output=True, text=True,
+    timeout=timeout)``."""
+    child = Child(argv, env, cwd, True, None, stdin=input)
     out, err = child.communicate(timeout)
     assert child.returncode is not None
     return Completed(list(argv), child.returncode, out, err)

@@ -12,8 +12,8 @@ before the real one, holding the real body minus its first record.
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +25,7 @@ from crawler.scope import CrawlScope, PlatformFacts
 from listings.keys import ats_keys_in_url
 from pipelines.after_crawl import platform_facts
 from spiders.base import AtsBoardSpider, ListArgSpider
+from tests import forkrun
 from tests.conftest import ROOT, CrawlResult, cassette_bodies, realdata
 
 OWN = ROOT / "tests" / "cassettes"
@@ -162,7 +163,8 @@ def test_ats_board_that_fails_or_is_gone(crawl: Callable[..., CrawlResult], tmp_
                                            (carta["url"], 404, "text/html", b"<h1>not found</h1>")])  # fmt: skip
     cmd = [sys.executable, "-m", "scrapy", "crawl", "greenhouse", *boards, "-s", "RETRY_TIMES=0",
            "-s", f"JOBS_DB={tmp_path / 'jobs.db'}", "-s", f"REPLAY_DIR={faults}:{folder}"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
+    proc = forkrun.run(cmd, cwd=ROOT, timeout=240, env=env)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     result = CrawlResult(proc.returncode, proc.stderr, tmp_path / "jobs.db")
     scope = run_scope(result)
@@ -244,8 +246,8 @@ def test_workable_query_run_closes_nothing(crawl: Callable[..., CrawlResult], tm
 
 # -- platform facts: declared on the spiders, checked over `scrapy list` --------------------------------
 def scrapy_list() -> list[str]:
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=True)  # fmt: skip
+    proc = forkrun.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
     return proc.stdout.split()
 
 

@@ -9,13 +9,14 @@ import re
 import select
 import shlex
 import shutil
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from crawler.cli.progress import logfmt
+from tests import forkrun
 from tests import test_analytics as base
 from tests.conftest import ROOT
 
@@ -32,27 +33,25 @@ def env() -> dict[str, str]:
 def in_terminal(argv: list[str]) -> tuple[int, str]:
     """Run argv with stdout and stderr on a pseudo-terminal; (exit status, everything it wrote)."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower, cwd=ROOT, env=env())
-    os.close(follower)
+    # our follower stays open until the command ends: the command opens the terminal by its name
+    proc = forkrun.start(argv, cwd=ROOT, env=env(), terminal=os.ttyname(follower))
     chunks = []
-    while True:
-        ready, _, _ = select.select([leader], [], [], 240)
-        if not ready:
-            proc.kill()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            chunks.append(os.read(leader, 65536))
+        elif proc.poll() is not None:
             break
-        try:
-            data = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
+    else:
+        proc.kill()
+    os.close(follower)
     os.close(leader)
     return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
 
 
-def in_pipe(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=240)
+def in_pipe(argv: list[str]) -> forkrun.Completed:
+    return forkrun.run(argv, cwd=ROOT, env=env(), timeout=240)
 
 
 def summary(line: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from normalize.dates import parse_date
+from tests import forkrun
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -116,14 +117,10 @@ def test_fast_paths_do_not_import_dateparser() -> None:
 
 def test_cli_date() -> None:
     lines = "2026-11-22\n2 days ago\nnonsense\n"
-    out = subprocess.run(
-        [sys.executable, "-m", "normalize", "date", "--now", "2026-11-24T00:00:00Z"],
-        cwd=ROOT,
-        input=lines,
-        capture_output=True,
-        text=True,
-        check=True,
+    out = forkrun.run(
+        [sys.executable, "-m", "normalize", "date", "--now", "2026-11-24T00:00:00Z"], cwd=ROOT, input=lines
     )
+    assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         '{"posted_at": "2026-11-22T00:00:00+00:00"}',
         '{"posted_at": "2026-11-22T00:00:00+00:00"}',

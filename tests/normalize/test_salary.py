@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from normalize.salary import normalize_posting_salary, parse, period_of
+from tests import forkrun
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -294,15 +294,9 @@ def test_no_salary_word_is_not_unparsed() -> None:
 
 def test_cli_one_line_in_one_json_line_out() -> None:
     stdin = "€72k–€84k p.a.\n\x00garbage ))) \\n $$$\n"
-    proc = subprocess.run(
-        [sys.executable, "-m", "normalize", "salary"],
-        input=stdin.encode(),
-        capture_output=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    lines = proc.stdout.decode().splitlines()
+    proc = forkrun.run([sys.executable, "-m", "normalize", "salary"], input=stdin, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert (first["min"], first["max"], first["currency"], first["period"]) == (72000, 84000, "EUR", "year")
