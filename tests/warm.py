@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import scrapy.cmdline
 import scrapy.core.downloader.handlers.http11
+import yaml
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
@@ -23,6 +25,8 @@ import pipelines.normalization
 import pipelines.store
 import pipelines.validate
 from normalize import dates, location, salary, title
+
+ROOT = Path(__file__).resolve().parents[1]
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 settings = get_project_settings()
@@ -41,6 +45,10 @@ for single in ("SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "LOG_FORMATTER", 
     if isinstance(settings.get(single), str) and "." in settings.get(single):
         load_object(settings.get(single))
 title.parse("Senior Software Engineer, Payments")
+# titles compile their pattern groups per word they start with, on first sight: see every role word once
+for rule in yaml.safe_load((ROOT / "data" / "titles" / "roles.yaml").read_text(encoding="utf-8"))["rules"]:
+    for words in (rule["role"], f"Senior {rule['role']}", f"{rule['role'].title()} (Remote)"):
+        title.parse(words)
 location.parse("Remote (US, Canada or Berlin, Germany)")
 salary.parse("$120,000 - $150,000 per year")
 normalize.company.normalize_company("Example GmbH")
