@@ -53,7 +53,7 @@ def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
 def test_sigkill_at_random_moments(server: FaultServer, tmp_path: Path) -> None:
     good_answers(server.script)
     # a slower answer, so kills land before, during and after the download and the writes
-    server.script.set(REMOTIVE, Step("drip", body=body_of("remotive"), seconds=0.05, chunks=20))
+    server.script.set(REMOTIVE, Step("drip", body=body_of("remotive"), seconds=0.025, chunks=20))
     # kill moments spread over one whole clean run's duration, measured here (machines differ)
     forkrun.warm()
     began = time.monotonic()

@@ -11,6 +11,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import datasketch  # imported lazily by listings.keys (with scipy)
+import redis  # imported lazily by crawler.distributed
 import scrapy.cmdline
 import scrapy.core.downloader.handlers.http11
 import yaml
@@ -19,6 +21,9 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 
 import crawler.cli.main
+import crawler.distributed
+import listings.build
+import listings.keys
 import normalize.company
 import pipelines.after_crawl
 import pipelines.normalization
@@ -54,4 +59,13 @@ salary.parse("$120,000 - $150,000 per year")
 normalize.company.normalize_company("Example GmbH")
 dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
 dates.parse_date("12 March 2025", now=datetime(2026, 1, 1, tzinfo=UTC))
-_ = (scrapy.cmdline, scrapy.core.downloader.handlers.http11, crawler.cli.main, pipelines)
+_ = (
+    datasketch,
+    redis,
+    crawler.distributed,
+    listings,
+    scrapy.cmdline,
+    scrapy.core.downloader.handlers.http11,
+    crawler.cli.main,
+    pipelines,
+)
