@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import nh3
 from ftfy import TextFixerConfig, fix_and_explain
 from ftfy.badness import is_bad
-from ftfy.chardata import CONTROL_CHARS, LIGATURES, WIDTH_MAP
+from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 from scrapy.crawler import Crawler
 
 from crawler.items import REQUIRED_FIELDS, JobPosting, RejectedRecord
@@ -194,14 +194,12 @@ def repair_text(item: JobPosting) -> None:
 
 #: Plain ASCII with no ``&``: no ftfy fixer acts on such a text (the common case, checked first).
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x25\x27-\x7e]*")
-#: Characters one of ftfy's fixers acts on by itself: ``&`` (entities), C1 controls, ligatures,
-#: full/half-width forms, control characters, line separators, escapes, lone surrogates.
+#: Characters one of ftfy's fixers acts on by itself: C1 controls, ligatures, full/half-width
+#: forms, control characters, line separators, escapes, lone surrogates; and HTML entities
+#: (ftfy's own entity pattern: a bare "R&D" is left alone).
+_FIXED_ALONE = {chr(c) for c in (*LIGATURES, *WIDTH_MAP, *CONTROL_CHARS)} | set("\r\u2028\u2029\x1b")
 _FIXABLE = re.compile(
-    "["
-    + re.escape(
-        "".join(sorted({chr(c) for c in (*LIGATURES, *WIDTH_MAP, *CONTROL_CHARS)} | set("&\r\u2028\u2029\x1b")))
-    )
-    + "\x80-\x9f\ud800-\udfff]"
+    "[" + re.escape("".join(sorted(_FIXED_ALONE))) + "\x80-\x9f\ud800-\udfff]|" + HTML_ENTITY_RE.pattern
 )
 _REPAIR = TextFixerConfig(uncurl_quotes=False, explain=False)
 

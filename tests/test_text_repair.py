@@ -52,6 +52,8 @@ AS_FTFY = [
     pytest.param("price \x80 and \x93quoted\x94", id="c1-controls-as-cp1252"),
     pytest.param("naïve café – “sound” non-ASCII\n", id="sound-non-ascii-line"),
     pytest.param("Ã©tÃ© line\nsound line\n", id="mojibake-line-before-sound-one"),
+    pytest.param("sound first line\nÃ a line that starts like mojibake", id="line-start-anchor-after-the-first"),
+    pytest.param("R&D and Q&A, no entity\n", id="ampersand-without-entity"),
     pytest.param("", id="empty"),
 ]
 
