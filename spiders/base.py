@@ -50,6 +50,11 @@ class ShapeChanged(BadResponse):
     """The body is in the expected format, but the record list is not where it was (renamed key)."""
 
 
+#: Politeness for a platform that publishes no rate limit (each spider's ``custom_settings`` starts
+#: from it, ``{**POLITE, ...}``): one request a second and one at a time per host -- stricter than
+#: crawler/settings.py's 0.5 s and 2, since nobody told us more is fine -- and the project's 60 s timeout.
+POLITE: dict[str, Any] = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_TIMEOUT": 60}
+
 #: Statuses that mean "not you" rather than "not here": the platform blocks or throttles us.
 BLOCKED_STATUSES = (401, 403, 429)
 #: Marks of a challenge or login page served instead of the data (with status 200).

@@ -4,11 +4,12 @@ Endpoint: ``https://api.lever.co/v0/postings/<board>?mode=json`` -- a bare JSON 
 of every published posting (optional ``skip``/``limit``; companies on Lever's EU
 instance answer on ``api.eu.lever.co``: board ``eu:<slug>``). Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/lever.txt``; unknown sites answer 404
-(counted, not fatal). Rate limits: undocumented; one request per company.
-Quirks: the title is ``text``; the description is split into ``description``,
-``lists`` (headed bullet lists) and ``additional``; ``createdAt`` is epoch
-milliseconds; ``workplaceType`` is remote/hybrid/onsite/unspecified;
-``salaryRange`` (min/max/currency/interval "per-year-salary") only when published.
+(counted, not fatal). Rate limits: none published for reads (github.com/lever/postings-api limits
+only application POSTs, 2 a second); one request per company, ``POLITE``: 1 s apart, one at a time.
+Quirks: the title is ``text``; the description is split into ``description``, ``lists`` (headed
+bullet lists) and ``additional``; ``createdAt`` is epoch milliseconds; ``workplaceType`` is
+remote/hybrid/onsite/unspecified; ``salaryRange`` (min/max/currency/interval "per-year-salary") only
+when published.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import POLITE, AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
 
 
 class LeverSpider(AtsBoardSpider):
     name = "lever"
+    custom_settings = {**POLITE}
     board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
     board_pattern = re.compile(r"(?:eu:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # eu:<slug>: the EU instance
     job_url_patterns = (

@@ -9,8 +9,9 @@ Endpoint: ``https://<board>.jobs.personio.de/xml?language=en`` -- ``<workzag-job
 department, recruitingCategory, name, jobDescriptions, employmentType, seniority,
 schedule, keywords, createdAt), no key, no pagination. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/personio.txt``; an unknown company answers
-404 with an HTML page, or a 307 to www.personio.com (both counted as not found). Rate limits: undocumented. Quirks: XML,
-not JSON; descriptions are named HTML blocks in CDATA; the public job page is
+404 with an HTML page, or a 307 to www.personio.com (both counted as not found). Rate limits: none published for the
+XML feed (developer.personio.de states limits only for its authenticated API), so ``POLITE``: 1 s apart, one at a
+time. Quirks: XML, not JSON; descriptions are named HTML blocks in CDATA; the public job page is
 ``https://<board>.jobs.personio.de/job/<id>``; ``subcompany`` is often empty.
 """
 
@@ -23,11 +24,12 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import AtsBoardSpider, BadResponse, as_list, text_or_none, unescape
+from spiders.base import POLITE, AtsBoardSpider, BadResponse, as_list, text_or_none, unescape
 
 
 class PersonioSpider(AtsBoardSpider):
     name = "personio"
+    custom_settings = {**POLITE}
     # without language=en descriptions come back empty or short; an unknown company is redirected (307)
     # to personio's home page rather than answered 404: that redirect means "not found"
     board_url = "https://{board}.jobs.personio.de/xml?language=en"

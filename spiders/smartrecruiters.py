@@ -5,10 +5,11 @@ Endpoint: ``https://api.smartrecruiters.com/v1/companies/<board>/postings`` --
 ``?limit=100&offset=0`` on, until ``totalFound``. Boards (company identifiers, case
 sensitive: ``Ubisoft2``): ``-a boards=...``, ``-a boards_file=PATH`` or
 ``data/boards/smartrecruiters.txt``; unknown companies answer 404 (counted).
-Rate limits: public Posting API, undocumented. Quirks: the list carries no
-description (the ``ref`` detail URL does; not fetched); the public page is
-``https://jobs.smartrecruiters.com/<company>/<id>``; ``location.remote`` and
-``location.hybrid`` are booleans; ``releasedDate`` is the publication date.
+Rate limits: none published for the public Posting API (searched SmartRecruiters' developer docs;
+their limits are per API credential), so ``POLITE``: 1 s between pages, one at a time. Quirks: the
+list carries no description (the ``ref`` detail URL does; not fetched); the public page is
+``https://jobs.smartrecruiters.com/<company>/<id>``; ``location.remote`` and ``location.hybrid`` are
+booleans; ``releasedDate`` is the publication date.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
+from spiders.base import POLITE, AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 API = "https://api.smartrecruiters.com/v1/companies/{board}/postings"
 
 
 class SmartRecruitersSpider(AtsBoardSpider):
     name = "smartrecruiters"
+    custom_settings = {**POLITE}
     board_url = API + "?limit=100&offset=0"
     job_url_patterns = (r"smartrecruiters\.com/(?:v1/companies/)?[\w.-]+/(?:postings/)?(\d{9,})",)
     job_url_hints = ("smartrecruiters",)

@@ -1,9 +1,9 @@
 """Working Nomads (https://www.workingnomads.com), curated remote jobs.
 
 Endpoint: ``https://www.workingnomads.com/api/exposed_jobs/`` -- a bare JSON array
-of the current jobs, no pagination. Rate limits: undocumented, one request a day
-is plenty. Quirks: there is no job id, so the posting URL (``/job/go/<n>/``) is
-the key; ``tags`` is one comma-separated string; ``location`` is free text
+of the current jobs, no pagination. Rate limits: none published (searched workingnomads.com); one
+request a run, a day apart is plenty. Quirks: there is no job id, so the posting URL
+(``/job/go/<n>/``) is the key; ``tags`` is one comma-separated string; ``location`` is free text
 ("Japan - Remote", "Global").
 """
 
@@ -14,11 +14,12 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
+from spiders.base import POLITE, JsonApiSpider, as_list, text_or_none, unescape
 
 
 class WorkingNomadsSpider(JsonApiSpider):
     name = "workingnomads"
+    custom_settings = {**POLITE}
     start_urls = ["https://www.workingnomads.com/api/exposed_jobs/"]
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
