@@ -15,12 +15,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, JsonApiSpider, as_list, dig, text_or_none, unescape
+from spiders.base import JsonApiSpider, as_list, dig, text_or_none, unescape
 
 
 class ArbeitnowSpider(JsonApiSpider):
     name = "arbeitnow"
-    custom_settings = {**POLITE}
     start_urls = ["https://www.arbeitnow.com/api/job-board-api"]
     records_path = "data"
 

@@ -18,12 +18,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
 
 
 class AshbySpider(AtsBoardSpider):
     name = "ashby"
-    custom_settings = {**POLITE}
     board_url = "https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
     job_url_patterns = (
         r"ashbyhq\.com/(?:[^/?#]+/)+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",

@@ -19,14 +19,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, AtsDetailSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsBoardSpider, AtsDetailSpider, as_list, dig, text_or_none, unescape
 
 WORKPLACE = {"0": False, "1": True, "2": False}
 
 
 class BambooHRSpider(AtsDetailSpider, AtsBoardSpider):
     name = "bamboohr"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.bamboohr.com/careers/list"
     records_path = "result"
 

@@ -17,12 +17,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 
 class BreezySpider(AtsBoardSpider):
     name = "breezy"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.breezy.hr/json"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

@@ -12,11 +12,10 @@ the newest jobs are in the feed.
 
 from __future__ import annotations
 
-from spiders.base import POLITE, WordPressJobFeedSpider
+from spiders.base import WordPressJobFeedSpider
 
 
 class EuRemoteJobsSpider(WordPressJobFeedSpider):
     name = "euremotejobs"
-    custom_settings = {**POLITE}
     start_urls = ["https://euremotejobs.com/?feed=job_feed"]
     remote = True

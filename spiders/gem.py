@@ -17,14 +17,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 WORKPLACE = {"remote": True, "hybrid": False, "in_office": False, "onsite": False}
 
 
 class GemSpider(AtsBoardSpider):
     name = "gem"
-    custom_settings = {**POLITE}
     board_url = "https://api.gem.com/job_board/v0/{board}/job_posts/"
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

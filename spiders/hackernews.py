@@ -1,14 +1,12 @@
 """Hacker News "Ask HN: Who is hiring?" (https://news.ycombinator.com), via the Firebase API.
 
-Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of its 3
-newest ``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest
-thread), then ``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``);
-``-a thread=<id>`` picks a thread. Rate limits: none (github.com/HackerNews/API: "There is currently
-no rate limit"; the Algolia HN Search API, not used here, allows 10,000 requests an hour per IP);
-one request per comment, the project's 0.5 s and 2 at a time. Quirks: one posting per top-level
-comment (by id); its first line "Company | Role | Location | Remote | Salary" (any order) is read by
-``normalize.hn`` (first role = title, others = tags); a comment with no job (a reply) is a reject
-"not a job posting"; dead/deleted/null are counted.
+Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of its 3 newest
+``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest thread), then
+``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``); ``-a thread=<id>`` picks
+a thread. Rate limits: none (github.com/HackerNews/API: "There is currently no rate limit");
+``POLITE``. Quirks: one posting per top-level comment (by id); its first line "Company | Role |
+Location | Remote | Salary" (any order) is read by ``normalize.hn`` (first role = title, others =
+tags); a comment with no job (a reply) is a reject "not a job posting"; dead/deleted/null are counted.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from scrapy.http import Response
 
 from crawler.items import JobPosting, RejectedRecord
 from normalize.hn import parse_comment
-from spiders.base import POLITE, JsonApiSpider, jsonable
+from spiders.base import JsonApiSpider, jsonable
 
 API = "https://hacker-news.firebaseio.com/v0/"
 NOT_A_JOB = "not a job posting"
@@ -29,8 +27,6 @@ NOT_A_JOB = "not a job posting"
 
 class HackerNewsSpider(JsonApiSpider):
     name = "hackernews"
-    # the Firebase API has no rate limit; items are small, a thread is hundreds of them
-    custom_settings = {**POLITE, "DOWNLOAD_DELAY": 0.5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_TIMEOUT": 30}
     thread: str | None = None  # -a thread=<id>
 
     async def start(self) -> Any:

@@ -19,12 +19,11 @@ from urllib.parse import urlencode
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, JsonApiSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
 
 
 class JobicySpider(JsonApiSpider):
     name = "jobicy"
-    custom_settings = {**POLITE}
     # Jobicy's API documentation asks for at most one poll an hour
     min_interval_hours = 1
     records_path = "jobs"

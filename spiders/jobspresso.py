@@ -12,12 +12,11 @@ the guid is ``?post_type=job_listing&p=<post-id>``; only the newest jobs are in 
 
 from __future__ import annotations
 
-from spiders.base import POLITE, WordPressJobFeedSpider
+from spiders.base import WordPressJobFeedSpider
 
 
 class JobspressoSpider(WordPressJobFeedSpider):
     name = "jobspresso"
-    custom_settings = {**POLITE}
     start_urls = ["https://jobspresso.co/?feed=job_feed"]
     remote = True
     type_and_category_swapped = True

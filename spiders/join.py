@@ -18,14 +18,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, AtsDetailSpider, as_list, dig, text_or_none, text_to_html, unescape
+from spiders.base import AtsBoardSpider, AtsDetailSpider, as_list, dig, text_or_none, text_to_html, unescape
 
 API = "https://join.com/api/public/companies/{board}/jobs?page={page}&pageSize={size}"
 
 
 class JoinSpider(AtsDetailSpider, AtsBoardSpider):
     name = "join"
-    custom_settings = {**POLITE}
     records_path = "items"
 
     def __init__(self, *args: Any, page_size: str | int = 50, **kwargs: Any) -> None:

@@ -18,12 +18,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, JsonLdSpider, as_list, dig, jsonld_places, salary_fields, text_or_none, unescape
+from spiders.base import JsonLdSpider, as_list, dig, jsonld_places, salary_fields, text_or_none, unescape
 
 
 class JsonLdPagesSpider(JsonLdSpider):
     name = "jsonld"
-    custom_settings = {**POLITE}
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         ident = record.get("identifier")

@@ -17,7 +17,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, JsonApiSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
 
 SECTIONS = {"role_description": "", "main_requirements": "Requirements", "nice_to_have": "Nice to have",
             "perks": "Perks"}  # fmt: skip
@@ -25,7 +25,6 @@ SECTIONS = {"role_description": "", "main_requirements": "Requirements", "nice_t
 
 class LandingJobsSpider(JsonApiSpider):
     name = "landingjobs"
-    custom_settings = {**POLITE}
     start_urls = ["https://landing.jobs/api/v1/jobs"]
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

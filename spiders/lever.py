@@ -20,12 +20,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
 
 
 class LeverSpider(AtsBoardSpider):
     name = "lever"
-    custom_settings = {**POLITE}
     board_url = "https://api.lever.co/v0/postings/{board}?mode=json"
     board_pattern = re.compile(r"(?:eu:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # eu:<slug>: the EU instance
     job_url_patterns = (

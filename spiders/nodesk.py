@@ -17,12 +17,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, RssSpider, resolve_html_entities, text_or_none, text_to_html, unescape
+from spiders.base import RssSpider, resolve_html_entities, text_or_none, text_to_html, unescape
 
 
 class NoDeskSpider(RssSpider):
     name = "nodesk"
-    custom_settings = {**POLITE}
     start_urls = ["https://nodesk.co/remote-jobs/index.xml"]
 
     def iter_records(self, response: Response) -> Iterable[dict[str, Any]]:

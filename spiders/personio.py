@@ -24,12 +24,11 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, BadResponse, as_list, text_or_none, unescape
+from spiders.base import AtsBoardSpider, BadResponse, as_list, text_or_none, unescape
 
 
 class PersonioSpider(AtsBoardSpider):
     name = "personio"
-    custom_settings = {**POLITE}
     # without language=en descriptions come back empty or short; an unknown company is redirected (307)
     # to personio's home page rather than answered 404: that redirect means "not found"
     board_url = "https://{board}.jobs.personio.de/xml?language=en"

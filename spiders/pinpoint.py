@@ -18,14 +18,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, dig, salary_fields, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, dig, salary_fields, text_or_none, unescape
 
 SECTIONS = ("description", "key_responsibilities", "skills_knowledge_expertise", "benefits")
 
 
 class PinpointSpider(AtsBoardSpider):
     name = "pinpoint"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.pinpointhq.com/postings.json"
     records_path = "data"
 

@@ -21,12 +21,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, salary_fields, text_or_none, unescape
 
 
 class RecruiteeSpider(AtsBoardSpider):
     name = "recruitee"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.recruitee.com/api/offers/"
     records_path = "offers"
 

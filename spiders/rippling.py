@@ -19,14 +19,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 API = "https://ats.rippling.com/api/v2/board/{board}/jobs?page={page}&pageSize={size}"
 
 
 class RipplingSpider(AtsBoardSpider):
     name = "rippling"
-    custom_settings = {**POLITE}
     records_path = "items"
 
     def __init__(self, *args: Any, page_size: str | int = 100, **kwargs: Any) -> None:

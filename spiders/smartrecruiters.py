@@ -19,14 +19,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsBoardSpider, as_list, dig, text_or_none, unescape
 
 API = "https://api.smartrecruiters.com/v1/companies/{board}/postings"
 
 
 class SmartRecruitersSpider(AtsBoardSpider):
     name = "smartrecruiters"
-    custom_settings = {**POLITE}
     board_url = API + "?limit=100&offset=0"
     job_url_patterns = (r"smartrecruiters\.com/(?:v1/companies/)?[\w.-]+/(?:postings/)?(\d{9,})",)
     job_url_hints = ("smartrecruiters",)

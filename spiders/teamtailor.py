@@ -20,7 +20,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, RssSpider, as_list, text_or_none, unescape
+from spiders.base import AtsBoardSpider, RssSpider, as_list, text_or_none, unescape
 
 PLACE = ("name", "city", "country")
 REMOTE = {"fully": True, "hybrid": False, "none": False}
@@ -28,7 +28,6 @@ REMOTE = {"fully": True, "hybrid": False, "none": False}
 
 class TeamtailorSpider(RssSpider, AtsBoardSpider):
     name = "teamtailor"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.teamtailor.com/jobs.rss"
 
     @staticmethod

@@ -16,7 +16,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, RssSpider, as_list, text_or_none, unescape
+from spiders.base import RssSpider, as_list, text_or_none, unescape
 
 FEEDS = [
     "remote-programming-jobs",
@@ -35,7 +35,6 @@ FEEDS = [
 
 class WeWorkRemotelySpider(RssSpider):
     name = "weworkremotely"
-    custom_settings = {**POLITE}
     start_urls = [
         *(f"https://weworkremotely.com/categories/{feed}.rss" for feed in FEEDS),
         "https://weworkremotely.com/remote-jobs.rss",

@@ -2,10 +2,8 @@
 
 Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>`` (``{"name", "jobs"}``); ``-a api=v3``: POST
 ``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
-``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: none published for these public
-endpoints (workable.readme.io/docs/rate-limits: 10 requests per 10 s for account tokens, which we stay under); bursts
-get 429 (retried), so 1.5 s apart, one at a time. Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search
-records without a company are rejected.
+``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: none published (workable.readme.io:
+keyed API). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsPostSpider, as_list, dig, text_or_none, unescape
+from spiders.base import AtsPostSpider, as_list, dig, text_or_none, unescape
 
 SEARCH = "https://jobs.workable.com/api/v1/jobs?"
 TEXT_KEYS = ("description", "requirementsSection", "benefitsSection")
@@ -27,8 +25,6 @@ JOB_URLS = (r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b", r"jobs\.workable
 
 class WorkableSpider(AtsPostSpider):
     name = "workable"
-    # under Workable's 10 requests per 10 s (its keyed API's limit)
-    custom_settings = {**POLITE, "DOWNLOAD_DELAY": 1.5}
     board_url = "https://apply.workable.com/api/v1/widget/accounts/{board}"
     job_url_patterns = JOB_URLS
     job_url_hints = ("workable",)

@@ -20,14 +20,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsPostSpider, text_or_none, unescape
+from spiders.base import AtsPostSpider, text_or_none, unescape
 
 PAGE = 20
 
 
 class WorkdaySpider(AtsPostSpider):
     name = "workday"
-    custom_settings = {**POLITE}
     records_path = "jobPostings"
 
     def __init__(self, *args: Any, search: str = "", **kwargs: Any) -> None:

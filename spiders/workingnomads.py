@@ -14,12 +14,11 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, JsonApiSpider, as_list, text_or_none, unescape
+from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
 
 
 class WorkingNomadsSpider(JsonApiSpider):
     name = "workingnomads"
-    custom_settings = {**POLITE}
     start_urls = ["https://www.workingnomads.com/api/exposed_jobs/"]
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:

@@ -18,14 +18,13 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import POLITE, AtsBoardSpider, RssSpider, as_list, text_or_none, unescape
+from spiders.base import AtsBoardSpider, RssSpider, as_list, text_or_none, unescape
 
 HEADER = re.compile(r"^\s*Category:(?P<category>.*?)<br>\s*<br>\s*Location:(?P<location>.*?)(?:<br>\s*)+", re.S)
 
 
 class ZohoRecruitSpider(RssSpider, AtsBoardSpider):
     name = "zohorecruit"
-    custom_settings = {**POLITE}
     board_url = "https://{board}.zohorecruit.com/jobs/Careers/rss"
 
     def parse_job(self, record: dict[str, Any], response: Response) -> JobPosting | None:
