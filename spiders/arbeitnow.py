@@ -2,9 +2,10 @@
 
 Endpoint: ``https://www.arbeitnow.com/api/job-board-api`` -- ``{"data": [...],
 "links": {"next": ...}, "meta": {...}}``, 100 jobs a page; follow
-``links.next`` until it is null. Rate limits: undocumented, be gentle
-(AutoThrottle). Quirks: ``slug`` is the id; ``created_at`` is epoch seconds;
-``remote`` is a boolean and many jobs are on-site; titles carry (m/w/d).
+``links.next`` until it is null. Rate limits: none published (searched Arbeitnow's job-board-api
+docs), so ``POLITE``: 1 s apart, one at a time (AutoThrottle on top). Quirks: ``slug`` is the id;
+``created_at`` is epoch seconds; ``remote`` is a boolean and many jobs are on-site; titles carry
+(m/w/d).
 """
 
 from __future__ import annotations

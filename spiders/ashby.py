@@ -3,12 +3,12 @@
 Endpoint: ``https://api.ashbyhq.com/posting-api/job-board/<board>?includeCompensation=true``
 -- ``{"apiVersion": "1", "jobs": [...]}``, every listed job, no pagination. Boards:
 ``-a boards=...``, ``-a boards_file=PATH`` or ``data/boards/ashby.txt`` (slugs are
-case-sensitive: ``Lambda``); unknown boards answer 404 (counted, not fatal). Rate
-limits: public API, undocumented; one request per board. Quirks: the payload has
-no company name, so the board slug is ``company``; ``compensation.summaryComponents``
-holds the structured range (``interval`` "1 YEAR", ``currencyCode``) and
-``scrapeableCompensationSalarySummary`` the text; ``isRemote`` is a boolean; a job
-with ``isListed: false`` is reachable by link only and is skipped.
+case-sensitive: ``Lambda``); unknown boards answer 404 (counted, not fatal). Rate limits: none
+published (developers.ashbyhq.com/docs/public-job-posting-api gives none); one request per board,
+``POLITE``: 1 s apart, one at a time. Quirks: the payload has no company name, so the board slug is
+``company``; ``compensation.summaryComponents`` holds the structured range (``interval`` "1 YEAR",
+``currencyCode``) and ``scrapeableCompensationSalarySummary`` the text; ``isRemote`` is a boolean; a
+job with ``isListed: false`` is reachable by link only and is skipped.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ Endpoints: ``https://<board>.bamboohr.com/careers/list`` -- ``{"meta": {"totalCo
 ``https://<board>.bamboohr.com/careers/<id>/detail`` per job -- ``{"result": {"jobOpening":
 {...}, "formFields": {...}}}`` with ``description``, ``datePosted`` and the full location.
 Boards: ``-a boards=...``, ``-a boards_file=PATH`` or ``data/boards/bamboohr.txt``; unknown
-sites answer 404 (counted). Rate limits: undocumented; a company is 1 + jobs requests. Quirks:
-titles end with a space; ``locationType`` "0" on site, "1" remote, "2" hybrid; ``isRemote`` is
-usually null; ``compensation`` is free text or null; a job whose detail fails is stored from the
-list alone (counted in ``jobs/detail_missing``).
+sites answer 404 (counted). Rate limits: none published for the careers pages (searched BambooHR's
+API docs); a company is 1 + jobs requests, ``POLITE``: 1 s apart, one at a time. Quirks: titles end
+with a space; ``locationType`` "0" on site, "1" remote, "2" hybrid; ``isRemote`` is usually null;
+``compensation`` is free text or null; a job whose detail fails is stored from the list alone
+(counted in ``jobs/detail_missing``).
 """
 
 from __future__ import annotations

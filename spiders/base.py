@@ -50,6 +50,11 @@ class ShapeChanged(BadResponse):
     """The body is in the expected format, but the record list is not where it was (renamed key)."""
 
 
+#: Politeness for a platform that publishes no rate limit (``JobSpider.custom_settings``): one request
+#: a second and one at a time per host -- stricter than crawler/settings.py's 0.5 s and 2, since nobody
+#: told us more is fine -- and the project's 60 s timeout.
+POLITE: dict[str, Any] = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_TIMEOUT": 60}
+
 #: Statuses that mean "not you" rather than "not here": the platform blocks or throttles us.
 BLOCKED_STATUSES = (401, 403, 429)
 #: Marks of a challenge or login page served instead of the data (with status 200).
@@ -141,6 +146,9 @@ class JobSpider(scrapy.Spider):
     #: The platform asks for at most one run per this many hours: a run started sooner is skipped
     #: (``crawl_runs.status`` "skipped", with when the next one is allowed). 0: no limit.
     min_interval_hours: ClassVar[float] = 0
+    #: Politeness (delay, per-domain concurrency, timeout): ``POLITE`` unless the platform's own
+    #: limits say otherwise (then ``{**POLITE, ...}``), so a new spider is never faster than that.
+    custom_settings: dict[str, Any] | None = POLITE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,11 +2,12 @@
 
 Endpoint: ``https://<board>.breezy.hr/json`` -- a bare JSON list of every published position,
 no description, no key, no pagination. Boards: ``-a boards=...``, ``-a boards_file=PATH`` or
-``data/boards/breezy.txt``; unknown sites answer 404 (counted). Rate limits: undocumented; one
-request per company. Quirks: ``salary`` is display text ("$0.05 – $0.06 / hour"); ``type`` and
-``company`` are objects; ``location.is_remote`` is the only remoteness flag (may be missing);
-``locations`` may be empty while ``location`` is set; the id is the hex prefix of
-``friendly_id``. The only recording is Breezy's own trial company (placeholder posts).
+``data/boards/breezy.txt``; unknown sites answer 404 (counted). Rate limits: none published
+(searched Breezy HR's docs); one request per company, ``POLITE``: 1 s apart, one at a time. Quirks:
+``salary`` is display text ("$0.05 – $0.06 / hour"); ``type`` and ``company`` are objects;
+``location.is_remote`` is the only remoteness flag (may be missing); ``locations`` may be empty
+while ``location`` is set; the id is the hex prefix of ``friendly_id``. The only recording is
+Breezy's own trial company (placeholder posts).
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """4 Day Week (https://4dayweek.io), jobs with a four-day working week, many remote.
 
 Endpoint: ``https://4dayweek.io/api/jobs`` -- ``{"jobs": [...]}``, the current jobs, no key,
-no pagination followed. Rate limits: undocumented; one request a day. Quirks: no description
-in the list; the public page is ``https://4dayweek.io/remote-job/<slug>``; ``salary_lower`` and
-``salary_upper`` are in cents (28620000 = $286,200) next to a display ``salary`` ("$286k -
-$392k"), kept as ``salary_raw``; ``posted`` is epoch seconds; ``work_arrangement`` is
-remote/hybrid/office per job and per location; ``schedule_type`` says which four-day week
-(``4_day_week_pro_rata``...) and goes into the tags with ``stack`` and ``category``.
+no pagination followed. Rate limits (4dayweek.io/developers, stated for ``/api/v1`` and
+``/api/v2``): 60 requests a minute per IP (429 with Retry-After), a few polls an hour is plenty, a
+link back asked; one request a run, 1.5 s apart if more. Quirks: no description in the list; the
+public page is ``https://4dayweek.io/remote-job/<slug>``; ``salary_lower`` and ``salary_upper`` are
+in cents (28620000 = $286,200) next to a display ``salary`` ("$286k - $392k"), kept as
+``salary_raw``; ``posted`` is epoch seconds; ``work_arrangement`` is remote/hybrid/office per job
+and per location; ``schedule_type`` says which four-day week (``4_day_week_pro_rata``...) and goes
+into the tags with ``stack`` and ``category``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, as_list, number_or_none, salary_fields, text_or_none, unescape
+from spiders.base import POLITE, JsonApiSpider, as_list, number_or_none, salary_fields, text_or_none, unescape
 
 
 def from_cents(value: Any) -> float | int | None:
@@ -26,6 +28,8 @@ def from_cents(value: Any) -> float | int | None:
 
 class FourDayWeekSpider(JsonApiSpider):
     name = "fourdayweek"
+    # 4dayweek.io/developers: 60 requests a minute per IP
+    custom_settings = {**POLITE, "DOWNLOAD_DELAY": 1.5}
     start_urls = ["https://4dayweek.io/api/jobs"]
     records_path = "jobs"
 

@@ -2,11 +2,12 @@
 
 Endpoint: ``https://api.gem.com/job_board/v0/<board>/job_posts/`` -- a bare JSON list of every
 published job post with its HTML ``content``, no key, no pagination. Boards: ``-a boards=...``,
-``-a boards_file=PATH`` or ``data/boards/gem.txt``; unknown boards answer 404 (counted). Rate
-limits: undocumented; one request per company. Quirks: the shape copies Greenhouse's
-(``absolute_url``, ``departments``, ``offices``, ``first_published_at``) but ``content`` is
-plain HTML (not escaped twice) with a ``content_plain`` copy; ids are strings, some base64-like
-(``am9icG9zdDq...``); ``location_type`` is remote/hybrid/in_office.
+``-a boards_file=PATH`` or ``data/boards/gem.txt``; unknown boards answer 404 (counted).
+Rate limits: none published (searched Gem's job board API docs); one request per company,
+``POLITE``: 1 s apart, one at a time. Quirks: the shape copies Greenhouse's (``absolute_url``,
+``departments``, ``offices``, ``first_published_at``) but ``content`` is plain HTML (not escaped
+twice) with a ``content_plain`` copy; ids are strings, some base64-like (``am9icG9zdDq...``);
+``location_type`` is remote/hybrid/in_office.
 """
 
 from __future__ import annotations

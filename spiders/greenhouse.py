@@ -4,10 +4,12 @@ Endpoint: ``https://boards-api.greenhouse.io/v1/boards/<board>/jobs?content=true
 -- ``{"jobs": [...], "meta": {"total": N}}``, every published job of the board, no
 pagination. Boards: ``-a boards=a,b``, ``-a boards_file=PATH`` or
 ``data/boards/greenhouse.txt``; an unknown board answers 404 (counted, not fatal).
-Rate limits: public and cached, undocumented; be gentle. Quirks: ``content`` is
-HTML *escaped once more* (``&lt;p&gt;``); many boards omit ``content``,
-``departments`` and ``offices``; ``absolute_url`` may point at the company's own
-careers site (``?gh_jid=<id>``); ``id`` is the numeric job id.
+Rate limits: none published for these GET endpoints (developers.greenhouse.io/job-board.html; cached
+and not rate limited, as Superface's Greenhouse API overview sums it up), so the project's 0.5 s and
+2 at a time, with 120 s to answer: with ``content`` a big board is megabytes. Quirks: ``content`` is
+HTML *escaped once more* (``&lt;p&gt;``); many boards omit ``content``, ``departments`` and
+``offices``; ``absolute_url`` may point at the company's own careers site (``?gh_jid=<id>``); ``id``
+is the numeric job id.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import AtsBoardSpider, dig, text_or_none, unescape
+from spiders.base import POLITE, AtsBoardSpider, dig, text_or_none, unescape
 
 EMPLOYMENT_KEYS = ("employment type", "time type", "employment")
 
 
 class GreenhouseSpider(AtsBoardSpider):
     name = "greenhouse"
+    # GETs are cached and not rate limited; a board with content=true can be megabytes
+    custom_settings = {**POLITE, "DOWNLOAD_DELAY": 0.5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_TIMEOUT": 120}
     board_url = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true"
     job_url_patterns = (
         r"greenhouse\.io/(?:v1/boards/)?[\w.-]+/jobs/(\d{4,})",

@@ -1,12 +1,12 @@
 """Hacker News "Ask HN: Who is hiring?" (https://news.ycombinator.com), via the Firebase API.
 
-Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of its 3
-newest ``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest
-thread), then ``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``);
-``-a thread=<id>`` picks a thread. Rate limits: none documented; one request per comment.
-Quirks: one posting per top-level comment (by id); its first line "Company | Role | Location |
-Remote | Salary" (any order) is read by ``normalize.hn`` (first role = title, others = tags); a
-comment with no job (a reply) is a reject "not a job posting"; dead/deleted/null are counted.
+Endpoints: ``https://hacker-news.firebaseio.com/v0/user/whoishiring.json`` (of its 3 newest
+``submitted`` stories, the one titled "Ask HN: Who is hiring?" is the latest thread), then
+``/v0/item/<id>.json`` for the thread and each top-level comment (``kids``); ``-a thread=<id>`` picks
+a thread. Rate limits: none (github.com/HackerNews/API: "There is currently no rate limit");
+``POLITE``. Quirks: one posting per top-level comment (by id); its first line "Company | Role |
+Location | Remote | Salary" (any order) is read by ``normalize.hn`` (first role = title, others =
+tags); a comment with no job (a reply) is a reject "not a job posting"; dead/deleted/null are counted.
 """
 
 from __future__ import annotations

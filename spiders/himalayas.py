@@ -6,11 +6,11 @@ Endpoint: ``https://himalayas.app/jobs/api?limit=20&offset=N`` -- ``{"offset",
 up to ``totalCount``, or, when the body has ``nextCursor`` (announced in the API's own
 ``comments`` on 21/08/2026: offset is deprecated), ``&cursor=`` from page to page. A page
 budget (``MAX_PAGES`` 150, or ``-a max_pages=N``) stops early (100k jobs = 5000 pages).
-Rate limits: undocumented; they ask for attribution and a link back; clients report 429s
-after about 150 fast requests, hence the budget and 1 s between pages. Quirks: no
-job id (``guid`` is the posting URL); ``pubDate`` is epoch seconds;
-``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod``
-(annual/hourly...); ``locationRestrictions`` lists countries.
+Rate limits: none published (searched Himalayas' API docs; they ask for attribution and a link
+back); clients report 429s after about 150 fast requests, hence the budget and ``POLITE``: 1 s
+between pages, one at a time. Quirks: no job id (``guid`` is the posting URL); ``pubDate`` is epoch
+seconds; ``minSalary``/``maxSalary`` come with ``currency`` and ``salaryPeriod`` (annual/hourly...);
+``locationRestrictions`` lists countries.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, as_list, salary_fields, text_or_none, unescape
+from spiders.base import POLITE, JsonApiSpider, as_list, salary_fields, text_or_none, unescape
 
 API = "https://himalayas.app/jobs/api?limit={limit}&offset={offset}"
 
@@ -29,7 +29,7 @@ class HimalayasSpider(JsonApiSpider):
     name = "himalayas"
     records_path = "jobs"
     # clients report 429s after ~150 fast requests: a page budget (a run that hits it closes nothing)
-    custom_settings = {"MAX_PAGES": 150, "DOWNLOAD_DELAY": 1.0}
+    custom_settings = {**POLITE, "MAX_PAGES": 150}
 
     def __init__(self, *args: Any, limit: str | int = 20, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

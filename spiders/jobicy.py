@@ -2,12 +2,13 @@
 
 Endpoint: ``https://jobicy.com/api/v2/remote-jobs?count=50`` (documented at
 https://jobi.cy/apidocs; optional ``geo``, ``industry``, ``tag`` filters) --
-``{"jobCount", "jobs": [...]}``, the newest 50 jobs, no pagination. Rate limits:
-they ask for at most one request an hour and a credited link back to each job.
-Quirks: ``jobIndustry``/``jobType`` are lists with HTML entities ("Data Science
-&amp; Analytics"); ``jobGeo`` is free text ("EMEA,  LATAM,  USA"); structured
-salary only sometimes (``salaryMin``/``salaryMax``, ``salaryCurrency``,
-``salaryPeriod`` "yearly"); older payloads used ``annualSalaryMin``/``Max``.
+``{"jobCount", "jobs": [...]}``, the newest 50 jobs, no pagination. Rate limits (jobi.cy/apidocs;
+github.com/Jobicy/remote-jobs-api, "Fair Use"): polling more than once an hour is discouraged and a
+credited link back to each job is asked; hence ``min_interval_hours`` 1, one request a run. Quirks:
+``jobIndustry``/``jobType`` are lists with HTML entities ("Data Science &amp; Analytics");
+``jobGeo`` is free text ("EMEA,  LATAM,  USA"); structured salary only sometimes
+(``salaryMin``/``salaryMax``, ``salaryCurrency``, ``salaryPeriod`` "yearly"); older payloads used
+``annualSalaryMin``/``Max``.
 """
 
 from __future__ import annotations

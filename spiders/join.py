@@ -5,9 +5,10 @@ Endpoints: ``https://join.com/api/public/companies/<board>/jobs?page=N&pageSize=
 ``https://join.com/api/public/jobs/<idParam>`` per job for its description and company. The board
 is JOIN's numeric company id (``1080`` = Alteos; a ``join.com/companies/<slug>`` link gives only
 the slug, which this API does not take: such boards are skipped with a warning). ``-a page_size``.
-Rate limits: undocumented; a company is pages + jobs requests. Quirks: the description is
-Markdown (turned into paragraphs); the job id of URLs is the number in ``idParam`` (``id`` is
-another); a job whose detail fails is stored from the list (``jobs/detail_missing``).
+Rate limits: none published (searched JOIN's public API docs); a company is pages + jobs requests,
+``POLITE``: 1 s apart, one at a time. Quirks: the description is Markdown (turned into paragraphs);
+the job id of URLs is the number in ``idParam`` (``id`` is another); a job whose detail fails is
+stored from the list (``jobs/detail_missing``).
 """
 
 from __future__ import annotations

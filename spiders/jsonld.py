@@ -3,12 +3,12 @@
 Endpoints: whatever pages you name -- ``-a urls=u1,u2``, ``-a urls_file=PATH``
 (one URL per line, ``#`` comments; default ``data/boards/jsonld.txt``) or
 ``-a sitemap=URL`` (with ``-a sitemap_match=/jobs/`` to keep only job pages). This is
-how a user adds a career site with no code. Rate limits: the sites' own; AutoThrottle
-paces requests per domain. Quirks: a page may hold several JSON-LD blocks (only
-``JobPosting`` objects count, also inside ``@graph``); ``title`` and ``description``
-are often HTML-escaped; ``identifier`` is optional, so the page URL is the key when
-it is missing; ``baseSalary`` is a MonetaryAmount with a QuantitativeValue; a page
-that answers 404 (job closed) is counted in ``jobs/urls_not_found``.
+how a user adds a career site with no code. Rate limits: whatever each site publishes (usually
+nothing), so ``POLITE``: 1 s apart, one at a time per site, AutoThrottle on top. Quirks: a page may
+hold several JSON-LD blocks (only ``JobPosting`` objects count, also inside ``@graph``); ``title``
+and ``description`` are often HTML-escaped; ``identifier`` is optional, so the page URL is the key
+when it is missing; ``baseSalary`` is a MonetaryAmount with a QuantitativeValue; a page that answers
+404 (job closed) is counted in ``jobs/urls_not_found``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Landing.jobs (https://landing.jobs), tech jobs in Europe (Portugal first), some remote.
 
 Endpoint: ``https://landing.jobs/api/v1/jobs`` -- a bare JSON list of published jobs with their
-full text, no key (``?limit=``/``offset=`` page it; the default page is taken). Rate limits:
-undocumented; one request a day. Quirks: no company field -- the company is the slug in the
-job URL (``/at/<company>/<job>``); the text is split into ``role_description``,
-``main_requirements``, ``nice_to_have`` and ``perks``; ``gross_salary_low``/``high`` with
-``currency_code`` are gross yearly amounts; ``remote`` is a boolean; ``locations`` carry a city
-and an ISO country code; ``expires_at`` is the closing date.
+full text, no key (``?limit=``/``offset=`` page it; the default page is taken). Rate limits: none
+published (searched Landing.jobs' API docs); one request a run, a day apart is plenty. Quirks: no
+company field -- the company is the slug in the job URL (``/at/<company>/<job>``); the text is split
+into ``role_description``, ``main_requirements``, ``nice_to_have`` and ``perks``;
+``gross_salary_low``/``high`` with ``currency_code`` are gross yearly amounts; ``remote`` is a
+boolean; ``locations`` carry a city and an ISO country code; ``expires_at`` is the closing date.
 """
 
 from __future__ import annotations

@@ -4,11 +4,12 @@ Endpoint: ``https://api.lever.co/v0/postings/<board>?mode=json`` -- a bare JSON 
 of every published posting (optional ``skip``/``limit``; companies on Lever's EU
 instance answer on ``api.eu.lever.co``: board ``eu:<slug>``). Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/lever.txt``; unknown sites answer 404
-(counted, not fatal). Rate limits: undocumented; one request per company.
-Quirks: the title is ``text``; the description is split into ``description``,
-``lists`` (headed bullet lists) and ``additional``; ``createdAt`` is epoch
-milliseconds; ``workplaceType`` is remote/hybrid/onsite/unspecified;
-``salaryRange`` (min/max/currency/interval "per-year-salary") only when published.
+(counted, not fatal). Rate limits: none published for reads (github.com/lever/postings-api limits
+only application POSTs, 2 a second); one request per company, ``POLITE``: 1 s apart, one at a time.
+Quirks: the title is ``text``; the description is split into ``description``, ``lists`` (headed
+bullet lists) and ``additional``; ``createdAt`` is epoch milliseconds; ``workplaceType`` is
+remote/hybrid/onsite/unspecified; ``salaryRange`` (min/max/currency/interval "per-year-salary") only
+when published.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """NoDesk (https://nodesk.co), remote jobs.
 
 Endpoint: ``https://nodesk.co/remote-jobs/index.xml`` -- RSS 2.0 (a Hugo site's feed), the
-newest jobs, no pagination. Rate limits: undocumented; a static file, one request a day.
-Quirks: **not well-formed XML**: descriptions use HTML entities (``&rsquo;``) that XML does not
-define, so they are rewritten as numeric references before parsing (an XML parser would drop
-them or stop); there is no company element -- titles read "Role at Company" (split at the last
-" at "); no location element; the description is plain text with line breaks; the guid is the
-job page URL.
+newest jobs, no pagination. Rate limits: none published (searched nodesk.co); a static file, one
+request a run, a day apart is plenty. Quirks: **not well-formed XML**: descriptions use HTML
+entities (``&rsquo;``) that XML does not define, so they are rewritten as numeric references before
+parsing (an XML parser would drop them or stop); there is no company element -- titles read "Role at
+Company" (split at the last " at "); no location element; the description is plain text with line
+breaks; the guid is the job page URL.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ Endpoint: ``https://<board>.jobs.personio.de/xml?language=en`` -- ``<workzag-job
 department, recruitingCategory, name, jobDescriptions, employmentType, seniority,
 schedule, keywords, createdAt), no key, no pagination. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/personio.txt``; an unknown company answers
-404 with an HTML page, or a 307 to www.personio.com (both counted as not found). Rate limits: undocumented. Quirks: XML,
-not JSON; descriptions are named HTML blocks in CDATA; the public job page is
+404 with an HTML page, or a 307 to www.personio.com (both counted as not found). Rate limits: none published for the
+XML feed (developer.personio.de states limits only for its authenticated API), so ``POLITE``: 1 s apart, one at a
+time. Quirks: XML, not JSON; descriptions are named HTML blocks in CDATA; the public job page is
 ``https://<board>.jobs.personio.de/job/<id>``; ``subcompany`` is often empty.
 """
 

@@ -3,10 +3,11 @@
 Endpoint: ``https://<board>.pinpointhq.com/postings.json`` -- ``{"data": [...]}``, every
 published posting with its full text, no key, no pagination. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/pinpoint.txt``; unknown sites answer 404 (counted).
-Rate limits: undocumented; one request per company. Quirks: no posting date at all; the text is
-split into ``description``, ``key_responsibilities``, ``skills_knowledge_expertise`` and
-``benefits``, each with its own ``*_header``; titles may end with a space; empty address parts
-are written "/"; ``workplace_type`` is remote/hybrid/onsite; structured pay
+Rate limits: none published (searched Pinpoint's developer docs); one request per company,
+``POLITE``: 1 s apart, one at a time. Quirks: no posting date at all; the text is split into
+``description``, ``key_responsibilities``, ``skills_knowledge_expertise`` and ``benefits``, each
+with its own ``*_header``; titles may end with a space; empty address parts are written "/";
+``workplace_type`` is remote/hybrid/onsite; structured pay
 (``compensation_minimum``/``maximum``/``currency``/``frequency``) only when published.
 """
 

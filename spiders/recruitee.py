@@ -7,10 +7,11 @@ yet: tested on an own cassette (tests/cassettes/recruitee/).
 Endpoint: ``https://<board>.recruitee.com/api/offers/`` -- ``{"offers": [...]}``,
 every published offer, no key, no pagination. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/recruitee.txt``; unknown sites answer 404
-(counted, not fatal). Rate limits: undocumented; one request per company. Quirks:
-``remote``/``hybrid``/``on_site`` booleans; ``salary`` is an object
-``{"min": "18.50", "max": ..., "currency": "EUR", "period": "month"}`` with string
-amounts (or nulls); ``description`` and ``requirements`` are separate HTML blocks.
+(counted, not fatal). Rate limits: none published (searched the Careers Site API docs); one request
+per company, ``POLITE``: 1 s apart, one at a time. Quirks: ``remote``/``hybrid``/``on_site``
+booleans; ``salary`` is an object ``{"min": "18.50", "max": ..., "currency": "EUR", "period":
+"month"}`` with string amounts (or nulls); ``description`` and ``requirements`` are separate HTML
+blocks.
 """
 
 from __future__ import annotations

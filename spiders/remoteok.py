@@ -1,11 +1,11 @@
 """RemoteOK (https://remoteok.com).
 
 Endpoint: ``https://remoteok.com/api`` -- one JSON array with every live job,
-no pagination. Rate limits: undocumented; they ask for attribution and a link
-back (the ``url`` field) and block aggressive clients, so one request a day.
-Quirks: element 0 is a legal notice, not a job (it has no ``id``);
-``salary_min``/``salary_max`` are USD per year with 0 meaning unknown;
-descriptions carry RemoteOK's own mojibake; ``position`` may hold HTML entities.
+no pagination. Rate limits: none published (remoteok.com/api's legal notice asks for attribution and
+a link back, the ``url`` field); aggressive clients are blocked, so one request a run
+(``min_interval_hours`` 1) with 90 s to answer. Quirks: element 0 is a legal notice, not a job (it
+has no ``id``); ``salary_min``/``salary_max`` are USD per year with 0 meaning unknown; descriptions
+carry RemoteOK's own mojibake; ``position`` may hold HTML entities.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
+from spiders.base import POLITE, JsonApiSpider, as_list, text_or_none, unescape
 
 
 class RemoteOkSpider(JsonApiSpider):
@@ -23,7 +23,7 @@ class RemoteOkSpider(JsonApiSpider):
     start_urls = ["https://remoteok.com/api"]
     # the API can take ~40 s to answer; RemoteOK asks for attribution and modest polling
     min_interval_hours = 1
-    custom_settings = {"DOWNLOAD_TIMEOUT": 90, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+    custom_settings = {**POLITE, "DOWNLOAD_TIMEOUT": 90}
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
         if not isinstance(record, dict) or "legal" in record or not record.get("id"):

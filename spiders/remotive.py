@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from scrapy.http import Response
 
 from crawler.items import JobPosting
-from spiders.base import JsonApiSpider, as_list, text_or_none, unescape
+from spiders.base import POLITE, JsonApiSpider, as_list, text_or_none, unescape
 
 
 class RemotiveSpider(JsonApiSpider):
@@ -26,7 +26,7 @@ class RemotiveSpider(JsonApiSpider):
     records_path = "jobs"
     # Remotive's API page: about 4 calls a day, more than 2 a minute are blocked
     min_interval_hours = 6
-    custom_settings = {"DOWNLOAD_DELAY": 30, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_START_DELAY": 30}
+    custom_settings = {**POLITE, "DOWNLOAD_DELAY": 30, "AUTOTHROTTLE_START_DELAY": 30}
 
     def __init__(self, *args: Any, category: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,10 +4,11 @@ Endpoint: ``https://ats.rippling.com/api/v2/board/<board>/jobs?page=N&pageSize=1
 ``{"items": [...], "page", "pageSize", "totalItems", "totalPages"}``, pages from 0 until
 ``totalPages``; ``-a page_size=N`` changes the page size. Boards: ``-a boards=...``,
 ``-a boards_file=PATH`` or ``data/boards/rippling.txt``; unknown boards answer 404 (counted).
-Rate limits: undocumented. Quirks: v2 lists one item per job *and location*, so the same job
-id repeats with one location each: items of a page are merged into one posting with all their
-locations (a job split across two pages keeps the first page's); no description and no date
-in the list; ``workplaceType`` is ON_SITE/HYBRID/REMOTE per location.
+Rate limits: none published (searched Rippling's ATS job board docs), so ``POLITE``: 1 s between
+pages, one at a time. Quirks: v2 lists one item per job *and location*, so the same job id repeats
+with one location each: items of a page are merged into one posting with all their locations (a job
+split across two pages keeps the first page's); no description and no date in the list;
+``workplaceType`` is ON_SITE/HYBRID/REMOTE per location.
 """
 
 from __future__ import annotations

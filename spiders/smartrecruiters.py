@@ -5,10 +5,11 @@ Endpoint: ``https://api.smartrecruiters.com/v1/companies/<board>/postings`` --
 ``?limit=100&offset=0`` on, until ``totalFound``. Boards (company identifiers, case
 sensitive: ``Ubisoft2``): ``-a boards=...``, ``-a boards_file=PATH`` or
 ``data/boards/smartrecruiters.txt``; unknown companies answer 404 (counted).
-Rate limits: public Posting API, undocumented. Quirks: the list carries no
-description (the ``ref`` detail URL does; not fetched); the public page is
-``https://jobs.smartrecruiters.com/<company>/<id>``; ``location.remote`` and
-``location.hybrid`` are booleans; ``releasedDate`` is the publication date.
+Rate limits: none published for the public Posting API (searched SmartRecruiters' developer docs;
+their limits are per API credential), so ``POLITE``: 1 s between pages, one at a time. Quirks: the
+list carries no description (the ``ref`` detail URL does; not fetched); the public page is
+``https://jobs.smartrecruiters.com/<company>/<id>``; ``location.remote`` and ``location.hybrid`` are
+booleans; ``releasedDate`` is the publication date.
 """
 
 from __future__ import annotations

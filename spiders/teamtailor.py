@@ -4,10 +4,11 @@ Endpoint: ``https://<board>.teamtailor.com/jobs.rss`` -- RSS 2.0, one ``<item>``
 job with Teamtailor's ``tt:`` namespace (``tt:locations``, ``tt:department``, ``tt:role``) and
 ``remoteStatus``; no key, no pagination (``?per_page=`` is ignored by small sites). Boards:
 ``-a boards=...``, ``-a boards_file=PATH`` or ``data/boards/teamtailor.txt``; North-American
-sites live on ``<company>.na.teamtailor.com`` (board ``<company>.na``). Rate limits:
-undocumented; one request per company. Quirks: the description is HTML escaped inside the XML;
-the job id is the number in the link (``/jobs/8323453-title``), the guid a uuid;
-``remoteStatus`` is none/hybrid/temporary/fully; the channel title is the company name.
+sites live on ``<company>.na.teamtailor.com`` (board ``<company>.na``). Rate limits: none published
+for the public ``jobs.rss`` (searched Teamtailor's docs); one request per company, ``POLITE``: 1 s
+apart, one at a time. Quirks: the description is HTML escaped inside the XML; the job id is the
+number in the link (``/jobs/8323453-title``), the guid a uuid; ``remoteStatus`` is
+none/hybrid/temporary/fully; the channel title is the company name.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """We Work Remotely (https://weworkremotely.com).
 
 Endpoints: one RSS feed per category (``/categories/<feed>.rss``) plus the
-all-jobs feed ``/remote-jobs.rss``. Rate limits: undocumented; feeds have a
-60-minute TTL, so one crawl a day is plenty. Quirks: titles are
-"Company: Title"; a job shows up in several feeds (one posting, keyed by its
-guid URL); 2026 feeds add ``country``/``state``/``skills`` tags; the
-description starts with a logo and a "Headquarters/URL" block.
+all-jobs feed ``/remote-jobs.rss``. Rate limits: none published for the RSS feeds
+(weworkremotely.com/api-terms-and-guidelines sets usage terms, no rate); feeds have a 60-minute TTL,
+so one crawl a day is plenty, ``POLITE``: 1 s apart, one at a time. Quirks: titles are "Company:
+Title"; a job shows up in several feeds (one posting, keyed by its guid URL); 2026 feeds add
+``country``/``state``/``skills`` tags; the description starts with a logo and a "Headquarters/URL"
+block.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>`` (``{"name", "jobs"}``); ``-a api=v3``: POST
 ``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
-``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: undocumented; bursts get 429
-(retried). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
+``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: none published (workable.readme.io:
+keyed API). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ the JSON body ``{"appliedFacets": {}, "limit": 20, "offset": N, "searchText": ""
 ``{"total", "jobPostings": [...], "facets": [...]}``; 20 jobs a page (Workday's maximum), paged
 by ``offset``. Boards are ``<tenant>.wd<N>.myworkdayjobs.com/<site>`` (the public careers URL
 without its locale): ``-a boards=...``, ``-a boards_file=PATH`` or ``data/boards/workday.txt``;
-``-a search=intern`` sets ``searchText``. Rate limits: undocumented; Workday answers 429 to
-bursts (retried), so one tenant at a time is kind. Quirks: the list has no description and no
-date, only ``postedOn`` text ("Posted 18 Days Ago", relative to the crawl); ``total`` is only
-reliable on the first page, so paging stops at a page shorter than 20; the job id is the end of
-``externalPath`` (``..._R1066-5``; ``bulletFields`` holds the requisition, shared by locations).
+``-a search=intern`` sets ``searchText``. Rate limits: none published (an unofficial endpoint behind
+the careers site); Workday answers 429 to bursts (retried), so ``POLITE``: 1 s between pages, one at
+a time per tenant host. Quirks: the list has no description and no date, only ``postedOn`` text
+("Posted 18 Days Ago", relative to the crawl); ``total`` is only reliable on the first page, so
+paging stops at a page shorter than 20; the job id is the end of ``externalPath`` (``..._R1066-5``;
+``bulletFields`` holds the requisition, shared by locations).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Working Nomads (https://www.workingnomads.com), curated remote jobs.
 
 Endpoint: ``https://www.workingnomads.com/api/exposed_jobs/`` -- a bare JSON array
-of the current jobs, no pagination. Rate limits: undocumented, one request a day
-is plenty. Quirks: there is no job id, so the posting URL (``/job/go/<n>/``) is
-the key; ``tags`` is one comma-separated string; ``location`` is free text
+of the current jobs, no pagination. Rate limits: none published (searched workingnomads.com); one
+request a run, a day apart is plenty. Quirks: there is no job id, so the posting URL
+(``/job/go/<n>/``) is the key; ``tags`` is one comma-separated string; ``location`` is free text
 ("Japan - Remote", "Global").
 """
 

@@ -2,12 +2,12 @@
 
 Endpoint: ``https://<board>.zohorecruit.com/jobs/Careers/rss`` -- RSS 2.0, one ``<item>`` per
 published job opening, no key, no pagination. Boards: ``-a boards=...``, ``-a boards_file=PATH``
-or ``data/boards/zohorecruit.txt``; unknown sites answer 404 (counted). Rate limits:
-undocumented; one request per company. Quirks: the description starts with "Category: ...
-<br><br>Location: ... <br><br><br>" before the job's own HTML (read into tags and location,
-then cut off), which can be a whole HTML document with inline styles; the guid is Zoho's
-numeric job id; the channel title is "<Company> - Careers"; the copyright element holds a
-literal ``![CDATA[...]]``.
+or ``data/boards/zohorecruit.txt``; unknown sites answer 404 (counted). Rate limits: none published
+for the careers RSS (searched Zoho Recruit's docs); one request per company, ``POLITE``: 1 s apart,
+one at a time. Quirks: the description starts with "Category: ... <br><br>Location: ...
+<br><br><br>" before the job's own HTML (read into tags and location, then cut off), which can be a
+whole HTML document with inline styles; the guid is Zoho's numeric job id; the channel title is
+"<Company> - Careers"; the copyright element holds a literal ``![CDATA[...]]``.
 """
 
 from __future__ import annotations
