@@ -59,28 +59,6 @@ def shared_crawl(nodeid: str) -> str | None:
     return next((group for needle, group in SHARED_CRAWLS.items() if needle in nodeid), None)
 
 
-#: The longest tests and shared crawls (tens of seconds each), handed out first so that the
-#: workers end together instead of one finishing a long test alone at the end.
-LONG_FIRST = (
-    "tests/test_skip_unchanged.py::",
-    "tests/test_site.py::",
-    "::test_end_to_end",
-    "tests/test_board_discovery.py::",
-    "tests/spiders/test_hackernews.py::",
-    "tests/test_crash_concurrency.py::",
-    "tests/test_distributed.py::",
-    "tests/test_faults.py::",
-    "tests/test_salary_benchmarks.py::",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        return next((i for i, needle in enumerate(LONG_FIRST) if needle in item.nodeid), len(LONG_FIRST))
-
-    items.sort(key=rank)  # stable: the same order on every worker, as xdist requires
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
