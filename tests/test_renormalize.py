@@ -45,7 +45,11 @@ def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys):
     conn.close()
 
     assert main(["renormalize", "--db", str(db_path), "--source", "remotive"]) == 0, capsys.readouterr().err
-    assert f"command=renormalize postings={len(before)} " in capsys.readouterr().out  # no terminal: key=value
+    assert f"command=renormalize postings={len(before)} changed={len(before)} " in capsys.readouterr().out
+    assert rows(db_path, select) == before
+    # nothing changed since: every posting is read and recomputed, none is written
+    assert main(["renormalize", "--db", str(db_path)]) == 0
+    assert f"command=renormalize postings={len(before)} changed=0 " in capsys.readouterr().out
     assert rows(db_path, select) == before
 
 
