@@ -46,7 +46,8 @@ SHAPES: dict[str, dict[str, str]] = {
 SPIDER = '''"""TODO Platform name (https://example.com).
 
 Endpoint: {endpoint}.
-Rate limits: TODO (documented limits, or "undocumented; one request a day").
+Rate limits: TODO (the platform's published limit and where it is published, or "none published
+(<where you looked>)": then the POLITE default applies; a published limit goes in custom_settings).
 Quirks: TODO (what is odd about the payload: ids, dates, salary, HTML).
 """
 
