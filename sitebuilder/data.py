@@ -47,29 +47,10 @@ class SalaryIndexOutdated(Exception):
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One salary index cell (a row of ``salary_index``)."""
+class Cell(salary_index.Cell):
+    """One salary index cell as stored (a row of ``salary_index``): the computed cell and when."""
 
-    scope: str
-    key: str
-    category: str | None
-    role: str | None
-    seniority: str | None
-    region: str | None
-    currency: str
-    n: int
-    employers: int
-    p25: float | None
-    median: float | None
-    p75: float | None
-    p25_usd: float | None
-    median_usd: float | None
-    p75_usd: float | None
-    published: bool
-    min_n: int
-    min_employers: int
-    computed_at: str
-    period: str = "year"  # issue 12 also stores hourly-rate cells ("hour"); optional column
+    computed_at: str = ""
 
 
 @dataclass(frozen=True)
