@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,18 @@ def cassette_bodies(name: str) -> list[Any]:
             entry = json.loads(line)
             bodies.append(json.loads((folder / entry["body"]).read_bytes()))
     return bodies
+
+
+def json_strings(value: Any) -> Iterator[str]:
+    """Every string inside a parsed JSON value (object values, list items), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
 
 
 #: Tests sharing one expensive crawl per test process, by node id: under pytest-xdist each group runs

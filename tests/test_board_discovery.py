@@ -7,9 +7,7 @@ import html
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +17,7 @@ from scrapy.utils.project import get_project_settings
 from crawler.cli.main import main
 from db.boards import INACTIVE_AFTER_404S, find_boards, load_patterns
 from spiders.base import AtsBoardSpider
-from tests.conftest import REALDATA, realdata, run_scrapy
+from tests.conftest import REALDATA, json_strings, realdata, run_scrapy
 
 #: (url as found in a real cassette under ../shared/realdata, ats, board); every pattern row needs one.
 REAL_ADDRESSES = [
@@ -166,23 +164,12 @@ def independent_boards(db_path: Path, after_run: int) -> set[tuple[str, str]]:
     conn = sqlite3.connect(db_path)
     found = set()
     for (raw,) in conn.execute("SELECT raw_json FROM postings WHERE last_run_id > ?", [after_run]):
-        for text in strings(json.loads(raw)):
+        for text in json_strings(json.loads(raw)):
             for url in URL.findall(html.unescape(text)):
                 if (board := board_of(url)) is not None:
                     found.add((board[0], board[1].lower()))
     conn.close()
     return found
-
-
-def strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
 
 
 #: Anything that looks like a web address, with or without its scheme.

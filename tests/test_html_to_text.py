@@ -8,12 +8,11 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pipelines.validate import html_to_text, sanitize_html
-from tests.conftest import realdata
+from tests.conftest import json_strings, realdata
 
 REALDATA = realdata("ashby").parent
 
@@ -31,17 +30,6 @@ def regex_html_to_text(clean_html: str) -> str:
     return BLANK_LINES.sub("\n\n", text).strip()
 
 
-def strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
 def real_texts(folder: Path) -> Iterator[str]:
     """Every string of a cassette's JSON bodies that could be a description, and every other body whole."""
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "index.jsonl"):
@@ -51,7 +39,7 @@ def real_texts(folder: Path) -> Iterator[str]:
         except ValueError:
             yield body
             continue
-        yield from (s for s in strings(data) if len(s) > 40 or "<" in s or "&" in s)
+        yield from (s for s in json_strings(data) if len(s) > 40 or "<" in s or "&" in s)
 
 
 @pytest.mark.realdata

@@ -9,7 +9,7 @@ from ftfy import fix_text
 
 from crawler.items import JobPosting
 from pipelines.validate import repair_mojibake, repair_text
-from tests.conftest import REALDATA, realdata
+from tests.conftest import REALDATA, json_strings, realdata
 
 REPAIRS = [
     pytest.param("Weâ\x80\x99re hiring", "We’re hiring", id="utf8-read-as-cp1252-apostrophe"),
@@ -63,16 +63,6 @@ def test_repair_mojibake_is_ftfy(text: str) -> None:
     assert repair_mojibake(text) == fix_text(text, uncurl_quotes=False)
 
 
-def strings_in(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [s for v in value for s in strings_in(v)]
-    return []
-
-
 @pytest.mark.realdata
 def test_repair_mojibake_is_ftfy_on_real_text() -> None:
     """The long strings of every real cassette (descriptions, HTML, feeds), 15 a cassette."""
@@ -84,7 +74,7 @@ def test_repair_mojibake_is_ftfy_on_real_text() -> None:
                 continue
             body = (index.parent / json.loads(line)["body"]).read_bytes().decode("utf-8", "replace")
             try:
-                candidates = strings_in(json.loads(body))
+                candidates = list(json_strings(json.loads(body)))
             except ValueError:
                 candidates = [body[:5000]]
             found += [text for text in candidates if len(text) > 200][: 15 - len(found)]
