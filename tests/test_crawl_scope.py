@@ -12,7 +12,6 @@ before the real one, holding the real body minus its first record.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from listings.keys import ats_keys_in_url
 from pipelines.after_crawl import platform_facts
 from spiders.base import AtsBoardSpider, ListArgSpider
 from tests import forkrun
-from tests.conftest import ROOT, CrawlResult, cassette_bodies, realdata
+from tests.conftest import ROOT, CrawlResult, cassette_bodies, realdata, run_scrapy
 
 OWN = ROOT / "tests" / "cassettes"
 DEMO = ROOT / "data" / "demo"
@@ -161,12 +160,8 @@ def test_ats_board_that_fails_or_is_gone(crawl: Callable[..., CrawlResult], tmp_
     carta, carta_body = cassette_entry(folder, "carta")
     faults = override(tmp_path, "faults", [(brave["url"], 500, "text/html", b"<h1>oops</h1>"),
                                            (carta["url"], 404, "text/html", b"<h1>not found</h1>")])  # fmt: skip
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "greenhouse", *boards, "-s", "RETRY_TIMES=0",
-           "-s", f"JOBS_DB={tmp_path / 'jobs.db'}", "-s", f"REPLAY_DIR={faults}:{folder}"]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "RECORD_DIR", "JOBS_DB"}}
-    proc = forkrun.run(cmd, cwd=ROOT, timeout=240, env=env)
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    result = CrawlResult(proc.returncode, proc.stderr, tmp_path / "jobs.db")
+    result = run_scrapy(["crawl", "greenhouse", *boards], tmp_path / "jobs.db", [faults, folder], "RETRY_TIMES=0")
+    assert "Traceback" not in result.log, result.log[-3000:]
     scope = run_scope(result)
     assert scope == CrawlScope("greenhouse", boards=("brave", "carta", "mozilla"), answered=("mozilla",),
                                gone=("carta",))  # fmt: skip

@@ -46,7 +46,7 @@ for component in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", 
 for single in ("SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "LOG_FORMATTER", "REQUEST_FINGERPRINTER_CLASS",
                "DOWNLOADER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_MEMORY_QUEUE", "SCHEDULER_DISK_QUEUE",
                "SPIDER_LOADER_CLASS", "DOWNLOADER_HTTPCLIENTFACTORY",
-               "DOWNLOADER_CLIENTCONTEXTFACTORY", "ITEM_PROCESSOR", "SCRAPER_SLOT_MAX_ACTIVE_SIZE"):  # fmt: skip
+               "DOWNLOADER_CLIENTCONTEXTFACTORY", "ITEM_PROCESSOR"):  # fmt: skip
     if isinstance(settings.get(single), str) and "." in settings.get(single):
         load_object(settings.get(single))
 title.parse("Senior Software Engineer, Payments")
