@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,29 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.distributed import BoardQueue, connect  # noqa: E402
 from spiders.base import read_list_file  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.redisserver import redis_server  # noqa: E402
 
 
 def one_round(spider: str, cassette: Path, workers: int, delay: float, tmp: Path) -> tuple[float, float, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = connect(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except Exception:
-            time.sleep(0.05)
-    try:
+    with redis_server(tmp) as url:
+        client = connect(url)
         BoardQueue(client, spider).enqueue(read_list_file(cassette / "boards.txt"))
         env = {k: v for k, v in os.environ.items() if k not in {"REPLAY_DIR", "JOBS_DB", "REDIS_URL"}}
         cmd = [
@@ -82,9 +64,6 @@ def one_round(spider: str, cassette: Path, workers: int, delay: float, tmp: Path
         with closing(sqlite3.connect(db)) as conn:
             postings = int(conn.execute("SELECT COUNT(*) FROM postings").fetchone()[0])
         return crawl, drained, postings
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:

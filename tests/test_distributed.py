@@ -6,10 +6,8 @@ restarted worker picks up what it held, and one drain writes everything into SQL
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,52 +21,16 @@ from crawler.distributed import ITEMS_KEY, BoardQueue, connect
 from spiders.base import read_list_file
 from tests import forkrun
 from tests.conftest import ROOT, CrawlResult, realdata, run_scrapy
+from tests.redisserver import redis_server
 
 pytestmark = pytest.mark.realdata
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A throwaway redis-server on a free port, without persistence; stopped afterwards."""
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (Debian package redis-server; .ci/run installs it)"
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = connect(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except Exception:
-            time.sleep(0.05)
-    try:
+    with redis_server(tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def start_worker(spider: str, cassette: Path, url: str, log: Path, *settings: str) -> forkrun.Child:
