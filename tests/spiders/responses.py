@@ -1,8 +1,8 @@
 """Spider callbacks on recorded bodies, in-process: responses built from cassette files, no engine.
 
 Field checks (named records, counts, rejects) run a spider this way: ``replay_spider("remotive",
-realdata("remotive"))`` starts the spider, answers each request from the cassette (read here
-straight from ``index.jsonl`` as ../shared/spec/replay.md describes it), calls the request's
+realdata("remotive"))`` starts the spider, answers each request from the cassette (read and
+matched by the replay middleware's own ``crawler.middlewares.Cassette``), calls the request's
 callback (or its errback for a non-2xx answer, as Scrapy's HttpErrorMiddleware does), follows
 the requests the callbacks yield, and passes the items through the project's item pipelines that
 come before the store. What the engine adds on top -- the store, crawl_runs, the CLI -- stays
@@ -35,58 +35,14 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
-from w3lib.url import canonicalize_url
 
 from crawler.items import JobPosting, RejectedRecord
+from crawler.middlewares import Cassette, Exchange
 from db.postings import content_hash, posting_row
 from pipelines.store import run_status
 
 
-@dataclass(frozen=True)
-class Recording:
-    """One line of a cassette's index.jsonl, with the spec's defaults applied."""
-
-    method: str
-    url: str
-    status: int
-    headers: dict[str, str]
-    body_path: Path
-    request_body: str | None
-
-
-class Cassette:
-    """The exchanges of cassette folders (earlier folders first), indexed by method and canonical URL."""
-
-    def __init__(self, *folders: Path) -> None:
-        self.by_key: dict[tuple[str, str], list[Recording]] = {}
-        for folder in folders:
-            for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                entry = json.loads(line)
-                recording = Recording(
-                    method=str(entry.get("method") or "GET").upper(),
-                    url=entry["url"],
-                    status=int(entry.get("status") or 200),
-                    headers=dict(entry.get("headers") or {}),
-                    body_path=folder / entry["body"],
-                    request_body=entry.get("request_body"),
-                )
-                self.by_key.setdefault((recording.method, canonicalize_url(recording.url)), []).append(recording)
-
-    def find(self, request: Request) -> Recording | None:
-        """The first recording with the request's method and canonical URL (and body, when recorded)."""
-        body = request.body.decode("utf-8", errors="replace") if request.body else ""
-        for recording in self.by_key.get((request.method.upper(), canonicalize_url(request.url)), []):
-            if recording.request_body is None or recording.request_body == body:
-                return recording
-        return None
-
-    def __len__(self) -> int:
-        return sum(map(len, self.by_key.values()))
-
-
-def recorded_response(recording: Recording, request: Request) -> Response:
+def recorded_response(recording: Exchange, request: Request) -> Response:
     """The response a replay serves: Scrapy picks Text/Html/Xml/JSON class from headers, URL and body."""
     body = recording.body_path.read_bytes()
     headers = Headers(recording.headers)
@@ -96,9 +52,9 @@ def recorded_response(recording: Recording, request: Request) -> Response:
 
 def file_response(folder: Path, url: str | None = None, *, meta: dict[str, Any] | None = None) -> Response:
     """The recorded response to ``GET url`` (default: the cassette's only recording), with ``meta``."""
-    cassette = Cassette(folder)
+    cassette = Cassette.load([folder])
     if url is None:
-        ((only,),) = cassette.by_key.values()
+        ((only,),) = cassette.exchanges.values()
         url = only.url
     request = Request(url, meta=meta or {})
     recording = cassette.find(request)
@@ -214,7 +170,7 @@ def replay_spider(
     assert crawler.stats is not None
     crawler.stats.open_spider()
     stages = [cls.from_crawler(crawler) for cls in item_pipelines()] if pipelines else []
-    cassette = Cassette(*cassettes)
+    cassette = Cassette.load(list(cassettes))
     run = SpiderRun(spider=spider, stats={})
 
     async def start_requests() -> list[Any]:
