@@ -14,9 +14,13 @@ Two cassettes are built in a temp folder from ../shared/realdata (never copied i
   and locations), each a random subset of a real board's jobs, and one board in five a mirror
   of another (the same jobs under a second slug with fresh ids: what dedupe has to merge).
 
-Each crawl runs in a fresh child process (``--child``); peak memory is that child's own
-``ru_maxrss`` (from ``wait4``). Inside the child every item pipeline's ``process_item`` (and the
-store's final flush) and the after-crawl step are timed, so the table splits the run by stage.
+Each cassette is crawled four times: with no item pipelines; with every pipeline and validate →
+normalise in the crawl process (``PREPARE_PROCESSES=0``); with the worker processes (``auto``);
+and again, unchanged, into the same database. Each crawl runs in a fresh child process
+(``--child``); peak memory is that child's own ``ru_maxrss`` (from ``wait4``: the largest of it
+and its workers). Inside the child every synchronous pipeline's ``process_item`` (and the
+store's final flush), validate, normalise and the after-crawl step are timed, so the table
+splits the run by stage; the workers report their CPU time in the crawl's stats.
 Machine load varies (other processes share the cores): compare the ratios within one run.
 """
 
@@ -40,7 +44,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 
+import pipelines.prepare as prepare_module
 import pipelines.store as store_module
+from pipelines.prepare import PreparePipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata"))
@@ -156,21 +162,29 @@ def _timed(totals: dict[str, float], stage: str, func: Callable[..., Any]) -> Ca
     return wrapper
 
 
-def child(replay: str, db: str, pipelines: bool, out: str) -> None:
-    """Crawl the cassette once (ashby) and write timings as JSON to ``out``."""
+def child(replay: str, db: str, processes: str, out: str) -> None:
+    """Crawl the cassette once (ashby) and write timings as JSON to ``out``. ``processes`` is
+    ``PREPARE_PROCESSES``, or ``none`` for no item pipelines at all."""
     os.chdir(ROOT)
     settings = get_project_settings()
     settings.set("REPLAY_DIR", replay)
     settings.set("JOBS_DB", db)
     settings.set("LOG_LEVEL", "WARNING")
     totals: dict[str, float] = {}
-    if pipelines:
+    if processes != "none":
+        settings.set("PREPARE_PROCESSES", processes)
         for path in settings.getdict("ITEM_PIPELINES"):
             cls = load_object(path)
+            if cls is PreparePipeline:  # asynchronous: timed where the work runs (below)
+                continue
             stage = cls.__name__.removesuffix("Pipeline").lower()
             cls.process_item = _timed(totals, stage, cls.process_item)
             if hasattr(cls, "close_spider"):
                 cls.close_spider = _timed(totals, stage, cls.close_spider)
+        # in this process: wall time of each stage; in workers the same functions add to their
+        # own copies of ``totals``, so the crawl's stats carry the workers' CPU time instead
+        prepare_module.validate_item = _timed(totals, "validate", prepare_module.validate_item)
+        prepare_module.normalize_or_keep_raw = _timed(totals, "normalize", prepare_module.normalize_or_keep_raw)
         store_module.run_after_crawl = _timed(totals, "after_crawl", store_module.run_after_crawl)
     else:
         settings.set("ITEM_PIPELINES", {})
@@ -185,6 +199,7 @@ def child(replay: str, db: str, pipelines: bool, out: str) -> None:
         "seconds": elapsed,
         "items": int(stats.get("item_scraped_count", 0)),
         "stages": totals,
+        "worker_cpu": float(stats.get("prepare/worker_cpu_seconds", 0.0)),
         "new": int(stats.get("jobs/new", 0)),
         "updated": int(stats.get("jobs/updated", 0)),
         "unchanged": int(stats.get("jobs/unchanged", 0)),
@@ -193,9 +208,9 @@ def child(replay: str, db: str, pipelines: bool, out: str) -> None:
     Path(out).write_text(json.dumps(result), encoding="utf-8")
 
 
-def run_crawl(replay: Path, db: Path, pipelines: bool, tmp: Path) -> dict[str, Any]:
+def run_crawl(replay: Path, db: Path, processes: str, tmp: Path) -> dict[str, Any]:
     out = tmp / f"result-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, "-m", "bench.bench_pipeline", "--child", str(replay), str(db), str(int(pipelines)), str(out)]
+    cmd = [sys.executable, "-m", "bench.bench_pipeline", "--child", str(replay), str(db), processes, str(out)]
     with (tmp / "child.log").open("a") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log)
         _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
@@ -211,35 +226,36 @@ def _row(label: str, r: dict[str, Any], base: dict[str, Any] | None, first: dict
     ratio = f"{rate / (base['items'] / base['seconds']):.2f}" if base else ""
     of_first = f"{r['seconds'] / first['seconds']:.2f}" if first else ""
     s = r.get("stages", {})
-    # the skip stage (first in line) is counted with validation: both run before normalising
-    stages = " | ".join(
-        f"{s.get(k, 0.0) + (s.get('skipunchanged', 0.0) if k == 'validate' else 0.0):.1f}"
-        for k in ("validate", "normalize", "store", "after_crawl")
-    )
+    stages = " | ".join(f"{s.get(k, 0.0):.1f}" for k in ("skipunchanged", "validate", "normalize"))
     return (
         f"| {label} | {r['items']} | {r['seconds']:.1f} | {rate:.0f} | {ratio} | {of_first} | {stages} "
+        f"| {r.get('worker_cpu', 0.0):.1f} | {s.get('store', 0.0):.1f} | {s.get('after_crawl', 0.0):.1f} "
         f"| {r['peak_mb']:.0f} | {r['new']}/{r['updated']}/{r['unchanged']} | {r['skipped']} |"
     )
 
 
 HEADER = (
-    "| crawl | postings | s | postings/s | / no-pipeline | / first run time | validate s | normalise s "
-    "| store s | after-crawl s | peak MB | new/upd/unch | skipped |\n" + "|---" * 13 + "|"
+    "| crawl | postings | s | postings/s | / no-pipeline | / first run time | skip s | validate s | normalise s "
+    "| workers' CPU s | store s | after-crawl s | peak MB | new/upd/unch | skipped |\n" + "|---" * 15 + "|"
 )
+#: validate and normalise seconds are wall time in the crawl process (PREPARE_PROCESSES=0);
+#: with workers their CPU time is the "workers' CPU" column (time.process_time in each batch).
 
 
 def bench(name: str, cassette: Path, tmp: Path, memory: bool, half: Path | None) -> list[str]:
     db = tmp / f"{name}.db"
-    bare = run_crawl(cassette, tmp / f"{name}-bare.db", False, tmp)
-    first = run_crawl(cassette, db, True, tmp)
-    again = run_crawl(cassette, db, True, tmp)
+    bare = run_crawl(cassette, tmp / f"{name}-bare.db", "none", tmp)
+    in_process = run_crawl(cassette, tmp / f"{name}-in-process.db", "0", tmp)
+    first = run_crawl(cassette, db, "auto", tmp)
+    again = run_crawl(cassette, db, "auto", tmp)
     rows = [
         _row(f"{name}: no pipelines", bare, None, None),
-        _row(f"{name}: full pipeline, first", first, bare, None),
+        _row(f"{name}: full pipeline, first, in one process", in_process, bare, None),
+        _row(f"{name}: full pipeline, first, workers (auto)", first, bare, None),
         _row(f"{name}: full pipeline, re-run unchanged", again, bare, first),
     ]
     if memory and half is not None:
-        small = run_crawl(half, tmp / f"{name}-half.db", True, tmp)
+        small = run_crawl(half, tmp / f"{name}-half.db", "auto", tmp)
         rows.append(_row(f"{name}: full pipeline, first, half size", small, None, None))
     return rows
 
@@ -249,11 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--copies", type=int, default=20, help="synthetic copies of every real Ashby board")
     parser.add_argument("--memory", action="store_true", help="also crawl half-size cassettes (peak memory vs N)")
     parser.add_argument("--only", choices=["copies", "mixed"], help="run one cassette only")
-    parser.add_argument("--child", nargs=4, metavar=("REPLAY", "DB", "PIPELINES", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("REPLAY", "DB", "PROCESSES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        replay, db, pipelines, out = args.child
-        child(replay, db, pipelines == "1", out)
+        replay, db, processes, out = args.child
+        child(replay, db, processes, out)
         return 0
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as name:

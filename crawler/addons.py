@@ -40,8 +40,7 @@ DISTRIBUTED_OVERRIDES = {
 WORKER_PIPELINES = {
     # the skip reads SQLite and yields SeenPosting, which the queue does not carry: off in workers
     "pipelines.skip_unchanged.SkipUnchangedPipeline": None,
-    "pipelines.validate.ValidatePipeline": None,
-    "pipelines.normalization.NormalizePipeline": None,
+    "pipelines.prepare.PreparePipeline": None,
     "pipelines.store.StorePipeline": None,
     "pipelines.queue.QueueItemsPipeline": 900,
 }

@@ -35,6 +35,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # pipelines are synchronous, so more than a few buys nothing: a 422-response Hacker News thread
 # crawls in ~3.5 s instead of ~5.3 s with 16.
 CONCURRENT_ITEMS = 16
+#: Worker processes that validate and normalise postings (pipelines/prepare.py): "auto" is one
+#: fewer than the usable cores (at most 4), 0 prepares them in the crawl process.
+PREPARE_PROCESSES = os.environ.get("PREPARE_PROCESSES", "auto")
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 60
 AUTOTHROTTLE_ENABLED = True
@@ -82,8 +85,8 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     # first: a posting the spider yields exactly as last time is only marked seen
     "pipelines.skip_unchanged.SkipUnchangedPipeline": 50,
-    "pipelines.validate.ValidatePipeline": 100,
-    "pipelines.normalization.NormalizePipeline": 300,
+    # validate -> normalise, in worker processes on the other cores (PREPARE_PROCESSES)
+    "pipelines.prepare.PreparePipeline": 100,
     "pipelines.store.StorePipeline": 900,
 }
 

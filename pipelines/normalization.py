@@ -80,7 +80,20 @@ def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
     item["company_norm"] = normalize_company(item.get("company"))
 
 
+def normalize_or_keep_raw(item: JobPosting, count: Callable[[str], None]) -> JobPosting:
+    """:func:`normalize_item`; a normaliser bug is logged and counted (``error``), the posting kept raw."""
+    try:
+        normalize_item(item, count)
+    except Exception:  # a normaliser bug must not cost the posting: keep it raw
+        logger.exception("normalising %s %s failed; stored raw", item.get("source"), item.get("source_id"))
+        count("error")
+    return item
+
+
 class NormalizePipeline:
+    """:func:`normalize_item` as a pipeline of its own (the distributed writer's; a crawl runs it
+    in :class:`pipelines.prepare.PreparePipeline`)."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
@@ -95,9 +108,4 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, JobPosting):
             return item
-        try:
-            normalize_item(item, self.count)
-        except Exception:  # a normaliser bug must not cost the posting: keep it raw
-            logger.exception("normalising %s %s failed; stored raw", item.get("source"), item.get("source_id"))
-            self.count("error")
-        return item
+        return normalize_or_keep_raw(item, self.count)

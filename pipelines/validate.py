@@ -11,12 +11,13 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 import nh3
 from ftfy import TextFixerConfig, fix_and_explain
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 from scrapy.crawler import Crawler
 
@@ -145,7 +146,37 @@ def check_posting(item: JobPosting) -> None:
         raise ValidationError(f"remote is not a boolean: {remote!r}")
 
 
+def validate_item(
+    item: JobPosting, spider_name: str | None, count: Callable[[str], None]
+) -> JobPosting | RejectedRecord:
+    """The posting checked, its HTML sanitised and its text repaired; or its reject record.
+    ``count(stat)`` records a rejection (``jobs/rejected_invalid``)."""
+    try:
+        check_posting(item)
+    except ValidationError as exc:
+        logger.warning("rejecting %s posting %s: %s", item.get("source"), item.get("source_id"), exc)
+        count("jobs/rejected_invalid")
+        return RejectedRecord(
+            source=item.get("source") or spider_name,
+            source_id=item.get("source_id"),
+            url=item.get("url"),
+            reason=str(exc),
+            raw=item.get("raw") if item.get("raw") is not None else dict(item),
+        )
+    raw_html = item.get("description_html")
+    if raw_html:
+        clean = sanitize_html(str(raw_html))
+        item["description_html"] = clean
+        if not item.get("description_text"):
+            item["description_text"] = html_to_text(clean)
+    repair_text(item)
+    return item
+
+
 class ValidatePipeline:
+    """:func:`validate_item` as a pipeline of its own (the distributed writer's; a crawl runs it
+    in :class:`pipelines.prepare.PreparePipeline`)."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
@@ -153,31 +184,14 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    def count(self, stat: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(stat)
+
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, JobPosting):
             return item
-        try:
-            check_posting(item)
-        except ValidationError as exc:
-            spider = self.crawler.spider
-            logger.warning("rejecting %s posting %s: %s", item.get("source"), item.get("source_id"), exc)
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("jobs/rejected_invalid")
-            return RejectedRecord(
-                source=item.get("source") or getattr(spider, "name", None),
-                source_id=item.get("source_id"),
-                url=item.get("url"),
-                reason=str(exc),
-                raw=item.get("raw") if item.get("raw") is not None else dict(item),
-            )
-        raw_html = item.get("description_html")
-        if raw_html:
-            clean = sanitize_html(str(raw_html))
-            item["description_html"] = clean
-            if not item.get("description_text"):
-                item["description_text"] = html_to_text(clean)
-        repair_text(item)
-        return item
+        return validate_item(item, getattr(self.crawler.spider, "name", None), self.count)
 
 
 def repair_text(item: JobPosting) -> None:
@@ -204,13 +218,36 @@ _FIXABLE = re.compile(
 _REPAIR = TextFixerConfig(uncurl_quotes=False, explain=False)
 
 
-def _untouched(line: str) -> bool:
-    """True when ``ftfy.fix_and_explain`` returns the line as it is: no character a fixer acts
-    on, no mojibake by ftfy's own test (``is_bad``; without it fix_encoding changes nothing), NFC."""
-    if _FIXABLE.search(line):
+#: Every alternative of ftfy's ``BADNESS_RE`` is at most this many characters wide and has a
+#: non-ASCII character in a fixed place (tests/test_text_repair.py checks both on ftfy's own
+#: pattern), so a match lies within this distance of a non-ASCII character.
+BADNESS_REACH = 6
+#: Clusters of non-ASCII characters (apart by at most twice the reach) with the reach around them.
+_REACH = f".{{0,{BADNESS_REACH}}}"
+_NEAR_NON_ASCII = re.compile(rf"(?s:{_REACH}[^\x00-\x7f](?:[\x00-\x7f]{{0,{2 * BADNESS_REACH}}}[^\x00-\x7f])*{_REACH})")
+#: ``BADNESS_RE``'s one anchored alternative, ``^[ÃÂ][ ]``, where ftfy applies it: at a line start.
+_BAD_LINE_START = re.compile(r"(?:^|\n)[ÃÂ] ")
+
+
+def _maybe_bad(text: str) -> bool:
+    """False when ftfy's ``is_bad`` is false on every line of ``text``.
+
+    ``is_bad`` is one large regular expression tried at every character (70 µs a line); here
+    it runs once over the short stretches around non-ASCII characters, where any match must be.
+    Joining stretches, or cutting one out of its line, can only add matches (then the lines go
+    to ftfy, which is always right)."""
+    if _BAD_LINE_START.search(text):
+        return True
+    return bool(BADNESS_RE.search("\n".join(_NEAR_NON_ASCII.findall(text))))
+
+
+def _untouched(text: str) -> bool:
+    """True when ``ftfy.fix_and_explain`` returns every line of ``text`` as it is: no character
+    a fixer acts on, no mojibake by ftfy's own test (without it fix_encoding changes nothing),
+    NFC. ASCII is left alone by fix_encoding before it asks ``is_bad``."""
+    if _FIXABLE.search(text):
         return False
-    # fix_encoding leaves ASCII as it is before it asks is_bad, a slow regex (25 µs a line)
-    return line.isascii() or (not is_bad(line) and unicodedata.is_normalized("NFC", line))
+    return text.isascii() or (not _maybe_bad(text) and unicodedata.is_normalized("NFC", text))
 
 
 def repair_mojibake(text: str) -> str:
@@ -224,6 +261,8 @@ def repair_mojibake(text: str) -> str:
     if _PLAIN_ASCII.fullmatch(text):
         return text
     config = _REPAIR
+    if len(text) <= config.max_decode_length and _untouched(text):
+        return text  # no line needs ftfy (nearly every description)
     out: list[str] = []
     pos = 0
     while pos < len(text):

@@ -8,8 +8,10 @@ into one database with ``SKIP_UNCHANGED`` on and twice into another with it off.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
+import inspect
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,8 @@ def run_pipelines(db_path: Path, replay: SpiderRun, *, skip: bool) -> dict[str, 
     for item in copy.deepcopy([*replay.postings, *replay.rejects]):
         for stage in stages:
             item = stage.process_item(item)
+            if inspect.iscoroutine(item):  # no reactor here: prepared in this process
+                item = asyncio.run(item)
     for stage in stages:
         if hasattr(stage, "close_spider"):
             stage.close_spider()

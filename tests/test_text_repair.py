@@ -8,7 +8,7 @@ import pytest
 from ftfy import fix_text
 
 from crawler.items import JobPosting
-from pipelines.validate import repair_mojibake, repair_text
+from pipelines.validate import BADNESS_REACH, repair_mojibake, repair_text
 from tests.conftest import REALDATA, json_strings, realdata
 
 REPAIRS = [
@@ -55,12 +55,44 @@ AS_FTFY = [
     pytest.param("sound first line\nÃ a line that starts like mojibake", id="line-start-anchor-after-the-first"),
     pytest.param("R&D and Q&A, no entity\n", id="ampersand-without-entity"),
     pytest.param("", id="empty"),
+    pytest.param("x" * 300 + " naïve " + "y" * 300 + " CafÃ© " + "z" * 300, id="mojibake-far-into-a-long-line"),
+    pytest.param("“quoted” " * 40 + "\nline two – ZÃ¼rich\n", id="many-sound-runs-then-mojibake"),
+    pytest.param("é" + " " * 5 + "Ã©", id="mojibake-just-past-a-window"),
+    pytest.param("Ã \nsecond line", id="line-start-anchor-at-text-start"),
 ]
 
 
 @pytest.mark.parametrize("text", AS_FTFY)
 def test_repair_mojibake_is_ftfy(text: str) -> None:
     assert repair_mojibake(text) == fix_text(text, uncurl_quotes=False)
+
+
+def test_badness_matches_are_short_and_hold_a_non_ascii_character() -> None:
+    """What the windowed check in repair_mojibake relies on, read off ftfy's own pattern: every
+    alternative of BADNESS_RE is at most BADNESS_REACH + 1 characters wide and has a non-ASCII
+    character at top level (so a match sits within BADNESS_REACH of one)."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    from ftfy.badness import BADNESS_RE
+
+    def non_ascii_only(node: tuple[object, object]) -> bool:
+        op, arg = node
+        if op is sre.LITERAL:
+            return int(arg) >= 128  # type: ignore[call-overload]
+        if op is sre.IN:
+            return all(
+                (o is sre.LITERAL and a >= 128) or (o is sre.RANGE and a[0] >= 128)
+                for o, a in arg  # type: ignore[attr-defined]
+            )
+        return False
+
+    tree = _parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    ((op, (_, branches)),) = tree.data
+    assert op is sre.BRANCH and len(branches) > 20
+    for branch in branches:
+        assert branch.getwidth()[1] <= BADNESS_REACH + 1, branch
+        assert any(non_ascii_only(node) for node in branch.data), branch
 
 
 @pytest.mark.realdata

@@ -189,6 +189,8 @@ def replay_spider(
                 continue
             for stage in stages:
                 output = stage.process_item(output)
+                if inspect.iscoroutine(output):  # (no worker pool here: open_spider never ran)
+                    output = asyncio.run(output)
             if isinstance(output, JobPosting):
                 run.postings.append(output)
             elif isinstance(output, RejectedRecord):

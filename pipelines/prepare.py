@@ -1,0 +1,236 @@
+"""Prepare pipeline: validate → normalise each posting, on the machine's other cores.
+
+Sanitising HTML, converting it to text and running the normalisers is nearly all of a crawl's
+CPU time, and none of it needs the crawl's state. With ``PREPARE_PROCESSES`` above 0 the
+postings go in small batches to that many worker processes (forked once per crawl, so they
+start with the normalisers' tables already built) while this process goes on downloading,
+parsing and storing. Results come back in the order the spider yielded the postings, with
+exactly the values the in-process path gives (the same functions run: :func:`prepare`).
+
+- ``PREPARE_PROCESSES = "auto"`` (default): one process fewer than the cores this process may
+  use, at most 4; 0 on a one-core machine. ``0`` runs everything in the crawl process.
+- What a worker logs (a rejected posting, a normaliser error) is logged again by the crawl
+  process, so ``LOG_FILE``, ``LOG_LEVEL`` and Scrapy's ``log_count/*`` stats see it; its stat
+  increments (``jobs/rejected_invalid``, ``normalize/<kind>/unparsed``) are added to the
+  crawl's stats, and ``prepare/validate_seconds`` / ``prepare/normalize_seconds`` say where the
+  CPU time went.
+- A worker that dies (killed, out of memory) costs nothing: its batch and every later one are
+  prepared in the crawl process, with a warning.
+- Needs the asyncio reactor (Scrapy's default); under another reactor it prepares in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
+
+from crawler.items import JobPosting
+from pipelines.normalization import normalize_or_keep_raw
+from pipelines.validate import validate_item
+
+logger = logging.getLogger(__name__)
+
+#: Most postings one batch carries to a worker: enough to make the hand-over cheap, few enough
+#: that the crawl process has the next batch ready before the worker is done.
+BATCH_MAX = 64
+
+
+def prepare(item: Any, spider_name: str | None, count: Callable[[str], None]) -> Any:
+    """One posting validated then normalised (a reject or any other item passes as it is)."""
+    if not isinstance(item, JobPosting):
+        return item
+    checked = validate_item(item, spider_name, count)
+    if isinstance(checked, JobPosting):
+        return normalize_or_keep_raw(checked, lambda kind: count(f"normalize/{kind}/unparsed"))
+    return checked
+
+
+def prepare_processes(setting: Any, cpus: int | None = None) -> int:
+    """Worker processes for ``PREPARE_PROCESSES`` (``"auto"``, or a count)."""
+    if setting in (None, "", "auto"):
+        usable = cpus if cpus is not None else len(os.sched_getaffinity(0))
+        return max(0, min(4, usable - 1))
+    try:
+        count = int(setting)
+    except (TypeError, ValueError):
+        raise ValueError(f'PREPARE_PROCESSES must be "auto" or a number of processes, not {setting!r}') from None
+    if count < 0:
+        raise ValueError(f"PREPARE_PROCESSES must not be negative, not {count}")
+    return count
+
+
+# -- the worker side -----------------------------------------------------------------------
+class _Collect(logging.Handler):
+    """Keeps a worker's log records for the crawl process to log (formatted here: arguments and
+    tracebacks need not pickle)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        self.records.append(record)
+
+
+_collected: _Collect | None = None
+
+
+def _start_worker() -> None:
+    global _collected
+    # Ctrl-C reaches the whole process group: the crawl process decides when its workers stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    root = logging.getLogger()
+    levels = [handler.level for handler in root.handlers] or [logging.WARNING]
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    _collected = _Collect(min(levels))
+    root.addHandler(_collected)
+
+
+Outcome = tuple[list[Any], Counter[str], list[logging.LogRecord], float]
+
+
+def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
+    """A worker's job: :func:`prepare` on each item; the results, stat increments, log records
+    and the CPU seconds it took."""
+    counts: Counter[str] = Counter()
+    started = time.process_time()
+    results = [prepare(item, spider_name, lambda stat: counts.update((stat,))) for item in items]
+    records: list[logging.LogRecord] = []
+    if _collected is not None:
+        records, _collected.records = _collected.records, []
+    return results, counts, records, time.process_time() - started
+
+
+# -- the crawl side ------------------------------------------------------------------------
+class PreparePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.processes = prepare_processes(crawler.settings.get("PREPARE_PROCESSES", "auto"))
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self.delivered: asyncio.Future[None] | None = None  # the last batch handed on
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    @property
+    def spider_name(self) -> str | None:
+        return getattr(self.crawler.spider, "name", None)
+
+    def count(self, stat: str, value: Any = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(stat, value)
+
+    def open_spider(self) -> None:
+        if self.processes and not is_reactor_installed():
+            self.processes = 0  # driven by hand (tests, tools), not by a crawl: prepare in-process
+        elif self.processes and not is_asyncio_reactor_installed():
+            logger.warning("PREPARE_PROCESSES needs the asyncio reactor: preparing postings in the crawl process")
+            self.processes = 0
+        if self.processes:
+            self.start_pool()
+            logger.info("Preparing postings in %d worker process(es) (PREPARE_PROCESSES)", self.processes)
+
+    def start_pool(self) -> None:
+        # forked: a worker starts with the normalisers' tables this process has already built
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def prepare_here(self, item: Any) -> Any:
+        return prepare(item, self.spider_name, self.count)
+
+    async def process_item(self, item: Any) -> Any:
+        if self.pool is None:
+            return self.prepare_here(item)
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[Any] = loop.create_future()
+        if not self.pending:
+            # the items the scraper starts in this turn of the loop travel together
+            loop.call_soon(self.send)
+        self.pending.append((item, result))
+        if len(self.pending) >= BATCH_MAX:
+            self.send()
+        return await result
+
+    def send(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        previous = self.delivered
+        self.delivered = asyncio.get_running_loop().create_future()
+        work: Future[Any] | None = None
+        if self.pool is not None:
+            try:
+                work = self.pool.submit(prepare_batch, [item for item, _ in batch], self.spider_name)
+            except (BrokenProcessPool, RuntimeError) as exc:
+                self._lost_pool(exc)
+        task = asyncio.ensure_future(self.deliver(batch, work, previous, self.delivered))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _lost_pool(self, exc: BaseException) -> None:
+        if self.pool is not None:
+            logger.warning("prepare worker lost (%s): preparing postings in the crawl process from now on", exc)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    async def deliver(
+        self,
+        batch: list[tuple[Any, asyncio.Future[Any]]],
+        work: Future[Any] | None,
+        previous: asyncio.Future[None] | None,
+        delivered: asyncio.Future[None],
+    ) -> None:
+        """Hand a batch's results on once the batch before it has been handed on (spider order)."""
+        outcome: Outcome | None = None
+        if work is not None:
+            try:
+                outcome = await asyncio.wrap_future(work)
+            except BrokenProcessPool as exc:
+                self._lost_pool(exc)
+            except Exception:  # a bug on some posting: each is prepared here, where its error is its own
+                logger.debug("prepare batch failed in a worker; preparing it in the crawl process", exc_info=True)
+        if previous is not None:
+            await previous
+        try:
+            if outcome is None:
+                for item, result in batch:
+                    try:
+                        result.set_result(self.prepare_here(item))
+                    except Exception as exc:  # Scrapy logs it as this item's error
+                        result.set_exception(exc)
+                return
+            results, counts, records, seconds = outcome
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            self.count("prepare/worker_cpu_seconds", seconds)
+            for stat, value in counts.items():
+                self.count(stat, value)
+            for (_, result), prepared in zip(batch, results, strict=True):
+                result.set_result(prepared)
+        finally:
+            delivered.set_result(None)

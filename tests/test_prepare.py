@@ -1,0 +1,131 @@
+"""Validate → normalise in worker processes (pipelines/prepare.py): the same stored values in the
+same order as in the crawl process, worker logs and stats in the crawl's, a dead worker costs nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import signal
+import sqlite3
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.items import JobPosting, RejectedRecord
+from pipelines.prepare import PreparePipeline, prepare, prepare_processes
+from spiders.remotive import RemotiveSpider
+from tests.conftest import checked_crawl, realdata
+from tests.spiders.responses import replay_spider
+from tests.test_bad_input import cassette_from
+from tests.test_skip_unchanged import dump
+
+PROCESSES = [
+    pytest.param("auto", 4, 3, id="auto-leaves-one-core-to-the-crawl"),
+    pytest.param("auto", 16, 4, id="auto-at-most-four"),
+    pytest.param("auto", 1, 0, id="auto-one-core-prepares-in-process"),
+    pytest.param(None, 2, 1, id="unset-is-auto"),
+    pytest.param("0", 8, 0, id="zero-prepares-in-process"),
+    pytest.param(3, 2, 3, id="a-number-is-taken-as-it-is"),
+]
+
+
+@pytest.mark.parametrize(("setting", "cpus", "expected"), PROCESSES)
+def test_prepare_processes(setting, cpus, expected) -> None:
+    assert prepare_processes(setting, cpus=cpus) == expected
+
+
+@pytest.mark.parametrize("setting", ["many", "-1"])
+def test_prepare_processes_refuses_nonsense(setting) -> None:
+    with pytest.raises(ValueError, match="PREPARE_PROCESSES"):
+        prepare_processes(setting, cpus=4)
+
+
+def _url_broken(body: bytes) -> bytes:
+    """Remotive's real body with its first job's URL made unusable: validation rejects it."""
+    data = json.loads(body)
+    data["jobs"][0]["url"] = "not a link"
+    return json.dumps(data).encode()
+
+
+@pytest.mark.realdata
+def test_worker_processes_store_what_the_crawl_process_stores(tmp_path) -> None:
+    """Real postings (HTML to sanitise, mojibake, salaries, places) and one reject, crawled with
+    the work in this process and in two workers: the same rows, ids (spider order) included."""
+    broken = cassette_from("remotive", tmp_path, _url_broken)
+    results, runs = {}, {}
+    for processes in ("0", "2"):
+        db = tmp_path / f"prepare-{processes}.db"
+        for spider, cassette in (("remotive", broken), ("remoteok", realdata("remoteok"))):
+            result = checked_crawl(
+                db, spider, cassette, settings=(f"PREPARE_PROCESSES={processes}", "MIN_INTERVAL_ENABLED=False")
+            )
+            results[processes, spider], runs[processes, spider] = result, result.last_run
+        with sqlite3.connect(db) as conn:  # each crawl has its own clock
+            conn.execute("UPDATE postings SET scraped_at = NULL")
+            conn.execute("UPDATE rejects SET raw_json = json_remove(raw_json, '$.scraped_at')")
+    assert "Preparing postings in 2 worker process(es)" in results["2", "remotive"].log
+    assert "Preparing postings in" not in results["0", "remotive"].log
+    for processes in ("0", "2"):  # the worker's warning, logged and counted by the crawl
+        log = results[processes, "remotive"].log
+        assert "rejecting remotive posting" in log and "url is not an http(s) URL: 'not a link'" in log
+        run = runs[processes, "remotive"]
+        stats = json.loads(run["stats_json"])
+        assert stats["jobs/rejected_invalid"] == run["rejected"] == 1
+        assert (stats.get("prepare/worker_cpu_seconds", 0) > 0) == (processes == "2")
+    in_process, in_workers = dump(tmp_path / "prepare-0.db"), dump(tmp_path / "prepare-2.db")
+    assert len(in_process["postings"]) > 100
+    assert in_workers == in_process
+
+
+def _pipeline(processes: int) -> PreparePipeline:
+    crawler = get_crawler(RemotiveSpider, {"PREPARE_PROCESSES": processes})
+    crawler.spider = RemotiveSpider.from_crawler(crawler)
+    assert crawler.stats is not None
+    crawler.stats.open_spider()
+    return PreparePipeline.from_crawler(crawler)
+
+
+@pytest.mark.realdata
+def test_a_killed_worker_costs_no_posting(caplog) -> None:
+    """Workers killed under the pipeline: every posting is still prepared, in order, as in-process."""
+    postings = replay_spider("remotive", realdata("remotive"), pipelines=False).postings[:40]
+    expected = [prepare(copy.deepcopy(p), "remotive", lambda stat: None) for p in postings]
+    pipeline = _pipeline(2)
+
+    async def crawl() -> list[object]:
+        pipeline.start_pool()
+        assert pipeline.pool is not None
+        first = await asyncio.gather(*(pipeline.process_item(copy.deepcopy(p)) for p in postings[:20]))
+        for pid in list(pipeline.pool._processes):  # the workers, to kill them
+            os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        rest = await asyncio.gather(*(pipeline.process_item(copy.deepcopy(p)) for p in postings[20:]))
+        return [*first, *rest]
+
+    with caplog.at_level(logging.WARNING, logger="pipelines.prepare"):
+        got = asyncio.run(crawl())
+    assert "prepare worker lost" in caplog.text
+    assert pipeline.pool is None  # the rest of the crawl prepares in-process
+    assert [dict(item) for item in got] == [dict(item) for item in expected]
+    assert all(isinstance(item, JobPosting) for item in got)
+
+
+def test_a_reject_comes_back_from_a_worker_as_a_reject() -> None:
+    pipeline = _pipeline(1)
+    posting = JobPosting(source="remotive", source_id="1", url="nowhere", title="Engineer", raw={"id": 1})
+
+    async def crawl() -> object:
+        pipeline.start_pool()
+        try:
+            return await pipeline.process_item(posting)
+        finally:
+            pipeline.close_spider()
+
+    got = asyncio.run(crawl())
+    assert isinstance(got, RejectedRecord)
+    assert got["reason"] == "url is not an http(s) URL: 'nowhere'" and got["raw"] == {"id": 1}
+    assert pipeline.crawler.stats is not None
+    assert pipeline.crawler.stats.get_value("jobs/rejected_invalid") == 1
