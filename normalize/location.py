@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalize import places
+from normalize.guard import Guarded, fold
 
 DATA_DIR = places.DATA_DIR
 
@@ -1040,6 +1041,11 @@ LEAD_LINE = re.compile(
 TITLE_SEGMENT = re.compile(r"\s[-–—|]\s|,\s|\(|\)|:\s|\s[-–—](?=\w)")
 
 
+#: The description statements, each run only on a text holding a word all its matches contain.
+_HYBRID, _ONSITE, _REMOTE = Guarded(HYBRID_STATEMENT), Guarded(ONSITE_STATEMENT), Guarded(REMOTE_STATEMENT)
+_ANCHORED, _LOCATION_LINE, _LEAD_LINE = Guarded(ANCHORED), Guarded(LOCATION_LINE), Guarded(LEAD_LINE)
+
+
 @functools.cache
 def _platforms() -> tuple[frozenset[str], frozenset[str]]:
     """(remote-only boards, platforms whose remote flag is unreliable) from data/places/platforms.yaml."""
@@ -1109,14 +1115,15 @@ def _from_text(out: _Posting, text: str, source: str, prefix: str = "") -> None:
 def _from_description(out: _Posting, description: str) -> None:
     """Statements of the description: anchored places ("must be located in"), a "Location:" line, workplace."""
     head = description[:20000]
+    folded = fold(head)
     if out.workplace is None:
-        for kind, statement in (("hybrid", HYBRID_STATEMENT), ("onsite", ONSITE_STATEMENT)):
-            found = statement.search(head)
+        for kind, statement in (("hybrid", _HYBRID), ("onsite", _ONSITE)):
+            found = statement.search(head, folded)
             if found:
                 out.workplace = kind
                 out.rules.append(f"description:workplace:{found.group(0)}->{kind}")
                 break
-    statements = [*LEAD_LINE.finditer(head[:400]), *ANCHORED.finditer(head), *LOCATION_LINE.finditer(head)]
+    statements = [*_LEAD_LINE.finditer(head[:400]), *_ANCHORED.finditer(head, folded), *_LOCATION_LINE.finditer(head)]
     for dm in statements:
         got = parse(dm.group("where") if dm.re is not ANCHORED else dm.group(0))
         out.take_more(got, "description")
@@ -1126,7 +1133,7 @@ def _from_description(out: _Posting, description: str) -> None:
         if not out.wants_places() and out.workplace is not None:
             return
     if out.workplace is None:
-        remote = REMOTE_STATEMENT.search(head)
+        remote = _REMOTE.search(head, folded)
         if remote:
             out.workplace = "remote"
             out.rules.append(f"description:workplace:{remote.group(0)}->remote")

@@ -212,9 +212,7 @@ _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x25\x27-\x7e]*")
 #: forms, control characters, line separators, escapes, lone surrogates; and HTML entities
 #: (ftfy's own entity pattern: a bare "R&D" is left alone).
 _FIXED_ALONE = {chr(c) for c in (*LIGATURES, *WIDTH_MAP, *CONTROL_CHARS)} | set("\r\u2028\u2029\x1b")
-_FIXABLE = re.compile(
-    "[" + re.escape("".join(sorted(_FIXED_ALONE))) + "\x80-\x9f\ud800-\udfff]|" + HTML_ENTITY_RE.pattern
-)
+_FIXABLE_CHAR = re.compile("[" + re.escape("".join(sorted(_FIXED_ALONE))) + "\x80-\x9f\ud800-\udfff]")
 _REPAIR = TextFixerConfig(uncurl_quotes=False, explain=False)
 
 
@@ -222,9 +220,8 @@ _REPAIR = TextFixerConfig(uncurl_quotes=False, explain=False)
 #: non-ASCII character in a fixed place (tests/test_text_repair.py checks both on ftfy's own
 #: pattern), so a match lies within this distance of a non-ASCII character.
 BADNESS_REACH = 6
-#: Clusters of non-ASCII characters (apart by at most twice the reach) with the reach around them.
-_REACH = f".{{0,{BADNESS_REACH}}}"
-_NEAR_NON_ASCII = re.compile(rf"(?s:{_REACH}[^\x00-\x7f](?:[\x00-\x7f]{{0,{2 * BADNESS_REACH}}}[^\x00-\x7f])*{_REACH})")
+#: Non-ASCII characters, a cluster while they are at most twice the reach apart.
+_NON_ASCII_CLUSTER = re.compile(rf"[^\x00-\x7f](?:[\x00-\x7f]{{0,{2 * BADNESS_REACH}}}[^\x00-\x7f])*")
 #: ``BADNESS_RE``'s one anchored alternative, ``^[ÃÂ][ ]``, where ftfy applies it: at a line start.
 _BAD_LINE_START = re.compile(r"(?:^|\n)[ÃÂ] ")
 
@@ -236,16 +233,19 @@ def _maybe_bad(text: str) -> bool:
     it runs once over the short stretches around non-ASCII characters, where any match must be.
     Joining stretches, or cutting one out of its line, can only add matches (then the lines go
     to ftfy, which is always right)."""
-    if _BAD_LINE_START.search(text):
+    if ("Ã" in text or "Â" in text) and _BAD_LINE_START.search(text):
         return True
-    return bool(BADNESS_RE.search("\n".join(_NEAR_NON_ASCII.findall(text))))
+    reach = BADNESS_REACH
+    stretches = [text[max(0, m.start() - reach) : m.end() + reach] for m in _NON_ASCII_CLUSTER.finditer(text)]
+    return bool(BADNESS_RE.search("\n".join(stretches)))
 
 
 def _untouched(text: str) -> bool:
     """True when ``ftfy.fix_and_explain`` returns every line of ``text`` as it is: no character
     a fixer acts on, no mojibake by ftfy's own test (without it fix_encoding changes nothing),
     NFC. ASCII is left alone by fix_encoding before it asks ``is_bad``."""
-    if _FIXABLE.search(text):
+    # two searches: a lone character class is skipped through fast; the entity pattern only after "&"
+    if _FIXABLE_CHAR.search(text) or ("&" in text and HTML_ENTITY_RE.search(text)):
         return False
     return text.isascii() or (not _maybe_bad(text) and unicodedata.is_normalized("NFC", text))
 
