@@ -8,10 +8,8 @@ into one database with ``SKIP_UNCHANGED`` on and twice into another with it off.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
-import inspect
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from crawler.items import JobPosting
 from db.postings import PostingStore, spider_hash
 from db.schema import open_db
 from tests.conftest import realdata
-from tests.spiders.responses import SpiderRun, replay_spider, spider_class
+from tests.spiders.responses import SpiderRun, finished, replay_spider, spider_class
 from tests.test_normalized_crawl import CASSETTES
 
 #: Times that come from the data; every other ``*_at`` column records when a run did something
@@ -51,9 +49,7 @@ def run_pipelines(db_path: Path, replay: SpiderRun, *, skip: bool) -> dict[str, 
             stage.open_spider()
     for item in copy.deepcopy([*replay.postings, *replay.rejects]):
         for stage in stages:
-            item = stage.process_item(item)
-            if inspect.iscoroutine(item):  # no reactor here: prepared in this process
-                item = asyncio.run(item)
+            item = finished(stage.process_item(item))
     for stage in stages:
         if hasattr(stage, "close_spider"):
             stage.close_spider()

@@ -68,6 +68,19 @@ def spider_class(name: str) -> type[Spider]:
 
 
 @cache
+def finished(output: Any) -> Any:
+    """A pipeline's result; an ``async`` one (the prepare pipeline) driven to its end at once, as
+    it needs nothing from an event loop when no worker pool runs (an event loop per item is slow)."""
+    if not inspect.iscoroutine(output):
+        return output
+    try:
+        output.send(None)
+    except StopIteration as done:
+        return done.value
+    output.close()
+    raise AssertionError("an item pipeline waited on something outside a crawl")
+
+
 def item_pipelines() -> tuple[type[Any], ...]:
     """The project's item pipelines in order, up to (not including) the store, which needs a database."""
     configured = get_project_settings().getdict("ITEM_PIPELINES")
@@ -188,9 +201,7 @@ def replay_spider(
                     queue.append(output)
                 continue
             for stage in stages:
-                output = stage.process_item(output)
-                if inspect.iscoroutine(output):  # (no worker pool here: open_spider never ran)
-                    output = asyncio.run(output)
+                output = finished(stage.process_item(output))
             if isinstance(output, JobPosting):
                 run.postings.append(output)
             elif isinstance(output, RejectedRecord):
