@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import jsonify_if_needed
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS
@@ -30,6 +31,10 @@ logger = logging.getLogger(__name__)
 #: board is where the crawl found it: written on every sighting, never an "update").
 UNHASHED_FIELDS = {"scraped_at", "raw", "posted_at", "board"}
 HASHED_FIELDS = sorted(set(PLATFORM_FIELDS) - UNHASHED_FIELDS)
+
+
+#: Values SQLite stores as they are (anything else goes through sqlite-utils' conversion).
+_PLAIN_TYPES = frozenset({str, int, float, type(None), bytes})
 
 
 def content_hash(item: dict[str, Any]) -> str:
@@ -148,7 +153,7 @@ class PostingStore:
                     touches.append((found[0], row["board"], row.get("spider_hash")))
                     counts["unchanged"] += 1
             if inserts:
-                self.db.table("postings").insert_all(inserts, batch_size=200)
+                self._insert(inserts)
             for posting_id, row in updates:
                 if posting_id == -1:  # changed twice within one batch: update by key
                     self._update_by_key(row)
@@ -175,6 +180,22 @@ class PostingStore:
                 )
                 counts["rejected"] = len(rejects)
         return counts
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        """New postings: one prepared INSERT per set of columns, values as sqlite-utils would
+        store them (lists, dicts and dates converted by its own ``jsonify_if_needed`` where any
+        occur; plain values, nearly always, go as they are: converting each costs more than the
+        insert)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(row), []).append(row)
+        for columns, group in by_columns.items():
+            names = ", ".join(f"[{name}]" for name in columns)
+            marks = ", ".join("?" * len(columns))
+            values = [tuple(row.values()) for row in group]
+            if not all(type(value) in _PLAIN_TYPES for row in values for value in row):
+                values = [tuple(map(jsonify_if_needed, row)) for row in values]
+            self.db.conn.executemany(f"INSERT INTO postings ({names}) VALUES ({marks})", values)
 
     def _existing(self, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tuple[int, str]]:
         by_source: dict[str, list[str]] = {}

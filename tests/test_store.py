@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
-from db.postings import PostingStore, content_hash
+from db.postings import PostingStore, content_hash, posting_row
 from db.schema import MIGRATIONS, migrate, open_db, schema_version
 from pipelines.store import run_status
 
@@ -60,6 +62,36 @@ def test_new_then_unchanged_then_updated(store):
     assert rows["2"]["content_hash"] == content_hash(posting("2", title="Senior Backend Engineer"))
     assert json.loads(rows["2"]["tags"]) == ["python"]
     assert rows["2"]["remote"] == 1
+
+
+def test_inserted_values_are_what_sqlite_utils_would_store(store, tmp_path):
+    """The prepared INSERT beside sqlite-utils' insert_all on the same rows: plain values as they
+    are, a date and a decimal (direct writers may pass them) converted the same way."""
+    rows = [
+        posting("1", title="Ingénieur “backend”", salary_min=90000.0, remote=False),
+        posting("2", posted_at=datetime(2026, 11, 2, 9, 30), salary_max=Decimal("120000.5"), tags=None),
+    ]
+    run = store.start_run("remotive", "2026-11-01T00:00:00+00:00")
+    store.write_batch(run, rows, [], seen_at="2026-11-01T00:00:00+00:00")
+    other = open_db(tmp_path / "other.db")
+    expected = [{**posting_row(row), "first_seen_at": "2026-11-01T00:00:00+00:00"} for row in rows]
+    other.table("postings").insert_all(expected)
+    columns = [
+        "source_id",
+        "title",
+        "remote",
+        "tags",
+        "posted_at",
+        "salary_min",
+        "salary_max",
+        "raw_json",
+        "content_hash",
+    ]
+    select = f"SELECT {', '.join(columns)} FROM postings ORDER BY source_id"
+    got = store.db.execute(select).fetchall()
+    assert got == other.execute(select).fetchall()
+    assert got[1][4:7] == ("2026-11-02T09:30:00", None, 120000.5)
+    other.close()
 
 
 def test_same_posting_twice_in_one_batch_is_one_row(store):
