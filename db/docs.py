@@ -277,6 +277,13 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "consecutive_404s": "Crawls in a row in which the board answered 404.",
         },
     ),
+    "search_sync": (
+        "Bookkeeping of the search index (one row): set only inside a store batch's own transaction.",
+        {
+            "deferred_after": "NULL, except inside a store batch: postings above this rowid are indexed "
+            "in postings_fts at the batch's end, not by the insert trigger.",
+        },
+    ),
     "open_listings": ("View: open listings with their sources and canonical URL.", OPEN_LISTING_COLUMNS),
     "listings_open_to_country": (
         "View: one row per (country, open listing open to it): worldwide, the country itself, or a "

@@ -23,6 +23,7 @@ from sqlite_utils.db import jsonify_if_needed
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS
+from db.search import indexed_per_batch
 from db.util import chunks, retry_when_locked, utc_now
 
 logger = logging.getLogger(__name__)
@@ -152,13 +153,14 @@ class PostingStore:
                 else:
                     touches.append((found[0], row["board"], row.get("spider_hash")))
                     counts["unchanged"] += 1
-            if inserts:
-                self._insert(inserts)
-            for posting_id, row in updates:
-                if posting_id == -1:  # changed twice within one batch: update by key
-                    self._update_by_key(row)
-                else:
-                    self.db.table("postings").update(posting_id, row)
+            with indexed_per_batch(self.db):
+                if inserts:
+                    self._insert(inserts)
+                for posting_id, row in updates:
+                    if posting_id == -1:  # changed twice within one batch: update by key
+                        self._update_by_key(row)
+                    else:
+                        self.db.table("postings").update(posting_id, row)
             self._touch([t for t in touches if t[0] != -1], seen_at, run_id)
             if seen:
                 self._touch_by_key(seen, seen_at, run_id)

@@ -17,7 +17,7 @@ from crawler.items import ALL_FIELDS
 from db.boards import v7_boards
 from db.listings_schema import v2_listings, v4_posting_keys
 from db.places import refresh_places
-from db.search import enable_search
+from db.search import defer_new_rows_to_batches, enable_search
 from db.util import retry_when_locked, write_transaction
 from db.views import create_views
 
@@ -232,6 +232,11 @@ MIGRATIONS: list[Migration] = [
         10,
         "skip unchanged: postings.spider_hash (a re-run skips postings whose spider output is unchanged)",
         migrate_spider_hash,
+    ),
+    (
+        11,
+        "search_sync: the store indexes a batch's new postings with one INSERT … SELECT (write speed)",
+        defer_new_rows_to_batches,
     ),
 ]
 

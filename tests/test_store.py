@@ -94,6 +94,37 @@ def test_inserted_values_are_what_sqlite_utils_would_store(store, tmp_path):
     other.close()
 
 
+def _search(db, words):
+    db.execute("INSERT INTO postings_fts (postings_fts) VALUES ('integrity-check')")  # raises when out of sync
+    return sorted(
+        row[0]
+        for row in db.execute(
+            "SELECT p.source_id FROM postings_fts JOIN postings p ON p.rowid = postings_fts.rowid "
+            "WHERE postings_fts MATCH ?",
+            [words],
+        )
+    )
+
+
+def test_search_is_in_sync_after_every_batch(store):
+    """New postings are indexed once per batch, not by the insert trigger: after each batch the
+    index matches the table (FTS5's own integrity check), through inserts, a posting changed
+    twice in one batch, an update of a stored one, and a writer that is not the store."""
+    run = store.start_run("remotive", "2026-11-01T00:00:00+00:00")
+    store.write_batch(run, [posting("1", title="Rust Engineer"), posting("2", title="Go Developer")], [])
+    assert _search(store.db, "rust") == ["1"]
+    store.write_batch(
+        run,
+        [posting("3", title="Ruby Wizard"), posting("3", title="Haskell Wizard"), posting("1", title="Zig Engineer")],
+        [],
+    )
+    assert (_search(store.db, "rust"), _search(store.db, "zig"), _search(store.db, "wizard")) == ([], ["1"], ["3"])
+    assert _search(store.db, "haskell") == ["3"] and _search(store.db, "ruby") == []
+    store.db.table("postings").insert({"source": "remotive", "source_id": "4", "title": "Elixir Sage"})
+    assert _search(store.db, "elixir") == ["4"]  # the trigger still indexes every other writer's rows
+    assert store.db.execute("SELECT deferred_after FROM search_sync").fetchall() == [(None,)]
+
+
 def test_same_posting_twice_in_one_batch_is_one_row(store):
     run = store.start_run("remotive")
     counts = store.write_batch(run, [posting("7"), posting("7")], [])
