@@ -284,6 +284,19 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "in postings_fts at the batch's end, not by the insert trigger.",
         },
     ),
+    "response_digests": (
+        "Listing responses whose postings are all stored (one row per spider and URL): a re-run that "
+        "gets the same body back skips parsing it and only marks those postings seen.",
+        {
+            "source": "Spider name.",
+            "url": "The listing response's URL.",
+            "digest": "blake2b digest of its body.",
+            "board": "The board it is of (NULL for a whole-platform feed).",
+            "records": "Records the body held.",
+            "source_ids": "JSON list of the ids of the postings it yielded.",
+            "run_id": "crawl_runs.id of the run that stored it.",
+        },
+    ),
     "open_listings": ("View: open listings with their sources and canonical URL.", OPEN_LISTING_COLUMNS),
     "listings_open_to_country": (
         "View: one row per (country, open listing open to it): worldwide, the country itself, or a "

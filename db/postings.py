@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -77,6 +79,27 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def stored_response_digests(db_path: str | Path, source: str) -> dict[str, tuple[str, int, list[str]]]:
+    """url -> (body digest, records, posting ids) of one spider's kept listing responses, read-only;
+    {} when the database or the table does not exist yet."""
+    path = Path(db_path)
+    if not path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return {}
+    try:
+        rows = conn.execute(
+            "SELECT url, digest, records, source_ids FROM response_digests WHERE source = ?", [source]
+        ).fetchall()
+    except sqlite3.Error:  # a database from before migration 12
+        return {}
+    finally:
+        conn.close()
+    return {url: (digest, int(records or 0), json.loads(ids)) for url, digest, records, ids in rows}
+
+
 class PostingStore:
     """The write side of the database, independent of Scrapy (used by tests and tools)."""
 
@@ -129,6 +152,7 @@ class PostingStore:
         rejects: Sequence[dict[str, Any]],
         seen_at: str | None = None,
         seen: Sequence[dict[str, Any]] = (),
+        digests: Sequence[dict[str, Any]] = (),
     ) -> dict[str, int]:
         """Upsert postings, mark ``seen`` ones (stored and unchanged: source, source_id, board,
         spider_hash) seen, and insert rejects in one transaction; return new/updated/unchanged."""
@@ -181,7 +205,33 @@ class PostingStore:
                     ]
                 )
                 counts["rejected"] = len(rejects)
+            if digests:
+                self._keep_digests(digests, run_id)
         return counts
+
+    def _keep_digests(self, digests: Sequence[dict[str, Any]], run_id: int) -> None:
+        """Keep a response's digest only when every posting it yielded is stored (a posting
+        rejected by validation is not: then its body is parsed again next time)."""
+        for digest in digests:
+            ids = [str(i) for i in digest["source_ids"]]
+            stored = 0
+            for chunk in chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                stored += self.db.execute(
+                    f"SELECT count(*) FROM postings WHERE source = ? AND source_id IN ({marks})",
+                    [digest["source"], *chunk],
+                ).fetchone()[0]
+            if stored == len(set(ids)):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO response_digests (source, url, digest, board, records, source_ids, run_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [digest["source"], digest["url"], digest["digest"], digest.get("board"), digest.get("records"),
+                     json.dumps(ids), run_id],
+                )  # fmt: skip
+            else:
+                self.db.execute(
+                    "DELETE FROM response_digests WHERE source = ? AND url = ?", [digest["source"], digest["url"]]
+                )
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         """New postings: one prepared INSERT per set of columns, values as sqlite-utils would

@@ -212,6 +212,14 @@ def migrate_spider_hash(db: sqlite_utils.Database) -> None:
     )
 
 
+def v12_response_digests(db: sqlite_utils.Database) -> None:
+    """One row per listing response whose postings are all stored: its body's digest and their ids."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS response_digests (source TEXT NOT NULL, url TEXT NOT NULL, digest TEXT NOT NULL, "
+        "board TEXT, records INTEGER, source_ids TEXT, run_id INTEGER, PRIMARY KEY (source, url))"
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -238,6 +246,7 @@ MIGRATIONS: list[Migration] = [
         "search_sync: the store indexes a batch's new postings with one INSERT … SELECT (write speed)",
         defer_new_rows_to_batches,
     ),
+    (12, "response_digests: a re-run skips parsing a listing body it got before (crawl speed)", v12_response_digests),
 ]
 
 

@@ -20,6 +20,7 @@ layer, which closes postings only inside the scope.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -34,10 +35,11 @@ from parsel import Selector
 from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
-from crawler.items import JobPosting, RejectedRecord
+from crawler.items import JobPosting, RejectedRecord, ResponseDigest, SeenPosting
 from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
 from db.boards import active_boards
+from db.postings import stored_response_digests
 from db.util import utc_now
 from normalize.salary import period_of
 
@@ -157,6 +159,7 @@ class JobSpider(scrapy.Spider):
         #: per board (``request.meta["board"]``): records read, and boards with a failed request or body
         self.board_records: dict[str, int] = {}
         self.failed_boards: set[str] = set()
+        self._kept_digests: dict[str, tuple[str, int, list[str]]] | None = None
 
     # -- scope ---------------------------------------------------------------------
     def crawl_scope(self) -> CrawlScope:
@@ -266,7 +269,50 @@ class JobSpider(scrapy.Spider):
         if board:
             self.failed_boards.add(board)
 
+    # -- unchanged listing bodies ---------------------------------------------------------
+    def body_digest(self, response: Response) -> str | None:
+        """The body's digest, when unchanged bodies are skipped: ``SKIP_UNCHANGED`` (default on),
+        not in distributed mode (workers do not read the database)."""
+        settings = self.crawler.settings
+        if not settings.getbool("SKIP_UNCHANGED", True) or settings.get("REDIS_URL") or response.status != 200:
+            return None
+        return hashlib.blake2b(response.body, digest_size=16).hexdigest()
+
+    def kept_digests(self) -> dict[str, tuple[str, int, list[str]]]:
+        if self._kept_digests is None:
+            db_path = self.crawler.settings.get("JOBS_DB") or "data/jobs.db"
+            self._kept_digests = stored_response_digests(db_path, self.name)
+        return self._kept_digests
+
+    def unchanged_body(self, response: Response, digest: str) -> list[Any] | None:
+        """The postings of a body the store kept from an earlier run, as ``SeenPosting`` items,
+        when this body is the same; None when it must be parsed."""
+        kept = self.kept_digests().get(response.url)
+        if kept is None or kept[0] != digest:
+            return None
+        _digest, records, source_ids = kept
+        board = self.board_of(response)
+        self.inc_stat("jobs/records_seen", records)
+        self.inc_stat("jobs/unchanged_bodies")
+        self.inc_stat("jobs/board_unchanged_postings", len(source_ids))
+        if board:
+            self.board_records[board] = self.board_records.get(board, 0) + records
+        seen = []
+        for source_id in source_ids:
+            if source_id in self.seen_ids:
+                self.inc_stat("jobs/duplicate_in_crawl")
+                continue
+            self.seen_ids.add(source_id)
+            seen.append(SeenPosting(source=self.name, source_id=source_id, board=board))
+        return seen
+
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        digest = self.body_digest(response)
+        if digest is not None:
+            unchanged = self.unchanged_body(response, digest)
+            if unchanged is not None:
+                yield from unchanged
+                return
         try:
             records = list(self.iter_records(response))
         except (BadResponse, ValueError) as exc:
@@ -279,10 +325,33 @@ class JobSpider(scrapy.Spider):
         board = self.board_of(response)
         if board:
             self.board_records[board] = self.board_records.get(board, 0) + len(records)
+        # a body whose records all became postings of this spider and board, and that led to no
+        # other request, can be skipped next time it comes back the same
+        source_ids: list[str] | None = []
         for record in records:
-            yield from self.map_record(record, response)
+            for output in self.map_record(record, response):
+                if source_ids is not None:
+                    if (
+                        isinstance(output, JobPosting)
+                        and output.get("source") == self.name
+                        and output.get("board") == board
+                        and text_or_none(output.get("source_id"))
+                    ):
+                        source_ids.append(str(text_or_none(output.get("source_id"))))
+                    else:
+                        source_ids = None
+                yield output
         follow_ups = list(self.next_requests(response))
         yield from follow_ups
+        if digest is not None and source_ids and not follow_ups:
+            yield ResponseDigest(
+                source=self.name,
+                url=response.url,
+                digest=digest,
+                board=board,
+                records=len(records),
+                source_ids=source_ids,
+            )
         if not follow_ups and self.board_of(response) and self.settings.get("REDIS_URL"):
             yield BoardDone(str(self.board_of(response)))  # acked once the items before it are queued
 

@@ -177,7 +177,11 @@ def replay_spider(
     ``REPLAY_DIR`` is set as for a replayed crawl (a spider may read its boards/ folder from it).
     Duplicate requests are dropped by the crawler's own request fingerprinter, as the scheduler does.
     """
-    crawler = get_crawler(spider_class(name), {"REPLAY_DIR": os.pathsep.join(map(str, cassettes)), **(settings or {})})
+    # SKIP_UNCHANGED off: no earlier run's database is read (mapping is what these runs check)
+    crawler = get_crawler(
+        spider_class(name),
+        {"REPLAY_DIR": os.pathsep.join(map(str, cassettes)), "SKIP_UNCHANGED": False, **(settings or {})},
+    )
     spider = crawler.spidercls.from_crawler(crawler, **spider_args)
     crawler.spider = spider
     assert crawler.stats is not None
