@@ -19,6 +19,7 @@ step :func:`record_board_health` turns three consecutive 404 runs into ``inactiv
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import re
@@ -116,6 +117,28 @@ def find_boards(texts: Iterable[str | None], patterns: Sequence[BoardPattern] | 
             for board in pattern.boards_in(plain, lowered):
                 found.setdefault((pattern.ats, board.lower()), (pattern.ats, board))
     return list(found.values())
+
+
+def patterns_fingerprint(path: Path = PATTERNS_CSV) -> str:
+    """Digest of the pattern table: a changed table means every posting must be read again."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def discover_boards_of_run(db: sqlite_utils.Database, source: str, run_id: int) -> int:
+    """Boards linked from the postings a run of ``source`` saw: only those whose content the run
+    wrote (new or changed; or stored before content_run_id existed), unless the pattern table
+    changed since this spider's postings were last read, then all of them."""
+    fingerprint = patterns_fingerprint()
+    known = db.execute("SELECT patterns FROM board_discovery WHERE source = ?", [source]).fetchone()
+    if known is not None and known[0] == fingerprint:
+        return discover_boards(
+            db,
+            "WHERE source = ? AND last_run_id = ? AND (content_run_id = ? OR content_run_id IS NULL)",
+            [source, run_id, run_id],
+        )
+    new = discover_boards(db, "WHERE source = ? AND last_run_id = ?", [source, run_id])
+    db.execute("INSERT OR REPLACE INTO board_discovery (source, patterns) VALUES (?, ?)", [source, fingerprint])
+    return new
 
 
 def discover_boards(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> int:

@@ -25,6 +25,7 @@ POSTING_BOOKKEEPING: dict[str, str] = {
     "raw_json": "The platform's record as JSON (field `raw` of the item).",
     "content_hash": "SHA-256 of the platform fields; a change means the posting was edited.",
     "spider_hash": "Digest of the spider's output before validation; the same on a re-run means unchanged.",
+    "content_run_id": "crawl_runs.id of the run that last wrote the content (NULL: stored before schema 13).",
     "first_seen_at": "When a crawl first stored this posting (UTC ISO 8601).",
     "last_seen_at": "When a crawl last saw this posting (UTC ISO 8601).",
     "closed_at": "When the posting disappeared from its platform (NULL = open).",
@@ -283,6 +284,11 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "deferred_after": "NULL, except inside a store batch: postings above this rowid are indexed "
             "in postings_fts at the batch's end, not by the insert trigger.",
         },
+    ),
+    "board_discovery": (
+        "Per spider, the ATS pattern table (data/ats_patterns.csv) its postings were last read with: "
+        "while it is the same, board discovery reads only the postings a run wrote.",
+        {"source": "Spider name.", "patterns": "Digest of data/ats_patterns.csv."},
     ),
     "response_digests": (
         "Listing responses whose postings are all stored (one row per spider and URL): a re-run that "

@@ -166,12 +166,18 @@ class PostingStore:
                 key = (row["source"], row["source_id"])
                 found = existing.get(key)
                 if found is None:
-                    row.update(first_seen_at=seen_at, last_seen_at=seen_at, first_run_id=run_id, last_run_id=run_id)
+                    row.update(
+                        first_seen_at=seen_at,
+                        last_seen_at=seen_at,
+                        first_run_id=run_id,
+                        last_run_id=run_id,
+                        content_run_id=run_id,
+                    )
                     inserts.append(row)
                     existing[key] = (-1, row["content_hash"])  # a repeat inside this batch is unchanged
                     counts["new"] += 1
                 elif found[1] != row["content_hash"]:
-                    row.update(last_seen_at=seen_at, last_run_id=run_id, closed_at=None)
+                    row.update(last_seen_at=seen_at, last_run_id=run_id, content_run_id=run_id, closed_at=None)
                     updates.append((found[0], row))
                     counts["updated"] += 1
                 else:

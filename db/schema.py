@@ -220,6 +220,13 @@ def v12_response_digests(db: sqlite_utils.Database) -> None:
     )
 
 
+def v13_content_run(db: sqlite_utils.Database) -> None:
+    """``postings.content_run_id``: the run that last wrote a posting's content (NULL: before this
+    migration); ``board_discovery``: per spider, the pattern table its postings were last read with."""
+    db.table("postings").add_column("content_run_id", int)
+    db.execute("CREATE TABLE IF NOT EXISTS board_discovery (source TEXT PRIMARY KEY, patterns TEXT NOT NULL)")
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -247,6 +254,11 @@ MIGRATIONS: list[Migration] = [
         defer_new_rows_to_batches,
     ),
     (12, "response_digests: a re-run skips parsing a listing body it got before (crawl speed)", v12_response_digests),
+    (
+        13,
+        "postings.content_run_id, board_discovery: discovery reads only postings whose content a run wrote",
+        v13_content_run,
+    ),
 ]
 
 

@@ -6,8 +6,9 @@ status. The settings are read once, here:
 
 1. **listings** (:func:`listings.build.dedupe_postings`): the run's new and changed postings
    are placed into listings (``DEDUPE_WINDOW_DAYS``, ``DEDUPE_DESC_THRESHOLD``);
-2. **board discovery** (:func:`db.boards.discover_boards`): the ATS boards the run's postings
-   link to (URL, apply URL, description links) join the ``boards`` table;
+2. **board discovery** (:func:`db.boards.discover_boards_of_run`): the ATS boards the run's new
+   and changed postings link to (URL, apply URL, description links) join the ``boards`` table
+   (every posting the run saw when ``data/ats_patterns.csv`` changed since the spider's last run);
 3. **board health** (:func:`db.boards.record_board_health`): for an ATS spider, boards that
    answered 404 (stat ``boards/not_found``) count one more; three in a row make them inactive;
 4. **lifecycle** (:func:`listings.lifecycle.apply_lifecycle`): postings the run should have seen
@@ -46,7 +47,7 @@ from scrapy.utils.project import get_project_settings
 from analytics.salary_index import DEFAULT_MIN_EMPLOYERS, DEFAULT_MIN_N, rebuild_salary_index
 from analytics.salary_index import DEFAULT_WINDOW_DAYS as SALARY_WINDOW_DAYS
 from crawler.scope import CrawlScope, PlatformFacts
-from db.boards import discover_boards, record_board_health
+from db.boards import discover_boards_of_run, record_board_health
 from db.places import refresh_places
 from db.util import retry_when_locked, write_transaction
 from listings.build import dedupe_postings
@@ -121,8 +122,8 @@ def place_postings(
 
 
 def find_boards_of_run(db: sqlite_utils.Database, run_id: int, spider: str) -> None:
-    # every posting the run saw ((source, last_run_id) is indexed): a pattern added since is applied too
-    new = discover_boards(db, "WHERE source = ? AND last_run_id = ?", [spider, run_id])
+    # the postings whose content the run wrote; all it saw when the pattern table changed
+    new = discover_boards_of_run(db, spider, run_id)
     logger.info("board discovery after run %d: %d new boards", run_id, new)
 
 

@@ -344,6 +344,7 @@ class JobSpider(scrapy.Spider):
         follow_ups = list(self.next_requests(response))
         yield from follow_ups
         if digest is not None and source_ids and not follow_ups:
+            self.inc_stat("jobs/response_digests")
             yield ResponseDigest(
                 source=self.name,
                 url=response.url,

@@ -14,8 +14,11 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
+import db.boards as boards_module
 from crawler.cli.main import main
-from db.boards import INACTIVE_AFTER_404S, find_boards, load_patterns
+from db.boards import INACTIVE_AFTER_404S, discover_boards_of_run, find_boards, load_patterns
+from db.postings import PostingStore
+from db.schema import open_db
 from spiders.base import AtsBoardSpider
 from tests.conftest import REALDATA, json_strings, realdata, run_scrapy
 
@@ -299,3 +302,38 @@ def test_aggregator_list_covers_every_non_ats_cassette():
                      "hn-algolia"}  # fmt: skip
     folders = {p.name for p in REALDATA.iterdir() if (p / "index.jsonl").is_file()}
     assert folders - ats_cassettes == used
+
+
+def test_discovery_reads_only_what_a_run_wrote_until_the_patterns_change(tmp_path, monkeypatch):
+    """A run's unchanged postings were read when their content was written: only new and changed
+    ones are read again, unless data/ats_patterns.csv changed, then every posting the run saw."""
+    db = open_db(tmp_path / "jobs.db")
+    store = PostingStore(db)
+
+    def posting(source_id: str, board: str) -> dict:
+        return {
+            "source": "remotive",
+            "source_id": source_id,
+            "url": f"https://remotive.com/remote-jobs/{source_id}",
+            "title": "Engineer",
+            "apply_url": f"https://boards.greenhouse.io/{board}/jobs/{source_id}",
+            "raw": {"id": source_id},
+        }
+
+    def found() -> list[str]:
+        return [row[0] for row in db.execute("SELECT board FROM boards ORDER BY board")]
+
+    first = store.start_run("remotive")
+    store.write_batch(first, [posting("1", "acme")], [])
+    assert discover_boards_of_run(db, "remotive", first) == 1 and found() == ["acme"]
+
+    db.execute("DELETE FROM boards")  # so that a posting read again shows
+    second = store.start_run("remotive")
+    store.write_batch(second, [posting("1", "acme"), posting("2", "globex")], [])
+    assert discover_boards_of_run(db, "remotive", second) == 1 and found() == ["globex"]  # "1" unchanged: not read
+
+    monkeypatch.setattr(boards_module, "patterns_fingerprint", lambda: "a changed pattern table")
+    third = store.start_run("remotive")
+    store.write_batch(third, [posting("1", "acme"), posting("2", "globex")], [])
+    assert discover_boards_of_run(db, "remotive", third) == 1 and found() == ["acme", "globex"]
+    db.close()
