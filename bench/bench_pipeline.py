@@ -197,8 +197,7 @@ def child(replay: str, db: str, processes: str, out: str) -> None:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     result = {
         "seconds": elapsed,
-        # postings (new or seen), not the bodies' digests that go to the store beside them
-        "items": int(stats.get("item_scraped_count", 0)) - int(stats.get("jobs/response_digests", 0)),
+        "items": int(stats.get("item_scraped_count", 0)),
         "stages": totals,
         "worker_cpu": float(stats.get("prepare/worker_cpu_seconds", 0.0)),
         "new": int(stats.get("jobs/new", 0)),

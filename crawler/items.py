@@ -96,20 +96,6 @@ class SeenPosting(scrapy.Item):
     spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
 
 
-class ResponseDigest(scrapy.Item):
-    """What one listing response gave (its body's digest and the postings it yielded), for the
-    store to keep: a re-run that gets the same body back skips parsing it and only marks those
-    postings seen. Yielded only for a response whose records all became postings and that led
-    to no further request."""
-
-    source = scrapy.Field(doc="Spider name.")
-    url = scrapy.Field(doc="The response URL.")
-    digest = scrapy.Field(doc="blake2b digest of the response body.")
-    board = scrapy.Field(doc="The board the response is of (None for a whole-platform feed).")
-    records = scrapy.Field(doc="Records the body held (jobs/records_seen).")
-    source_ids = scrapy.Field(doc="The ids of the postings it yielded, in order.")
-
-
 class RejectedRecord(scrapy.Item):
     """A record that could not become a posting; stored in ``rejects``, never lost."""
 

@@ -152,7 +152,6 @@ class PostingStore:
         rejects: Sequence[dict[str, Any]],
         seen_at: str | None = None,
         seen: Sequence[dict[str, Any]] = (),
-        digests: Sequence[dict[str, Any]] = (),
     ) -> dict[str, int]:
         """Upsert postings, mark ``seen`` ones (stored and unchanged: source, source_id, board,
         spider_hash) seen, and insert rejects in one transaction; return new/updated/unchanged."""
@@ -160,6 +159,8 @@ class PostingStore:
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         rows = [posting_row(p) for p in postings]
         with self.db.atomic():
+            # (a tool may write to a database from before migration 13, as the migration tests do)
+            content_run = any(col[1] == "content_run_id" for col in self.db.execute("PRAGMA table_info(postings)"))
             existing = self._existing(rows)
             inserts, updates, touches = [], [], []
             for row in rows:
@@ -171,13 +172,16 @@ class PostingStore:
                         last_seen_at=seen_at,
                         first_run_id=run_id,
                         last_run_id=run_id,
-                        content_run_id=run_id,
                     )
+                    if content_run:
+                        row["content_run_id"] = run_id
                     inserts.append(row)
                     existing[key] = (-1, row["content_hash"])  # a repeat inside this batch is unchanged
                     counts["new"] += 1
                 elif found[1] != row["content_hash"]:
-                    row.update(last_seen_at=seen_at, last_run_id=run_id, content_run_id=run_id, closed_at=None)
+                    row.update(last_seen_at=seen_at, last_run_id=run_id, closed_at=None)
+                    if content_run:
+                        row["content_run_id"] = run_id
                     updates.append((found[0], row))
                     counts["updated"] += 1
                 else:
@@ -211,13 +215,16 @@ class PostingStore:
                     ]
                 )
                 counts["rejected"] = len(rejects)
-            if digests:
-                self._keep_digests(digests, run_id)
         return counts
 
+    @retry_when_locked
+    def keep_digests(self, digests: Sequence[dict[str, Any]], run_id: int) -> None:
+        """Keep a listing response's digest only when every posting it yielded is stored (a
+        posting rejected by validation is not: then its body is parsed again next time)."""
+        with self.db.atomic():
+            self._keep_digests(digests, run_id)
+
     def _keep_digests(self, digests: Sequence[dict[str, Any]], run_id: int) -> None:
-        """Keep a response's digest only when every posting it yielded is stored (a posting
-        rejected by validation is not: then its body is parsed again next time)."""
         for digest in digests:
             ids = [str(i) for i in digest["source_ids"]]
             stored = 0

@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from crawler.items import JobPosting, RejectedRecord, ResponseDigest, SeenPosting
+from crawler.items import JobPosting, RejectedRecord, SeenPosting
 from crawler.scope import CrawlScope
 from db.postings import PostingStore
 from db.schema import open_db
@@ -41,7 +41,6 @@ class StorePipeline:
         self.postings: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
         self.seen: list[dict[str, Any]] = []  # unchanged since the last run: only marked seen
-        self.digests: list[dict[str, Any]] = []  # listing bodies whose postings are all in this run
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         self.store: PostingStore | None = None
         self.run_id: int | None = None
@@ -103,8 +102,6 @@ class StorePipeline:
             self.postings.append(dict(item))
         elif isinstance(item, SeenPosting):
             self.seen.append(dict(item))
-        elif isinstance(item, ResponseDigest):
-            self.digests.append(dict(item))
         else:
             return item
         if len(self.postings) + len(self.rejects) + len(self.seen) >= self.batch_size:
@@ -112,21 +109,20 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
-        if (
-            not (self.postings or self.rejects or self.seen or self.digests)
-            or self.store is None
-            or self.run_id is None
-        ):
+        if not (self.postings or self.rejects or self.seen) or self.store is None or self.run_id is None:
             return
-        counts = self.store.write_batch(self.run_id, self.postings, self.rejects, seen=self.seen, digests=self.digests)
+        counts = self.store.write_batch(self.run_id, self.postings, self.rejects, seen=self.seen)
         for key, value in counts.items():
             self.counts[key] += value
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(f"jobs/{key}", value)
-        self.postings, self.rejects, self.seen, self.digests = [], [], [], []
+        self.postings, self.rejects, self.seen = [], [], []
 
     def close_spider(self) -> None:
         self.flush()
+        digests = getattr(self.crawler.spider, "response_digests", None)
+        if digests and self.store is not None and self.run_id is not None:
+            self.store.keep_digests(digests, self.run_id)
 
     def _count_after_crawl_error(self, step: str, exc: BaseException) -> None:
         if self.crawler.stats is not None:

@@ -35,7 +35,7 @@ from parsel import Selector
 from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
-from crawler.items import JobPosting, RejectedRecord, ResponseDigest, SeenPosting
+from crawler.items import JobPosting, RejectedRecord, SeenPosting
 from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
 from db.boards import active_boards
@@ -160,6 +160,8 @@ class JobSpider(scrapy.Spider):
         self.board_records: dict[str, int] = {}
         self.failed_boards: set[str] = set()
         self._kept_digests: dict[str, tuple[str, int, list[str]]] | None = None
+        #: this run's listing bodies whose records all became postings (see ``parse``)
+        self.response_digests: list[dict[str, Any]] = []
 
     # -- scope ---------------------------------------------------------------------
     def crawl_scope(self) -> CrawlScope:
@@ -344,14 +346,17 @@ class JobSpider(scrapy.Spider):
         follow_ups = list(self.next_requests(response))
         yield from follow_ups
         if digest is not None and source_ids and not follow_ups:
+            # the store keeps it at the end of the run, if every one of these postings is stored
             self.inc_stat("jobs/response_digests")
-            yield ResponseDigest(
-                source=self.name,
-                url=response.url,
-                digest=digest,
-                board=board,
-                records=len(records),
-                source_ids=source_ids,
+            self.response_digests.append(
+                {
+                    "source": self.name,
+                    "url": response.url,
+                    "digest": digest,
+                    "board": board,
+                    "records": len(records),
+                    "source_ids": source_ids,
+                }
             )
         if not follow_ups and self.board_of(response) and self.settings.get("REDIS_URL"):
             yield BoardDone(str(self.board_of(response)))  # acked once the items before it are queued

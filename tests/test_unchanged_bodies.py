@@ -103,3 +103,25 @@ def test_a_changed_body_is_parsed_again(tmp_path) -> None:
     assert stats["jobs/skipped_unchanged"] == len(jobs["jobs"]) - 1  # the rest of brave: spider-hash skip
     source_id = str(jobs["jobs"][0]["id"])
     assert again.posting("greenhouse", source_id)["title"] == "Principal Browser Engineer"
+
+
+@pytest.mark.realdata
+def test_a_body_with_a_rejected_posting_is_parsed_every_time(tmp_path) -> None:
+    """Validation rejects one of brave's postings: that body is not kept (the reject is recorded
+    again on every run, as when every body is parsed); the other boards' bodies are."""
+    cassette = tmp_path / "greenhouse-boards"
+    shutil.copytree(realdata("greenhouse-boards"), cassette)
+    body = cassette / "brave.json"
+    jobs = json.loads(body.read_bytes())
+    jobs["jobs"][0]["absolute_url"] = "not a link"
+    body.write_text(json.dumps(jobs))
+    db = tmp_path / "jobs.db"
+    args = _boards_args(cassette)
+    checked_crawl(db, "greenhouse", cassette, args=args, settings=(NO_LIMIT,))
+    kept = {row[0] for row in sqlite3.connect(db).execute("SELECT url FROM response_digests")}
+    boards = len(cassette.joinpath("boards.txt").read_text().split())
+    assert len(kept) == boards - 1 and not any("/brave/" in url for url in kept)
+
+    again = checked_crawl(db, "greenhouse", cassette, args=args, settings=(NO_LIMIT,))
+    assert _stats(again)["jobs/unchanged_bodies"] == boards - 1
+    assert again.last_run["rejected"] == 1
