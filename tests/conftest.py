@@ -17,6 +17,9 @@ from tests import forkrun
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata")).resolve()
+# Crawls under test prepare postings in their own process: pytest-xdist already keeps every core
+# busy, so worker processes would only compete with it. tests/test_prepare.py crawls with them.
+os.environ.setdefault("PREPARE_PROCESSES", "0")
 
 
 def realdata(name: str) -> Path:
