@@ -26,7 +26,8 @@ def rows(db_path, select: str) -> list[dict]:
 
 
 @pytest.mark.realdata
-def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys):
+@pytest.mark.parametrize("processes", ["0", "2"], ids=["in-process", "two-workers"])
+def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys, processes):
     # The crawl's postings (spider, validate and normalise pipelines in-process), written by the store.
     db_path = tmp_path / "jobs.db"
     db = open_db(db_path)
@@ -44,11 +45,12 @@ def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys):
     conn.commit()
     conn.close()
 
-    assert main(["renormalize", "--db", str(db_path), "--source", "remotive"]) == 0, capsys.readouterr().err
+    command = ["renormalize", "--db", str(db_path), "--processes", processes]
+    assert main([*command, "--source", "remotive"]) == 0, capsys.readouterr().err
     assert f"command=renormalize postings={len(before)} changed={len(before)} " in capsys.readouterr().out
     assert rows(db_path, select) == before
     # nothing changed since: every posting is read and recomputed, none is written
-    assert main(["renormalize", "--db", str(db_path)]) == 0
+    assert main(command) == 0
     assert f"command=renormalize postings={len(before)} changed=0 " in capsys.readouterr().out
     assert rows(db_path, select) == before
 

@@ -3,14 +3,19 @@
 After a normaliser or reference-table change (new FX rates, a new title rule),
 this recomputes every normalised column of ``postings`` from the raw columns
 kept beside them, in batches of 1,000, and writes only the rows whose values changed,
-one transaction per batch.
+one transaction per batch. The normalising runs in worker processes (``--processes``, default
+one per usable core, at most 4), batches in order, while this process reads and writes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,8 @@ from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
 from pipelines.normalization import normalize_item
 
 BATCH = 1000
+PLATFORM = [f for f in PLATFORM_FIELDS if f != "raw"]
+NORMALISED = sorted(NORMALIZED_FIELDS.keys() | {"posted_at"})
 
 
 def register(subparsers: Any) -> None:
@@ -33,8 +40,70 @@ def register(subparsers: Any) -> None:
     )
     add_db_argument(parser)
     parser.add_argument("--source", action="append", help="only postings of this platform (repeatable)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="worker processes that normalise (default: one per usable core, at most 4; 0: this process)",
+    )
     add_json_argument(parser, "the summary as one JSON object")
     parser.set_defaults(func=run)
+
+
+def renormalised(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], Counter[str]]:
+    """The changed rows of a batch (new normalised values, then the id) and the values no
+    normaliser could read; runs in a worker process."""
+    misses: Counter[str] = Counter()
+    changes = []
+    for row in rows:
+        fields = {k: row[k] for k in PLATFORM if row[k] is not None}
+        for key in JSON_COLUMNS & fields.keys():
+            fields[key] = json.loads(fields[key])
+        for key in BOOL_COLUMNS & fields.keys():
+            fields[key] = bool(fields[key])
+        fields.pop("posted_at", None)  # recomputed from posted_at_raw
+        item = JobPosting(**fields)
+        normalize_item(item, lambda kind: misses.update([kind]))
+        encoded = posting_row(item)  # the store's own column encoding
+        values = [encoded[c] for c in NORMALISED]
+        if values != [row[f"stored_{c}"] for c in NORMALISED]:
+            changes.append([*values, row["id"]])
+    return changes, misses
+
+
+class _Here(Executor):
+    """The batches normalised in this process (``--processes 0``, or one usable core)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+def _executor(processes: int | None) -> Executor:
+    usable = len(os.sched_getaffinity(0))
+    count = min(4, usable) if processes is None else processes
+    if count <= 0 or (processes is None and usable < 2):
+        return _Here()
+    # forked: a worker starts with the normalisers' tables this process has built
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+
+
+def _write(
+    db: Any,
+    update_sql: str,
+    batch: tuple[int, Future[tuple[list[list[Any]], Counter[str]]]],
+    misses: Counter[str],
+    processed: int,
+    updated: int,
+) -> tuple[int, int]:
+    size, work = batch
+    changes, batch_misses = work.result()
+    misses.update(batch_misses)
+    if changes:
+        with db.atomic():
+            db.conn.executemany(update_sql, changes)
+    return processed + size, updated + len(changes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,16 +116,14 @@ def run(args: argparse.Namespace) -> int:
         where = f"WHERE source IN ({','.join('?' * len(args.source))})"
         params = list(args.source)
     misses: Counter[str] = Counter()
-    platform = [f for f in PLATFORM_FIELDS if f != "raw"]
-    normalised = sorted(NORMALIZED_FIELDS.keys() | {"posted_at"})
     # one prepared statement per batch, for the rows whose values changed: sqlite-utils' per-row
     # update() asked the schema and re-read the row (about 10 statements a posting)
-    update_sql = f"UPDATE postings SET {', '.join(f'[{c}] = ?' for c in normalised)} WHERE id = ?"
-    select = ", ".join([*(f"[{f}]" for f in platform), *(f"[{c}] AS [stored_{c}]" for c in normalised)])
-    processed = updated = 0
-    last_id = 0
+    update_sql = f"UPDATE postings SET {', '.join(f'[{c}] = ?' for c in NORMALISED)} WHERE id = ?"
+    select = ", ".join([*(f"[{f}]" for f in PLATFORM), *(f"[{c}] AS [stored_{c}]" for c in NORMALISED)])
     total = db.execute(f"SELECT count(*) FROM postings {where}", params).fetchone()[0]
-    with ProgressReport("renormalize") as report:
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        last_id = 0
         while True:
             rows = list(
                 db.query(
@@ -66,27 +133,22 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             if not rows:
-                break
-            changes = []
-            for row in rows:
-                fields = {k: row[k] for k in platform if row[k] is not None}
-                for key in JSON_COLUMNS & fields.keys():
-                    fields[key] = json.loads(fields[key])
-                for key in BOOL_COLUMNS & fields.keys():
-                    fields[key] = bool(fields[key])
-                fields.pop("posted_at", None)  # recomputed from posted_at_raw
-                item = JobPosting(**fields)
-                normalize_item(item, lambda kind: misses.update([kind]))
-                encoded = posting_row(item)  # the store's own column encoding
-                values = [encoded[c] for c in normalised]
-                if values != [row[f"stored_{c}"] for c in normalised]:
-                    changes.append([*values, row["id"]])
-            if changes:
-                with db.atomic():
-                    db.conn.executemany(update_sql, changes)
-            processed += len(rows)
-            updated += len(changes)
+                return
             last_id = rows[-1]["id"]
+            yield rows
+
+    processed = updated = 0
+    with ProgressReport("renormalize") as report, _executor(args.processes) as pool:
+        # a few batches in flight: the workers normalise while this process reads and writes
+        pending: list[tuple[int, Future[tuple[list[list[Any]], Counter[str]]]]] = []
+        for rows in batches():
+            pending.append((len(rows), pool.submit(renormalised, rows)))
+            if len(pending) <= 3:
+                continue
+            processed, updated = _write(db, update_sql, pending.pop(0), misses, processed, updated)
+            report.update("renormalising", processed, total)
+        while pending:
+            processed, updated = _write(db, update_sql, pending.pop(0), misses, processed, updated)
             report.update("renormalising", processed, total)
     db.close()
     lines = [f"renormalised {processed} postings in {report.seconds:.1f}s, {updated} changed"]
