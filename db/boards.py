@@ -23,7 +23,6 @@ import hashlib
 import html
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +31,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.util import chunks, marks, utc_now
+from db.util import chunks, marks, read_only_rows, utc_now
 
 PATTERNS_CSV = Path(__file__).resolve().parents[1] / "data" / "ats_patterns.csv"
 
@@ -159,21 +158,9 @@ def discover_boards(db: sqlite_utils.Database, where: str = "", params: Sequence
 
 def active_boards(db_path: str | Path, ats: str) -> list[str]:
     """The active boards of one ATS, read-only; [] when the database or the table does not exist."""
-    path = Path(db_path)
-    if not path.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error:
-        return []
-    try:
-        rows = conn.execute(
-            "SELECT board FROM boards WHERE ats = ? AND status = 'active' ORDER BY first_seen, board", [ats]
-        ).fetchall()
-    except sqlite3.Error:  # an older database without the table
-        return []
-    finally:
-        conn.close()
+    rows = read_only_rows(
+        db_path, "SELECT board FROM boards WHERE ats = ? AND status = 'active' ORDER BY first_seen, board", [ats]
+    )
     return [str(row[0]) for row in rows]
 
 

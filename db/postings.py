@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS
-from db.schema import BOOL_COLUMNS, JSON_COLUMNS
+from db.schema import BOOL_COLUMNS, JSON_COLUMNS, schema_version
 from db.search import indexed_per_batch
-from db.util import chunks, retry_when_locked, utc_now
+from db.util import chunks, read_only_rows, retry_when_locked, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -82,21 +82,9 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
 def stored_response_digests(db_path: str | Path, source: str) -> dict[str, tuple[str, int, list[str]]]:
     """url -> (body digest, records, posting ids) of one spider's kept listing responses, read-only;
     {} when the database or the table does not exist yet."""
-    path = Path(db_path)
-    if not path.is_file():
-        return {}
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error:
-        return {}
-    try:
-        rows = conn.execute(
-            "SELECT url, digest, records, source_ids FROM response_digests WHERE source = ?", [source]
-        ).fetchall()
-    except sqlite3.Error:  # a database from before migration 12
-        return {}
-    finally:
-        conn.close()
+    rows = read_only_rows(
+        db_path, "SELECT url, digest, records, source_ids FROM response_digests WHERE source = ?", [source]
+    )
     return {url: (digest, int(records or 0), json.loads(ids)) for url, digest, records, ids in rows}
 
 
@@ -159,8 +147,9 @@ class PostingStore:
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
         rows = [posting_row(p) for p in postings]
         with self.db.atomic():
-            # (a tool may write to a database from before migration 13, as the migration tests do)
-            content_run = any(col[1] == "content_run_id" for col in self.db.execute("PRAGMA table_info(postings)"))
+            # a tool may write to a database not yet migrated (as the migration tests do)
+            version = schema_version(self.db)
+            content_run = version >= 13  # postings.content_run_id
             existing = self._existing(rows)
             inserts, updates, touches = [], [], []
             for row in rows:
@@ -187,7 +176,7 @@ class PostingStore:
                 else:
                     touches.append((found[0], row["board"], row.get("spider_hash")))
                     counts["unchanged"] += 1
-            with indexed_per_batch(self.db):
+            with indexed_per_batch(self.db) if version >= 11 else nullcontext():  # search_sync
                 if inserts:
                     self._insert(inserts)
                 for posting_id, row in updates:
@@ -227,14 +216,8 @@ class PostingStore:
     def _keep_digests(self, digests: Sequence[dict[str, Any]], run_id: int) -> None:
         for digest in digests:
             ids = [str(i) for i in digest["source_ids"]]
-            stored = 0
-            for chunk in chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                stored += self.db.execute(
-                    f"SELECT count(*) FROM postings WHERE source = ? AND source_id IN ({marks})",
-                    [digest["source"], *chunk],
-                ).fetchone()[0]
-            if stored == len(set(ids)):
+            stored = self._existing({"source": digest["source"], "source_id": i} for i in ids)
+            if len(stored) == len(set(ids)):
                 self.db.execute(
                     "INSERT OR REPLACE INTO response_digests (source, url, digest, board, records, source_ids, run_id) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -64,11 +64,8 @@ def defer_new_rows_to_batches(db: sqlite_utils.Database) -> None:
 
 @contextmanager
 def indexed_per_batch(db: sqlite_utils.Database) -> Iterator[None]:
-    """Inside a write transaction: postings inserted in the block are indexed once, at its end.
-    (A database not yet migrated to version 11 keeps indexing by trigger.)"""
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_sync'").fetchone():
-        yield
-        return
+    """Inside a write transaction: postings inserted in the block are indexed once, at its end
+    (the database must be at schema 11: ``search_sync``)."""
     last = db.execute("SELECT coalesce(max(rowid), 0) FROM postings").fetchone()[0]
     db.execute("UPDATE search_sync SET deferred_after = ?", [last])
     try:

@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
@@ -32,6 +33,24 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def marks(values: Sequence[Any]) -> str:
     """``?,?,?``: one placeholder per value of an ``IN (...)`` list."""
     return ",".join("?" * len(values))
+
+
+def read_only_rows(db_path: str | Path, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows of one query on a read-only connection; [] when the database does not exist or is
+    older than the table asked for (a spider reads this before any crawl wrote the file)."""
+    path = Path(db_path)
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return []
+    try:
+        return conn.execute(sql, list(params)).fetchall()
+    except sqlite3.Error:  # an older database without the table
+        return []
+    finally:
+        conn.close()
 
 
 def is_locked(exc: BaseException) -> bool:

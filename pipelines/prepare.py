@@ -12,8 +12,7 @@ exactly the values the in-process path gives (the same functions run: :func:`pre
 - What a worker logs (a rejected posting, a normaliser error) is logged again by the crawl
   process, so ``LOG_FILE``, ``LOG_LEVEL`` and Scrapy's ``log_count/*`` stats see it; its stat
   increments (``jobs/rejected_invalid``, ``normalize/<kind>/unparsed``) are added to the
-  crawl's stats, and ``prepare/validate_seconds`` / ``prepare/normalize_seconds`` say where the
-  CPU time went.
+  crawl's stats, and ``prepare/worker_cpu_seconds`` says how much CPU time the workers spent.
 - A worker that dies (killed, out of memory) costs nothing: its batch and every later one are
   prepared in the crawl process, with a warning.
 - Needs the asyncio reactor (Scrapy's default); under another reactor it prepares in-process.

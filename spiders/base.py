@@ -333,13 +333,9 @@ class JobSpider(scrapy.Spider):
         for record in records:
             for output in self.map_record(record, response):
                 if source_ids is not None:
-                    if (
-                        isinstance(output, JobPosting)
-                        and output.get("source") == self.name
-                        and output.get("board") == board
-                        and text_or_none(output.get("source_id"))
-                    ):
-                        source_ids.append(str(text_or_none(output.get("source_id"))))
+                    source_id = text_or_none(output.get("source_id")) if isinstance(output, JobPosting) else None
+                    if source_id and output.get("source") == self.name and output.get("board") == board:
+                        source_ids.append(source_id)
                     else:
                         source_ids = None
                 yield output
