@@ -6,7 +6,8 @@ UTC, fractional seconds), Unix epoch seconds or milliseconds (int, float or a
 string of digits), RFC 822 (RSS ``pubDate``), and compact relative text ("2 days
 ago", "yesterday", "3w", "1mo", "just now", "30+ days ago") resolved against
 ``now``. Other natural-language text goes to dateparser, imported lazily, with
-``now`` as the relative base. Unreadable input gives None; nothing raises.
+``now`` as the relative base, in the languages of data/dates/languages.txt. Unreadable
+input gives None; nothing raises.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import warnings
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 # Plausible posting dates: epoch values outside are not timestamps.
@@ -119,6 +121,16 @@ def _parse_relative(low: str, now: datetime) -> str | None:
         return None
 
 
+LANGUAGES_FILE = Path(__file__).resolve().parents[1] / "data" / "dates" / "languages.txt"
+
+
+@cache
+def _languages() -> list[str]:
+    """The languages dateparser tries (data/dates/languages.txt), not all of its locales."""
+    lines = LANGUAGES_FILE.read_text(encoding="utf-8").splitlines()
+    return [code for line in lines if (code := line.split("#")[0].strip())]
+
+
 @cache
 def _dateparser() -> Any:
     import dateparser  # slow to import: only for natural-language dates
@@ -143,7 +155,7 @@ def _parse_natural(text: str, now: datetime) -> str | None:
             # behaviour on some inputs; the result is unaffected.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            parsed = _dateparser().parse(text, settings=settings)
+            parsed = _dateparser().parse(text, settings=settings, languages=_languages())
     except Exception:  # dateparser raises assorted errors on odd input
         return None
     if not isinstance(parsed, datetime):

@@ -58,6 +58,9 @@ NATURAL = [
     pytest.param("November 18, 2026", "2026-11-18T00:00:00+00:00", id="month-name"),
     pytest.param("18 Nov 2026", "2026-11-18T00:00:00+00:00", id="day-month-year"),
     pytest.param("last friday", "2026-11-20T00:00:00+00:00", id="last-weekday"),
+    pytest.param("il y a 3 jours", "2026-11-21T00:00:00+00:00", id="french-relative"),
+    pytest.param("hace 2 días", "2026-11-22T00:00:00+00:00", id="spanish-relative"),
+    pytest.param("18 novembre 2026", "2026-11-18T00:00:00+00:00", id="french-month-name"),
 ]
 
 GARBAGE = [
@@ -126,3 +129,14 @@ def test_cli_date() -> None:
         '{"posted_at": "2026-11-22T00:00:00+00:00"}',
         '{"posted_at": null}',
     ]
+
+
+def test_dateparser_knows_every_language_of_the_table() -> None:
+    # an unknown code would make dateparser raise on every call, read as "unreadable"
+    from dateparser.languages.loader import LocaleDataLoader
+
+    from normalize.dates import _languages
+
+    codes = _languages()
+    assert "en" in codes and "de" in codes
+    assert len(list(LocaleDataLoader().get_locales(languages=codes))) == len(codes)
