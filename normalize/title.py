@@ -663,6 +663,16 @@ def _empty(title: str | None = None) -> dict[str, Any]:
     return {"title": title, "seniority": None, "category": None, "role": None, "rules": []}
 
 
+def compile_patterns() -> int:
+    """Compile now every pattern group a word of a title can start (otherwise compiled the first
+    time a title has such a word), for a process that forks others; returns how many groups."""
+    tables = _tables()
+    for scanner in (tables.seniority_re, tables.role_re):
+        for head in list(scanner._by_key):
+            scanner.finditer(head, [0], consume=False)
+    return len(tables.seniority_re._combined) + len(tables.role_re._combined)
+
+
 def parse(text: str) -> dict[str, Any]:
     """Display title, seniority, category and role of a job title (never raises on str input)."""
     if not isinstance(text, str) or not text.strip():
