@@ -3,8 +3,7 @@
 Sanitising HTML, converting it to text and running the normalisers is nearly all of a crawl's
 CPU time, and none of it needs the crawl's state. With ``PREPARE_PROCESSES`` above 0 the
 postings go in small batches to that many worker processes (forked once per crawl, so they
-start with the normalisers' tables already built) while this process goes on downloading,
-parsing and storing. Results come back in the order the spider yielded the postings, with
+start with every module imported) while this process goes on downloading, parsing and storing. Results come back in the order the spider yielded the postings, with
 exactly the values the in-process path gives (the same functions run: :func:`prepare`).
 
 - ``PREPARE_PROCESSES = "auto"`` (default): one process fewer than the cores this process may
@@ -21,6 +20,7 @@ exactly the values the in-process path gives (the same functions run: :func:`pre
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -32,6 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 
@@ -126,10 +127,18 @@ class PreparePipeline:
         self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self.delivered: asyncio.Future[None] | None = None  # the last batch handed on
         self.tasks: set[asyncio.Task[None]] = set()
+        self.frozen = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.thaw, signal=signals.engine_stopped)
+        return pipeline
+
+    def thaw(self) -> None:
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
     @property
     def spider_name(self) -> str | None:
@@ -145,12 +154,20 @@ class PreparePipeline:
         elif self.processes and not is_asyncio_reactor_installed():
             logger.warning("PREPARE_PROCESSES needs the asyncio reactor: preparing postings in the crawl process")
             self.processes = 0
+        if is_reactor_installed():
+            # What exists now (imports, settings, components) lives as long as the crawl: the
+            # collector stops walking it (a tenth of a crawl's CPU time, bench/bench_pipeline.py),
+            # and forked workers stop copying the pages it sits on. Thawed when the engine stops
+            # (after the after-crawl step), for crawlall's next spiders in this process.
+            gc.freeze()
+            self.frozen = True
         if self.processes:
             self.start_pool()
             logger.info("Preparing postings in %d worker process(es) (PREPARE_PROCESSES)", self.processes)
 
     def start_pool(self) -> None:
-        # forked: a worker starts with the normalisers' tables this process has already built
+        # forked: a worker starts with every module imported (it builds the normalisers' tables
+        # itself, on its first batch, while this process goes on crawling)
         context = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
 
