@@ -237,7 +237,8 @@ def _longest_literal(pattern: str) -> str:
     return max(runs, key=len)
 
 
-_Candidates = tuple[Callable[[str, int], "re.Match[str] | None"], tuple[str, ...]] | None
+_Entry = tuple[int, str, str]  # (table order, group, alternative): sorted, the order to try them in
+_Candidates = tuple[Callable[[str, int], "re.Match[str] | None"], tuple[_Entry, ...]] | None
 _UNSEEN: Any = object()  # cache miss marker (None is a cached "no candidates")
 
 
@@ -246,51 +247,62 @@ class _Scanner:
 
     ``finditer(text)`` yields, for each word start, the first pattern (in table
     order) that matches there. Each alternative of each pattern is indexed by
-    the literal strings (up to four characters) it can start with, or, with a
-    leading wildcard ("\\w*buchhalt"), by a literal it needs; a position only
-    tries the few alternatives its next characters can start, combined into one
-    regex per distinct set of alternatives, compiled on first use.
+    the literal strings (up to four characters) it can start with; a position
+    only tries the few alternatives its next characters can start, combined
+    into one regex per distinct set of alternatives, compiled on first use. An
+    alternative with a leading wildcard ("\\w*buchhalt") is compiled on its own
+    and tried only in texts holding a literal it needs; of the alternatives
+    that match at a position, the first in order wins.
     """
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
-        self._by_key: dict[str, list[tuple[int, str, str]]] = {}
-        self._wild: list[tuple[str, tuple[int, str, str]]] = []
+        self._by_key: dict[str, list[_Entry]] = {}
+        self._wild: list[tuple[str, _Entry, Callable[[str, int], re.Match[str] | None]]] = []
         for order, (group, pattern) in enumerate(items):
             for alt in _split_top(pattern):
                 entry = (order, group, alt)
                 keys = _start_keys(alt)
                 if keys is None:
-                    self._wild.append((_longest_literal(alt), entry))
+                    self._wild.append((_longest_literal(alt), entry, re.compile(f"(?:{alt})(?!\\w)").match))
                 else:
                     for key in keys:
                         self._by_key.setdefault(key, []).append(entry)
-        self._combined: dict[tuple[tuple[int, str, str], ...], _Candidates] = {}
-        self._candidates: dict[Any, _Candidates] = {}
+        self._combined: dict[tuple[_Entry, ...], _Candidates] = {}
         self._plain: dict[str, _Candidates] = {}
-        literals = sorted({lit for lit, _ in self._wild}, key=len, reverse=True)
+        literals = sorted({lit for lit, _, _ in self._wild}, key=len, reverse=True)
         self._needed_re = re.compile("|".join(map(re.escape, literals))) if self._wild else None
 
-    def _candidates_for(self, head: str, active: tuple[int, ...]) -> _Candidates:
-        """The alternatives a position starting with ``head`` may match, as ONE regex.
+    def _candidates_for(self, head: str) -> _Candidates:
+        """The keyed alternatives a position starting with ``head`` may match, as ONE regex.
 
         Alternatives keep table order and each ends in an empty group, so the
         first one that matches wins (as if tried one by one) and ``lastindex``
         names it.
         """
         entries = [e for n in range(1, _KEY_LEN + 1) if len(head) >= n for e in self._by_key.get(head[:n], ())]
-        entries += [self._wild[i][1] for i in active]
         if not entries:
             return None
-        entries.sort()
-        key = tuple(entries)
+        key = tuple(sorted(entries))
         combined = self._combined.get(key)
         if combined is None:
             if len(self._combined) > 10_000:
-                self._combined.clear()  # head caches keep what they use
-            pattern = "|".join(f"(?:{alt})(?!\\w)()" for _, _, alt in entries)
-            groups = ("", *(group for _, group, _ in entries))
-            combined = self._combined[key] = (re.compile(pattern).match, groups)
+                self._combined.clear()  # the head cache keeps what it uses
+            pattern = "|".join(f"(?:{alt})(?!\\w)()" for _, _, alt in key)
+            combined = self._combined[key] = (re.compile(pattern).match, key)
         return combined
+
+    def compile_all(self) -> None:
+        """Compile the regex of every head a key starts (each longer head shares one of them)."""
+        for head in list(self._by_key):
+            self._head(head)
+
+    def _head(self, head: str) -> _Candidates:
+        candidates = self._plain.get(head, _UNSEEN)
+        if candidates is _UNSEEN:
+            if len(self._plain) > 50_000:
+                self._plain.clear()
+            candidates = self._plain[head] = self._candidates_for(head)
+        return candidates  # type: ignore[no-any-return]
 
     def finditer(
         self, text: str, starts: list[int], *, consume: bool, stop: frozenset[str] = frozenset()
@@ -299,54 +311,33 @@ class _Scanner:
 
         The scan ends early after a match of a group in ``stop``.
         """
-        needed = self._needed_re
-        if needed is not None and needed.search(text):
-            active = tuple([i for i, (lit, _) in enumerate(self._wild) if lit in text])
-        else:
-            active = ()
+        wild = []
+        if self._needed_re is not None and self._needed_re.search(text):
+            wild = [(entry, match) for literal, entry, match in self._wild if literal in text]
         found: list[tuple[str, int, int]] = []
         end = 0
-        if active:
-            cache = self._candidates
-            for pos in starts:
-                if pos < end:
-                    continue
-                head = text[pos : pos + _KEY_LEN]
-                key = (head, active)
-                candidates = cache.get(key, _UNSEEN)
-                if candidates is _UNSEEN:
-                    if len(cache) > 50_000:
-                        cache.clear()
-                    candidates = cache[key] = self._candidates_for(head, active)
-                if candidates is not None:
-                    m = candidates[0](text, pos)
-                    if m is not None:
-                        if consume:
-                            end = m.end()
-                        group = candidates[1][m.lastindex or 0]
-                        found.append((group, pos, m.end()))
-                        if group in stop:
-                            return found
-            return found
-        plain = self._plain
         for pos in starts:
             if pos < end:
                 continue
-            head = text[pos : pos + _KEY_LEN]
-            candidates = plain.get(head, _UNSEEN)
-            if candidates is _UNSEEN:
-                if len(plain) > 50_000:
-                    plain.clear()
-                candidates = plain[head] = self._candidates_for(head, ())
+            best: _Entry | None = None
+            best_end = 0
+            candidates = self._head(text[pos : pos + _KEY_LEN])
             if candidates is not None:
                 m = candidates[0](text, pos)
                 if m is not None:
-                    if consume:
-                        end = m.end()
-                    group = candidates[1][m.lastindex or 0]
-                    found.append((group, pos, m.end()))
-                    if group in stop:
-                        return found
+                    best, best_end = candidates[1][(m.lastindex or 1) - 1], m.end()
+            for entry, match in wild:
+                if best is None or entry < best:
+                    w = match(text, pos)
+                    if w is not None:
+                        best, best_end = entry, w.end()
+            if best is not None:
+                if consume:
+                    end = best_end
+                group = best[1]
+                found.append((group, pos, best_end))
+                if group in stop:
+                    return found
         return found
 
 
@@ -668,8 +659,7 @@ def compile_patterns() -> int:
     time a title has such a word), for a process that forks others; returns how many groups."""
     tables = _tables()
     for scanner in (tables.seniority_re, tables.role_re):
-        for head in list(scanner._by_key):
-            scanner.finditer(head, [0], consume=False)
+        scanner.compile_all()
     return len(tables.seniority_re._combined) + len(tables.role_re._combined)
 
 
