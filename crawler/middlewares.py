@@ -12,6 +12,7 @@ look clean). ``RetryAfterMiddleware`` is Scrapy's retry that waits what a 429/50
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -68,22 +69,8 @@ class Cassette:
             index = folder / "index.jsonl"
             if not index.is_file():
                 raise NotConfigured(f"REPLAY_DIR: no index.jsonl in {folder}")
-            for lineno, line in enumerate(index.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                try:
-                    entry = json.loads(line)
-                    exchange = Exchange(
-                        method=str(entry.get("method") or "GET").upper(),
-                        url=entry["url"],
-                        status=int(entry.get("status") or 200),
-                        headers=dict(entry.get("headers") or {}),
-                        body_path=folder / entry["body"],
-                        request_body=entry.get("request_body"),
-                    )
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise NotConfigured(f"{index}:{lineno}: not a cassette line ({exc})") from exc
-                key = match_key(exchange.method, exchange.url)
+            stat = index.stat()
+            for key, exchange in _read_index(index, stat.st_mtime_ns, stat.st_size):
                 cassette.exchanges.setdefault(key, []).append(exchange)
         return cassette
 
@@ -96,6 +83,30 @@ class Cassette:
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.exchanges.values())
+
+
+@functools.lru_cache(maxsize=256)
+def _read_index(index: Path, mtime_ns: int, size: int) -> tuple[tuple[tuple[str, str], Exchange], ...]:
+    """A cassette index's exchanges with their match keys, read once per process while the file
+    stays as it is (``crawlall`` replays every cassette folder for each of its spiders)."""
+    folder, read = index.parent, []
+    for lineno, line in enumerate(index.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            entry = json.loads(line)
+            exchange = Exchange(
+                method=str(entry.get("method") or "GET").upper(),
+                url=entry["url"],
+                status=int(entry.get("status") or 200),
+                headers=dict(entry.get("headers") or {}),
+                body_path=folder / entry["body"],
+                request_body=entry.get("request_body"),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NotConfigured(f"{index}:{lineno}: not a cassette line ({exc})") from exc
+        read.append((match_key(exchange.method, exchange.url), exchange))
+    return tuple(read)
 
 
 def split_dirs(value: str) -> list[Path]:
