@@ -117,6 +117,10 @@ SALARY_INDEX_MIN_EMPLOYERS = 5
 SALARY_INDEX_WINDOW_DAYS = 180
 #: Count hybrid jobs too (default: remote only; onsite and unstated workplaces never count).
 SALARY_INDEX_INCLUDE_HYBRID = False
+#: Rebuild the salary index after each crawl. A run of several spiders (crawlall, demo) turns it
+#: off for each of them and rebuilds it once after the last; False here: never after a crawl
+#: (then `remotejobs salaries --rebuild`, or the next crawl with it on).
+SALARY_INDEX_AFTER_CRAWL = True
 
 # Listings and lifecycle (listings/build.py, listings/lifecycle.py)
 #: Two postings match on company + title only when their activity lies within this many days.

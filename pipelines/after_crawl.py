@@ -17,7 +17,10 @@ status. The settings are read once, here:
 5. **salary index** (:func:`analytics.salary_index.rebuild_salary_index`) from the listings'
    new state, and today's ``salary_index_history`` snapshot (``SALARY_INDEX_MIN_N``,
    ``SALARY_INDEX_MIN_EMPLOYERS``, ``SALARY_INDEX_WINDOW_DAYS``, ``SALARY_INDEX_INCLUDE_HYBRID``),
-   with the reference places refreshed first.
+   with the reference places refreshed first. Runs of several spiders in one process
+   (``scrapy crawlall``, ``remotejobs demo``) leave it out of each crawl
+   (``SALARY_INDEX_AFTER_CRAWL = False``) and rebuild it once when the last one has finished
+   (:func:`rebuild_salary_index_after_crawls`): it reads every listing, whichever spider ran.
 
 Each step is one write transaction taken with the write lock (``BEGIN IMMEDIATE``, waiting
 ``busy_timeout``) and retried while another process holds the database. A step that still
@@ -75,6 +78,7 @@ class AfterCrawlSettings:
     salary_index_min_employers: int = DEFAULT_MIN_EMPLOYERS
     salary_index_window_days: float = SALARY_WINDOW_DAYS
     salary_index_include_hybrid: bool = False
+    salary_index_after_crawl: bool = True
 
     @classmethod
     def from_settings(cls, settings: SettingsLike | None) -> AfterCrawlSettings:
@@ -89,6 +93,7 @@ class AfterCrawlSettings:
             salary_index_min_employers=settings.getint("SALARY_INDEX_MIN_EMPLOYERS", DEFAULT_MIN_EMPLOYERS),
             salary_index_window_days=settings.getfloat("SALARY_INDEX_WINDOW_DAYS", SALARY_WINDOW_DAYS),
             salary_index_include_hybrid=settings.getbool("SALARY_INDEX_INCLUDE_HYBRID", False),
+            salary_index_after_crawl=settings.getbool("SALARY_INDEX_AFTER_CRAWL", True),
         )
 
 
@@ -138,9 +143,10 @@ def check_board_health(db: sqlite_utils.Database, spider: str, status: str, stat
 
 
 def update_salary_index(
-    db: sqlite_utils.Database, run_id: int, config: AfterCrawlSettings, *, now: datetime | None = None
+    db: sqlite_utils.Database, run_id: int | None, config: AfterCrawlSettings, *, now: datetime | None = None
 ) -> None:
-    """Rebuild the salary index and today's history snapshot; ``now`` (default: the clock) sets the window."""
+    """Rebuild the salary index and today's history snapshot; ``now`` (default: the clock) sets the window.
+    ``run_id`` None: after several crawls (:func:`rebuild_salary_index_after_crawls`)."""
     refresh_places(db)
     result = rebuild_salary_index(
         db,
@@ -152,8 +158,8 @@ def update_salary_index(
     )
     if result is not None:
         logger.info(
-            "salary index rebuilt after run %d: %d of %d cells published over %d jobs",
-            run_id,
+            "salary index rebuilt after %s: %d of %d cells published over %d jobs",
+            "every crawl of this process" if run_id is None else f"run {run_id}",
             result.published,
             len(result.cells),
             result.jobs,
@@ -200,8 +206,9 @@ def run_after_crawl(
                 min_item_ratio=config.lifecycle_min_item_ratio,
             ),
         ),
-        ("salary index", lambda: update_salary_index(db, run_id, config)),
     ]
+    if config.salary_index_after_crawl:
+        steps.append(("salary index", lambda: update_salary_index(db, run_id, config)))
     failed = []
     for name, step in steps:
         try:
@@ -212,3 +219,16 @@ def run_after_crawl(
             if on_error is not None:
                 on_error(name, exc)
     return failed
+
+
+def rebuild_salary_index_after_crawls(db: sqlite_utils.Database, settings: SettingsLike | None = None) -> bool:
+    """The salary index step, once, after several crawls that each left it out
+    (``SALARY_INDEX_AFTER_CRAWL = False``: ``scrapy crawlall``, ``remotejobs demo``): a rebuild
+    reads every listing, so one is enough for all of them. False when it failed (logged)."""
+    config = AfterCrawlSettings.from_settings(settings)
+    try:
+        _in_write_transaction(db, lambda: update_salary_index(db, None, config))
+    except Exception:
+        logger.exception("after-crawl step 'salary index' failed after the crawls of this process")
+        return False
+    return True

@@ -214,12 +214,24 @@ def test_views_on_synthetic(synthetic):
 
 @pytest.mark.realdata
 def test_crawl_hooks_build_listings_and_index(real_db):
-    """The crawl itself (dedupe hook, then the analytics hook) left listings and a salary index."""
+    """The crawl itself (dedupe hook, then the analytics hook) left listings and a salary index:
+    crawlall rebuilt the index once, after its four spiders, not after each."""
     assert _REAL_DB_FACTS["listings_from"] == "dedupe hook"
-    assert "salary index rebuilt after run" in _REAL_DB_FACTS["crawl_log"]
+    log = _REAL_DB_FACTS["crawl_log"]
+    assert log.count("salary index rebuilt after every crawl of this process") == 1
+    assert "salary index rebuilt after run" not in log
+    assert real_db.execute("SELECT count(*) FROM salary_index").fetchone()[0] > 0
     postings = real_db.execute("SELECT count(*) FROM postings").fetchone()[0]
     listings = real_db.execute("SELECT count(*) FROM listings").fetchone()[0]
     assert 0 < listings <= postings
+
+
+@pytest.mark.realdata
+def test_a_single_crawl_rebuilds_the_index_after_its_run(crawl):
+    result = crawl("remotive", realdata("remotive"))
+    run_id = result.last_run["id"]
+    assert f"salary index rebuilt after run {run_id}:" in result.log
+    assert result.scalar("SELECT count(*) FROM salary_index") > 0
 
 
 def test_fts_finds_known_title_and_follows_updates(real_db):

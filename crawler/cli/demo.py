@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(next_steps(db_path, example))
-    return 0 if all(r.ok for r in rows) else 1
+    return 0 if all(r.ok for r in rows) and not crawlers.salary_index_failed else 1
 
 
 def next_steps(db_path: str, example: tuple[Any, ...] | None) -> str:

@@ -17,6 +17,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.cli.progress import ProgressReport
 from db.schema import open_db
+from pipelines.after_crawl import rebuild_salary_index_after_crawls
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +56,37 @@ def run_all(
     names: Sequence[str],
     spider_kwargs: dict[str, Any] | None = None,
     progress: ProgressReport | None = None,
-) -> list[Crawler]:
-    """Crawl ``names`` concurrently; ``progress`` counts finished spiders (with an ETA) and records."""
+) -> RunAll:
+    """Crawl ``names`` concurrently; ``progress`` counts finished spiders (with an ETA) and records.
+
+    The salary index (rebuilt from every listing) is rebuilt once, after the last spider, not
+    after each; ``salary_index_failed`` on the result says whether that rebuild failed."""
     crawlers = []
     watcher = _Watcher(progress, len(names)) if progress is not None else None
+    once = len(names) > 1 and process.settings.getbool("SALARY_INDEX_AFTER_CRAWL", True)
     for name in names:
         crawler = process.create_crawler(name)
+        if once:
+            crawler.settings.set("SALARY_INDEX_AFTER_CRAWL", False, priority="cmdline")
         crawlers.append(crawler)
         if watcher is not None:
             watcher.watch(crawler)
         process.crawl(crawler, **(spider_kwargs or {}))
     process.start()
-    return crawlers
+    result = RunAll(crawlers)
+    if once:
+        db = open_db(process.settings.get("JOBS_DB") or "data/jobs.db")
+        try:
+            result.salary_index_failed = not rebuild_salary_index_after_crawls(db, process.settings)
+        finally:
+            db.close()
+    return result
+
+
+class RunAll(list[Crawler]):
+    """The crawlers of :func:`run_all`, in the order given."""
+
+    salary_index_failed = False
 
 
 class _Watcher:

@@ -66,3 +66,6 @@ class Command(ScrapyCommand):
         if failed:
             print(f"not clean: {', '.join(failed)}", file=sys.stderr)
             self.exitcode = 1
+        if crawlers.salary_index_failed:
+            print("the salary index could not be rebuilt after the crawls (see the log)", file=sys.stderr)
+            self.exitcode = 1
