@@ -2,9 +2,10 @@
 
 Sanitising HTML, converting it to text and running the normalisers is nearly all of a crawl's
 CPU time, and none of it needs the crawl's state. With ``PREPARE_PROCESSES`` above 0 the
-postings go in small batches to that many worker processes (forked once per crawl, so they
-start with every module imported) while this process goes on downloading, parsing and storing. Results come back in the order the spider yielded the postings, with
-exactly the values the in-process path gives (the same functions run: :func:`prepare`).
+postings go in small batches to that many worker processes (forked once per crawl, so they start
+with every module imported) while this process goes on downloading, parsing and storing. Results
+come back in the order the spider yielded the postings, with exactly the values the in-process
+path gives (the same functions run: :func:`prepare`).
 
 - ``PREPARE_PROCESSES = "auto"`` (default): one process fewer than the cores this process may
   use, at most 4; 0 on a one-core machine. ``0`` runs everything in the crawl process.
@@ -118,6 +119,10 @@ def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
     return results, counts, records, time.process_time() - started
 
 
+#: Crawls of this process whose pipelines froze the heap and whose engine has not stopped.
+_frozen_crawls = 0
+
+
 # -- the crawl side ------------------------------------------------------------------------
 class PreparePipeline:
     def __init__(self, crawler: Crawler) -> None:
@@ -136,9 +141,12 @@ class PreparePipeline:
         return pipeline
 
     def thaw(self) -> None:
+        global _frozen_crawls
         if self.frozen:
-            gc.unfreeze()
             self.frozen = False
+            _frozen_crawls -= 1
+            if not _frozen_crawls:  # crawlall's crawls run side by side: the last one thaws
+                gc.unfreeze()
 
     @property
     def spider_name(self) -> str | None:
@@ -159,8 +167,10 @@ class PreparePipeline:
             # collector stops walking it (a tenth of a crawl's CPU time, bench/bench_pipeline.py),
             # and forked workers stop copying the pages it sits on. Thawed when the engine stops
             # (after the after-crawl step), for crawlall's next spiders in this process.
+            global _frozen_crawls
             gc.freeze()
             self.frozen = True
+            _frozen_crawls += 1
         if self.processes:
             self.start_pool()
             logger.info("Preparing postings in %d worker process(es) (PREPARE_PROCESSES)", self.processes)
