@@ -317,20 +317,34 @@ PAGES = {
 }
 
 
-def open_page(browser: Any, url: str, width: int) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
-    page.goto(url, wait_until="load")  # nothing loads later: the jobs filter fetches jobs.json when used
-    return page, errors
+class Tab:
+    """One browser tab the module's tests load their pages in (a new tab costs ~0.4 s): what the
+    console, the page and the network report as errors goes to the list of the latest load."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_context().new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("requestfailed", lambda req: self.errors.append(f"failed: {req.url}"))
+
+
+@pytest.fixture(scope="module")
+def tab(browser: Any) -> Tab:
+    return Tab(browser)
+
+
+def open_page(tab: Tab, url: str, width: int) -> tuple[Any, list[str]]:
+    tab.errors = []
+    tab.page.set_viewport_size({"width": width, "height": 900})
+    tab.page.goto(url, wait_until="load")  # nothing loads later: the jobs filter fetches jobs.json when used
+    return tab.page, tab.errors
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_renders_accessibly_in_chromium(browser: Any, base_url: str, tmp_path: Path, name: str) -> None:
+def test_page_renders_accessibly_in_chromium(tab: Tab, base_url: str, tmp_path: Path, name: str) -> None:
     for width in (1280, 390):
-        page, errors = open_page(browser, base_url + PAGES[name], width)
+        page, errors = open_page(tab, base_url + PAGES[name], width)
         page.screenshot(path=str(tmp_path / f"{name}-{width}.png"))
         assert errors == []
         assert page.get_attribute("html", "lang") == "en"
@@ -352,32 +366,31 @@ def test_page_renders_accessibly_in_chromium(browser: Any, base_url: str, tmp_pa
             assert svg.locator("desc").text_content().startswith("Salary ranges")
         if width == 390:
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        page.close()
     assert (tmp_path / f"{name}-390.png").stat().st_size > 1000
 
 
-def test_role_pages_show_band_n_gate_and_refreshed_date(browser: Any, base_url: str, site_out: Path) -> None:
+def test_role_pages_show_band_n_gate_and_refreshed_date(tab: Tab, base_url: str, site_out: Path) -> None:
     role_pages = {folder.name: page_json(site_out, f"roles/{folder.name}") for folder in (site_out / "roles").iterdir()}
     slug, banded = next(
         (name, role) for name, role in sorted(role_pages.items()) if any(b["published"] for b in role["bands"])
     )
     band = next(b for b in banded["bands"] if b["published"])
-    page, _ = open_page(browser, base_url + f"roles/{slug}/index.html", 1280)
+    page, _ = open_page(tab, base_url + f"roles/{slug}/index.html", 1280)
     row = page.locator("table.bands tr", has_text=band["region_name"]).first
     assert band_text(band["p25"], band["p75"], band["currency"]) in row.inner_text()
     assert str(band["n"]) in [cell.strip() for cell in row.locator("td").all_inner_texts()]
     assert f"Refreshed {banded['refreshed_at'][:10]}" in page.inner_text("main")
     gated = page_json(site_out, "roles/tech-lead")
-    page, _ = open_page(browser, base_url + PAGES["role-gated"], 390)
+    page, _ = open_page(tab, base_url + PAGES["role-gated"], 390)
     text = page.inner_text("main")
     assert GATE_SENTENCE in text
     benchmark = gated["category_benchmark"]
     assert f"{benchmark['n']} remote listings with salary data" in text
 
 
-def test_jobs_filter_narrows_the_list(browser: Any, base_url: str, site_out: Path) -> None:
+def test_jobs_filter_narrows_the_list(tab: Tab, base_url: str, site_out: Path) -> None:
     jobs = json.loads((site_out / "jobs" / "jobs.json").read_text(encoding="utf-8"))
-    page, errors = open_page(browser, base_url + PAGES["jobs"], 1280)
+    page, errors = open_page(tab, base_url + PAGES["jobs"], 1280)
     assert page.locator("#job-pages ol.listings > li").count() == min(100, len(jobs))
     page.select_option("#f-role", "software engineer")
     page.wait_for_selector("#job-count:not([hidden])")
@@ -402,8 +415,8 @@ def test_jobs_filter_narrows_the_list(browser: Any, base_url: str, site_out: Pat
     assert errors == []
 
 
-def test_salary_index_sorts_and_guide_form_converts(browser: Any, base_url: str, site_out: Path) -> None:
-    page, errors = open_page(browser, base_url + PAGES["salaries"], 1280)
+def test_salary_index_sorts_and_guide_form_converts(tab: Tab, base_url: str, site_out: Path) -> None:
+    page, errors = open_page(tab, base_url + PAGES["salaries"], 1280)
     page.click("button[data-sort-col='6']")  # n, ascending
     page.click("button[data-sort-col='6']")  # n, descending
     first_n = int(page.locator("#salary-index tbody tr").first.locator("td").nth(6).inner_text())
@@ -411,7 +424,7 @@ def test_salary_index_sorts_and_guide_form_converts(browser: Any, base_url: str,
     assert first_n == max(c["n"] for c in cells)
     guide = page_json(site_out, "salary-guide")
     cities = guide["cities"]
-    page, errors_guide = open_page(browser, base_url + PAGES["salary-guide"], 390)
+    page, errors_guide = open_page(tab, base_url + PAGES["salary-guide"], 390)
     page.fill("#g-salary", "100000")
     page.select_option("#g-from", "0")
     page.select_option("#g-to", "1")
