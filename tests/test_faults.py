@@ -158,7 +158,7 @@ CHALLENGE = b"<html><head><title>Just a moment...</title></head><body>cf-challen
 
 SCENARIOS: dict[str, Scenario] = {
     "429 Retry-After then 200": Scenario(
-        "remotive", lambda s: s.set(REMOTIVE, send(b"slow down", 429, "text/plain", **{"Retry-After": "2"}),
+        "remotive", lambda s: s.set(REMOTIVE, send(b"slow down", 429, "text/plain", **{"Retry-After": "1"}),
                                     send(remotive_body())),
         "ok", 0, REMOTIVE_JOBS, stat="jobs/retry_after_waits"),
     "503 twice then 200": Scenario(
@@ -171,8 +171,8 @@ SCENARIOS: dict[str, Scenario] = {
     "connection closed mid-body": Scenario(
         "remotive", lambda s: s.set(REMOTIVE, Step("close_mid_body", body=remotive_body())), "failed", 1, 0),
     "no answer (timeout)": Scenario(
-        "remotive", lambda s: s.set(REMOTIVE, Step("hang", seconds=8)), "failed", 1, 0,
-        settings=("RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=2")),
+        "remotive", lambda s: s.set(REMOTIVE, Step("hang", seconds=5)), "failed", 1, 0,
+        settings=("RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=1")),
     "truncated JSON with 200": Scenario(
         "remotive", lambda s: s.set(REMOTIVE, send(remotive_body()[:5000])), "failed", 1, 0),
     "HTML challenge page with 200": Scenario(
@@ -209,7 +209,7 @@ SCENARIOS: dict[str, Scenario] = {
     "a record rejected (still on the site)": Scenario(
         "remotive", lambda s: s.set(REMOTIVE, send(one_title_missing())), "ok", 0, REMOTIVE_JOBS - 1, rejected=1),
     "slow drip": Scenario(
-        "remotive", lambda s: s.set(REMOTIVE, Step("drip", body=remotive_body(), seconds=0.1, chunks=15)),
+        "remotive", lambda s: s.set(REMOTIVE, Step("drip", body=remotive_body(), seconds=0.05, chunks=15)),
         "ok", 0, REMOTIVE_JOBS),
 }  # fmt: skip
 
