@@ -216,7 +216,7 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "region's currency (data/salary/regions.yaml), converted from each job's stated currency at the ECB rate "
         "of its FX date; *_usd beside them. Percentiles by linear interpolation (numpy 'linear'). Every cell is "
         "stored; percentiles only where published = 1 (n >= SALARY_INDEX_MIN_N and employers >= "
-        "SALARY_INDEX_MIN_EMPLOYERS). Rebuilt after every crawl.",
+        "SALARY_INDEX_MIN_EMPLOYERS). Rebuilt after every crawl (once after the last spider of a crawlall).",
         {
             "scope": "category, role, role-seniority, role-seniority-region, category-region or hourly-rate-category.",
             "key": "Stable id of the cell: 'software-engineering', 'software engineer', 'software engineer|lead', "
