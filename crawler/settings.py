@@ -35,6 +35,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # pipelines are synchronous, so more than a few buys nothing: a 422-response Hacker News thread
 # crawls in ~3.5 s instead of ~5.3 s with 16.
 CONCURRENT_ITEMS = 16
+# Scrapy re-reads and re-parses the source of a generator callback for EVERY response (its cache
+# is keyed by the bound method, new each time: ~1 ms a response) to warn about `return value`
+# in a generator; tests/spiders/test_all_spiders.py checks every spider's methods once instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 #: Worker processes that validate and normalise postings (pipelines/prepare.py): "auto" is one
 #: fewer than the usable cores (at most 4), 0 prepares them in the crawl process.
 PREPARE_PROCESSES = os.environ.get("PREPARE_PROCESSES", "auto")

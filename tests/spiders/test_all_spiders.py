@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import sys
 from functools import cache
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
@@ -96,6 +98,18 @@ def test_spider_is_documented_tested_and_has_a_cassette(name):
     for folder in cassettes(name):
         assert (folder / "index.jsonl").is_file() or not REALDATA.is_dir(), folder
     assert len(Path(module.__file__ or "").read_text().splitlines()) < 80
+
+
+@pytest.mark.parametrize("name", spider_names())
+def test_no_generator_method_returns_a_value(name):
+    """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE (off in crawler/settings.py) checks per response:
+    a callback that is a generator must not ``return`` a value (it would be lost)."""
+    cls = spider_class(name)
+    generators = [
+        member for _, member in inspect.getmembers(cls, inspect.isgeneratorfunction)
+        if member.__module__.startswith("spiders.")
+    ]  # fmt: skip
+    assert not [g.__qualname__ for g in generators if is_generator_with_return_value(g)]
 
 
 @pytest.fixture(scope="module")
