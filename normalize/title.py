@@ -316,12 +316,16 @@ class _Scanner:
             wild = [(entry, match) for literal, entry, match in self._wild if literal in text]
         found: list[tuple[str, int, int]] = []
         end = 0
+        plain = self._plain
         for pos in starts:
             if pos < end:
                 continue
             best: _Entry | None = None
             best_end = 0
-            candidates = self._head(text[pos : pos + _KEY_LEN])
+            head = text[pos : pos + _KEY_LEN]
+            candidates = plain.get(head, _UNSEEN)
+            if candidates is _UNSEEN:
+                candidates = self._head(head)
             if candidates is not None:
                 m = candidates[0](text, pos)
                 if m is not None:

@@ -119,8 +119,25 @@ def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
     return results, counts, records, time.process_time() - started
 
 
-#: Crawls of this process whose pipelines froze the heap and whose engine has not stopped.
+#: Crawls of this process that froze the heap and whose engine has not stopped.
 _frozen_crawls = 0
+
+
+def _freeze_heap() -> None:
+    """What exists when a crawl's pipelines open (imports, settings, components) lives as long as
+    the crawl: the collector stops walking it and forked workers stop copying the pages it sits
+    on (a Hacker News thread, 420 comments: ~12 % less CPU)."""
+    global _frozen_crawls
+    gc.freeze()
+    _frozen_crawls += 1
+
+
+def _thaw_heap() -> None:
+    """Collectable again once the last crawl of the process stops (crawlall's run side by side)."""
+    global _frozen_crawls
+    _frozen_crawls -= 1
+    if not _frozen_crawls:
+        gc.unfreeze()
 
 
 # -- the crawl side ------------------------------------------------------------------------
@@ -141,12 +158,9 @@ class PreparePipeline:
         return pipeline
 
     def thaw(self) -> None:
-        global _frozen_crawls
         if self.frozen:
             self.frozen = False
-            _frozen_crawls -= 1
-            if not _frozen_crawls:  # crawlall's crawls run side by side: the last one thaws
-                gc.unfreeze()
+            _thaw_heap()
 
     @property
     def spider_name(self) -> str | None:
@@ -162,15 +176,9 @@ class PreparePipeline:
         elif self.processes and not is_asyncio_reactor_installed():
             logger.warning("PREPARE_PROCESSES needs the asyncio reactor: preparing postings in the crawl process")
             self.processes = 0
-        if is_reactor_installed():
-            # What exists now (imports, settings, components) lives as long as the crawl: the
-            # collector stops walking it (a tenth of a crawl's CPU time, bench/bench_pipeline.py),
-            # and forked workers stop copying the pages it sits on. Thawed when the engine stops
-            # (after the after-crawl step), for crawlall's next spiders in this process.
-            global _frozen_crawls
-            gc.freeze()
+        if is_reactor_installed():  # a crawl, not pipelines driven by hand: thawed when its engine stops
+            _freeze_heap()
             self.frozen = True
-            _frozen_crawls += 1
         if self.processes:
             self.start_pool()
             logger.info("Preparing postings in %d worker process(es) (PREPARE_PROCESSES)", self.processes)

@@ -139,14 +139,19 @@ def checked_crawl(
     return result
 
 
-def snapshot(result: CrawlResult, path: Path) -> CrawlResult:
-    """A copy of the crawl's database as it is now (SQLite's backup API: WAL included)."""
-    source, copy = sqlite3.connect(result.db_path), sqlite3.connect(path)
+def copy_database(source_path: Path, path: Path) -> None:
+    """A copy of a database as it is now (SQLite's backup API: WAL included)."""
+    source, copy = sqlite3.connect(source_path), sqlite3.connect(path)
     try:
         source.backup(copy)
     finally:
         source.close()
         copy.close()
+
+
+def snapshot(result: CrawlResult, path: Path) -> CrawlResult:
+    """A copy of the crawl's database as it is now."""
+    copy_database(result.db_path, path)
     return CrawlResult(result.returncode, result.log, path)
 
 

@@ -23,7 +23,7 @@ from scrapy.utils.test import get_crawler
 from crawler.items import JobPosting
 from db.postings import PostingStore, spider_hash
 from db.schema import open_db
-from tests.conftest import realdata
+from tests.conftest import copy_database, realdata
 from tests.spiders.responses import SpiderRun, finished, replay_spider, spider_class
 from tests.test_normalized_crawl import CASSETTES
 
@@ -58,16 +58,6 @@ def run_pipelines(db_path: Path, replay: SpiderRun, *, skip: bool) -> dict[str, 
         if hasattr(stage, "spider_closed"):
             stage.spider_closed(replay.spider, "finished")
     return crawler.stats.get_stats()
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """``source`` as it is now into ``target`` (SQLite's backup API: the WAL included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
 
 
 def dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:

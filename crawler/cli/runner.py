@@ -74,10 +74,12 @@ def run_all(
         process.crawl(crawler, **(spider_kwargs or {}))
     process.start()
     result = RunAll(crawlers)
-    if once:
-        db = open_db(process.settings.get("JOBS_DB") or "data/jobs.db")
+    # the databases the crawls stored into (none in distributed mode: the drain builds the index)
+    stored_into = {c.stats.get_value("jobs/db") for c in crawlers if c.stats is not None} - {None}
+    for path in sorted(stored_into) if once else ():
+        db = open_db(path)
         try:
-            result.salary_index_failed = not rebuild_salary_index_after_crawls(db, process.settings)
+            result.salary_index_failed |= not rebuild_salary_index_after_crawls(db, process.settings)
         finally:
             db.close()
     return result
