@@ -1,6 +1,7 @@
 """Workable (https://www.workable.com): company boards (widget API or careers API v3) and search.
 
-Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>`` (``{"name", "jobs"}``); ``-a api=v3``: POST
+Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>?details=true`` (``{"name", "jobs"}``; without
+``details=true`` every job comes without its ``description``); ``-a api=v3``: POST
 ``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
 ``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: none published (workable.readme.io:
 keyed API). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
@@ -25,7 +26,8 @@ JOB_URLS = (r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b", r"jobs\.workable
 
 class WorkableSpider(AtsPostSpider):
     name = "workable"
-    board_url = "https://apply.workable.com/api/v1/widget/accounts/{board}"
+    # details=true: each job's description in the same answer (one request per board still)
+    board_url = "https://apply.workable.com/api/v1/widget/accounts/{board}?details=true"
     job_url_patterns = JOB_URLS
     job_url_hints = ("workable",)
     records_path = "jobs"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import cassette_bodies, realdata
+from tests.conftest import ROOT, cassette_bodies, realdata
 from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
 
 QUERY = "security engineer"
@@ -64,3 +64,29 @@ def test_careers_api_v3_is_a_post(crawl):
     )
     assert (job["employment_type"], json.loads(job["tags"])) == ("full", [])
     assert job["posted_at_raw"] == record["published"] == "2026-09-04T00:00:00.000Z"
+
+
+#: Own cassette (tests/cassettes/workable/README.md): no real recording of the widget API exists.
+WIDGET = ROOT / "tests" / "cassettes" / "workable"
+
+
+def test_widget_board_asks_for_details_and_stores_descriptions():
+    """Board mode asks the widget API with ``details=true`` (without it no job has a description);
+    an account that answers 404 is counted and the crawl goes on."""
+    (body,) = [json.loads((WIDGET / "nordwind.json").read_text())]
+    run = check_in_process("workable", [WIDGET], len(body["jobs"]), boards="nordwind,gone-account")
+    assert [r.url for r in run.requests] == [
+        "https://apply.workable.com/api/v1/widget/accounts/nordwind?details=true",
+        "https://apply.workable.com/api/v1/widget/accounts/gone-account?details=true",
+    ]
+    assert run.stats["jobs/boards_not_found"] == 1
+
+    remote = run.posting("4F8E21A0C7")
+    assert (remote["title"], remote["company"], remote["remote"]) == ("Senior Data Engineer", "Nordwind Energy GmbH", 1)
+    assert remote["description_html"] == body["jobs"][0]["description"]
+    assert "turbine telemetry" in remote["description_text"]
+    assert remote["location_raw"] == "Hamburg, Hamburg, Germany"
+    assert (remote["url"], remote["apply_url"]) == (body["jobs"][0]["url"], body["jobs"][0]["application_url"])
+    on_site = run.posting("4F8E21A0C8")
+    assert (on_site["remote"], on_site["description_html"]) == (0, None)  # an empty description is none
+    assert on_site["location_raw"] == "Bremen, Bremen, Germany; Esbjerg, Denmark"
