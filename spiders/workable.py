@@ -1,10 +1,9 @@
 """Workable (https://www.workable.com): company boards (widget API or careers API v3) and search.
 
-Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>?details=true`` (``{"name", "jobs"}``; without
-``details=true`` every job comes without its ``description``); ``-a api=v3``: POST
-``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
+Endpoints: ``apply.workable.com/api/v1/widget/accounts/<board>?details=true`` (``{"name", "jobs"}``); ``-a api=v3``:
+POST ``apply.workable.com/api/v3/accounts/<board>/jobs``, JSON ``{}`` then ``{"token": <nextPage>}``; ``-a query=...``:
 ``jobs.workable.com/api/v1/jobs?query=...&limit=25``, all employers. Rate limits: none published (workable.readme.io:
-keyed API). Quirks: jobs keyed by ``shortcode`` (v3: no URL/description); search records without a company are rejected.
+keyed API). Quirks: jobs keyed by ``shortcode``; descriptions only with ``details=true`` (v3: none, nor a URL).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ JOB_URLS = (r"workable\.com/(?:[\w.-]+/)?j/([0-9a-z]{8,12})\b", r"jobs\.workable
 
 class WorkableSpider(AtsPostSpider):
     name = "workable"
-    # details=true: each job's description in the same answer (one request per board still)
     board_url = "https://apply.workable.com/api/v1/widget/accounts/{board}?details=true"
     job_url_patterns = JOB_URLS
     job_url_hints = ("workable",)
@@ -56,7 +54,7 @@ class WorkableSpider(AtsPostSpider):
         return SEARCH + urlencode({"query": self.query, "limit": 25, "pageToken": token}) if token else None
 
     def parse_job(self, record: Any, response: Response) -> JobPosting | None:
-        if "shortcode" not in record and not dig(record, "company.title"):
+        if "shortcode" not in record and not dig(record, "company.title"):  # a search result: rejected
             raise ValueError("search result without a company")
         places = [p if isinstance(p, str) else _place(p) for p in record.get("locations") or [record]]
         department = record.get("department")  # v3: a list
