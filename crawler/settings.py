@@ -95,6 +95,10 @@ ITEM_PIPELINES = {
 }
 
 
+#: Greenhouse: also fetch each job's pay ranges (/jobs/<id>?pay_transparency=true), one more request
+#: per job; off, salaries come only from what the board list carries.
+GREENHOUSE_PAY_TRANSPARENCY = False
+
 #: Where ATS spiders find their default board lists (<BOARDS_DIR>/<spider>.txt). Unset: a
 #: replayed cassette's own boards/ folder if it has one, else data/boards.
 BOARDS_DIR = os.environ.get("BOARDS_DIR", "")

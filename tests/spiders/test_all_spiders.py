@@ -25,7 +25,11 @@ from tests.spiders.responses import replay_spider
 CASSETTES: dict[str, list[Path]] = {
     "arbeitnow": [REALDATA / "arbeitnow-2026-02-12a"],
     "ashby": [REALDATA / "ashby"],
-    "greenhouse": [REALDATA / "greenhouse", REALDATA / "greenhouse-boards"],
+    "greenhouse": [
+        REALDATA / "greenhouse",
+        REALDATA / "greenhouse-boards",
+        ROOT / "tests" / "cassettes" / "greenhouse-pay",
+    ],
     "hackernews": [REALDATA / "hn-2026-01", REALDATA / "hn-2026-02", REALDATA / "hn-2026-03"],
     "himalayas": [REALDATA / "himalayas"],
     "jobicy": [REALDATA / "jobicy"],
@@ -37,7 +41,7 @@ CASSETTES: dict[str, list[Path]] = {
     "remotive": [REALDATA / "remotive"],
     "smartrecruiters": [REALDATA / "smartrecruiters"],
     "weworkremotely": [REALDATA / "weworkremotely"],
-    "workable": [REALDATA / "workable"],
+    "workable": [REALDATA / "workable", ROOT / "tests" / "cassettes" / "workable"],
     "workingnomads": [REALDATA / "workingnomads"],
     "workday": [REALDATA / "workday"],
     "bamboohr": [REALDATA / "bamboohr"],

@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import cassette_bodies, realdata
+from tests.conftest import ROOT, cassette_bodies, realdata
 from tests.spiders.replaycheck import check_in_process, check_replay
+from tests.spiders.responses import replay_spider
 
 
 @pytest.mark.realdata
@@ -57,3 +58,43 @@ def test_seven_boards_from_a_boards_file():
     assert brave["description_html"] is None and json.loads(brave["tags"]) == []
     catawiki = run.posting("6954117")
     assert (catawiki["location_raw"], json.loads(catawiki["tags"])) == ("Lisbon, Portugal", ["Engineering"])
+
+
+#: Own cassette (tests/cassettes/greenhouse-pay/README.md): no real recording of the single-job endpoint exists.
+PAY = ROOT / "tests" / "cassettes" / "greenhouse-pay"
+PAY_ON = {"GREENHOUSE_PAY_TRANSPARENCY": True}
+
+
+def test_pay_ranges_with_pay_transparency_on():
+    """With the setting on, each listed job's pay ranges come from its single-job endpoint: the lowest
+    to the highest of the ranges in one currency, every range kept raw with its title; a job whose
+    detail fails is stored from the list alone."""
+    listed = json.loads((PAY / "lumenworks-jobs.json").read_text())["jobs"]
+    run = replay_spider("greenhouse", PAY, settings=PAY_ON, boards="lumenworks")
+    assert len(run.postings) == len(listed) and run.rejects == []
+    assert [r.url for r in run.requests] == [
+        "https://boards-api.greenhouse.io/v1/boards/lumenworks/jobs?content=true",
+        *(
+            f"https://boards-api.greenhouse.io/v1/boards/lumenworks/jobs/{job['id']}?pay_transparency=true"
+            for job in listed
+        ),
+    ]
+    assert run.stats["jobs/detail_missing"] == 1
+    rows = run.rows
+    zones = rows[("greenhouse", "7001001")]
+    assert (zones["salary_min"], zones["salary_max"], zones["salary_currency"]) == (148000, 210000, "USD")
+    assert zones["salary_raw"] == (
+        "Zone A (SF, NYC, Seattle): 165000-210000 USD; Zone B (all other US locations): 148000-189000 USD"
+    )
+    assert (zones["salary_period"], zones["salary_norm_period"]) == (None, "year")  # none given; annual figures
+    hourly = rows[("greenhouse", "7001002")]
+    assert (hourly["salary_min"], hourly["salary_max"], hourly["salary_currency"]) == (24.5, 31.25, "CAD")
+    assert (hourly["salary_norm_period"], hourly["salary_raw"]) == ("hour", "Hourly pay range: 24.50-31.25 CAD")
+    missing = rows[("greenhouse", "7001003")]
+    assert (missing["salary_min"], missing["salary_raw"], missing["title"]) == (None, None, "Product Designer")
+
+
+def test_pay_transparency_off_by_default():
+    run = replay_spider("greenhouse", PAY, boards="lumenworks")
+    assert [r.url for r in run.requests] == ["https://boards-api.greenhouse.io/v1/boards/lumenworks/jobs?content=true"]
+    assert all(job.get("salary_raw") is None for job in run.postings)
