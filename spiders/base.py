@@ -52,6 +52,15 @@ class ShapeChanged(BadResponse):
     """The body is in the expected format, but the record list is not where it was (renamed key)."""
 
 
+class NotAJob(ValueError):
+    """Raised by ``parse_job`` for a record the platform lists that is no job posting (a reply, a
+    remark): rejected with exactly this reason, at ``url`` if given, without a warning."""
+
+    def __init__(self, reason: str, url: str | None = None) -> None:
+        super().__init__(reason)
+        self.url = url
+
+
 #: Politeness for a platform that publishes no rate limit (``JobSpider.custom_settings``): one request
 #: a second and one at a time per host -- stricter than crawler/settings.py's 0.5 s and 2, since nobody
 #: told us more is fine -- and the project's 60 s timeout.
@@ -315,8 +324,8 @@ class JobSpider(scrapy.Spider):
             if unchanged is not None:
                 yield from unchanged
                 return
-        try:
-            records = list(self.iter_records(response))
+        try:  # records=[...]: a callback that read the body already hands them over
+            records = list(kwargs["records"] if "records" in kwargs else self.iter_records(response))
         except (BadResponse, ValueError) as exc:
             if isinstance(exc, ShapeChanged):
                 self.inc_stat("jobs/shape_changed")
@@ -363,6 +372,11 @@ class JobSpider(scrapy.Spider):
     def map_record(self, record: Any, response: Response) -> Iterator[Any]:
         try:
             item = self.parse_job(record, response)
+        except NotAJob as exc:
+            url = exc.url or response.url
+            yield RejectedRecord(source=self.name, source_id=self.record_id(record), url=url, reason=str(exc),
+                                 raw=jsonable(record))  # fmt: skip
+            return
         except Exception as exc:  # one broken record never stops the crawl
             self.logger.warning("rejecting a record from %s: %r", response.url, exc)
             yield RejectedRecord(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, CrawlResult, cassette_bodies, checked_crawl, realdata, snapshot
+from tests.spiders.responses import SpiderRun, replay_spider, replayed
 
 #: One request per comment: no politeness delay when replaying (hundreds of replayed requests).
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False")
@@ -105,13 +107,14 @@ def test_first_line_fields(thread_runs):
     assert (opendoor["company"], opendoor["location_raw"]) == ("Opendoor", "In Person | San Francisco, CA")
 
 
-def test_latest_thread_from_the_whoishiring_user_skips_dead_and_deleted(crawl):
+def test_latest_thread_from_the_whoishiring_user_skips_deleted(crawl):
+    """The demo's own cassette: the user, then each of its 3 newest stories from Algolia, whole."""
     result = crawl("hackernews", ROOT / "data" / "demo")
     assert result.scalar("SELECT count(*) FROM postings") == 3
     stats = json.loads(result.last_run["stats_json"])
-    assert stats["replay/hit"] == 1 + 3 + 5  # user, its 3 newest stories, the hiring thread's 5 comments
-    assert "replay/missing" not in stats
-    assert stats["jobs/hn_dead_or_deleted"] == 2
+    assert stats["replay/hit"] == 1 + 3  # user, its 3 newest stories (the hiring one with its comments)
+    assert "replay/missing" not in stats and "hn/algolia_fallback" not in stats
+    assert stats["jobs/hn_dead_or_deleted"] == 1
     assert result.last_run["status"] == "finished"
     job = result.posting("hackernews", "99000011")
     assert (job["company"], job["title"], job["salary_raw"]) == ("Quillfield", "Backend Engineer", "€70k-€90k")
@@ -119,3 +122,77 @@ def test_latest_thread_from_the_whoishiring_user_skips_dead_and_deleted(crawl):
     free_text = result.posting("hackernews", "99000013")
     assert (free_text["company"], free_text["title"]) == (None, "contract iOS developer")  # "looking for a ..."
     assert free_text["role"] == "ios engineer"
+
+
+#: Algolia's items endpoint (https://hn.algolia.com/api, "Items"): a story with its comments nested
+#: in ``children``. No real recording of it exists (../shared/realdata/hn-algolia is the search API),
+#: so ``algolia_cassette`` builds one at test time from a real Firebase thread -- the same comments
+#: in Algolia's envelope (author, created_at_i, parent_id, story_id; a deleted comment without text;
+#: dead ones left out, as Algolia does not flag them) -- never stored in the repository.
+ALGOLIA = "https://hn.algolia.com/api/v1/items/"
+
+
+def algolia_item(item: dict, story: int, children: list[dict]) -> dict:
+    gone = bool(item.get("deleted"))
+    return {"id": item["id"], "created_at_i": item["time"], "type": item["type"], "title": item.get("title"),
+            "author": None if gone else item.get("by"), "text": None if gone else item.get("text"),
+            "parent_id": item.get("parent"), "story_id": story, "children": children, "options": []}  # fmt: skip
+
+
+def algolia_cassette(folder: Path, cassette: str, body: dict | str | None = None, status: int = 200) -> Path:
+    """A cassette answering Algolia's items URL for the thread of ``cassette``: ``body`` if given (a
+    fault), else the thread built from the real Firebase bodies."""
+    bodies = cassette_bodies(cassette)
+    story = next(b for b in bodies if b["type"] == "story")
+    if body is None:
+        comments = {b["id"]: b for b in bodies if b.get("type") == "comment" and b.get("parent") == story["id"]}
+        live = [comments[kid] for kid in story["kids"] if kid in comments and not comments[kid].get("dead")]
+        body = algolia_item(story, story["id"], [algolia_item(c, story["id"], []) for c in live])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "thread.json").write_text(body if isinstance(body, str) else json.dumps(body))
+    line = {"url": f"{ALGOLIA}{story['id']}", "status": status, "body": "thread.json"}
+    (folder / "index.jsonl").write_text(json.dumps(line) + "\n")
+    return folder
+
+
+def comparable(run: SpiderRun) -> dict:
+    """Every stored column of every posting but the raw record and the crawl times."""
+    skip = {"raw_json", "scraped_at", "first_seen_at", "last_seen_at", "spider_hash"}
+    return {key: {c: v for c, v in row.items() if c not in skip} for key, row in run.rows.items()}
+
+
+@pytest.mark.realdata
+def test_algolia_thread_stores_what_firebase_stores(tmp_path):
+    """One request for the whole thread (Algolia) stores exactly the postings and rejects that 266
+    Firebase requests store; the real cassette alone (no Algolia recording) falls back to Firebase."""
+    cassette, thread = "hn-2026-01", "46466074"
+    firebase = replayed("hackernews", realdata(cassette), thread=thread)
+    assert firebase.requests[0].url == f"{ALGOLIA}{thread}" and firebase.stats["hn/algolia_fallback"] == 1
+    assert len(firebase.requests) > 200 and firebase.status == "finished"
+
+    algolia = replay_spider("hackernews", algolia_cassette(tmp_path / "algolia", cassette), thread=thread)
+    assert [r.url for r in algolia.requests] == [f"{ALGOLIA}{thread}"]
+    assert "hn/algolia_fallback" not in algolia.stats and algolia.status == "finished"
+    assert comparable(algolia) == comparable(firebase) and len(algolia.rows) > 200
+    assert [(r["source_id"], r["reason"], r["url"]) for r in algolia.reject_rows()] == [
+        (r["source_id"], r["reason"], r["url"]) for r in firebase.reject_rows()
+    ]
+
+
+ALGOLIA_FAULTS = [
+    pytest.param(None, 500, id="http-500"),
+    pytest.param('{"message": "ObjectID does not exist", "status": 404}', 200, id="no-children"),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("body", "status"), ALGOLIA_FAULTS)
+def test_algolia_fault_falls_back_to_firebase(tmp_path, body, status):
+    cassette, thread = "hn-2026-03", "47219668"
+    fault = algolia_cassette(tmp_path / "fault", cassette, body or "<html>error</html>", status)
+    run = replay_spider("hackernews", fault, realdata(cassette), pipelines=False, thread=thread)
+    assert run.stats["hn/algolia_fallback"] == 1
+    assert run.requests[1].url == f"https://hacker-news.firebaseio.com/v0/item/{thread}.json"
+    story = next(b for b in cassette_bodies(cassette) if b["type"] == "story")
+    assert len(run.requests) == 2 + len(story["kids"]) and run.missing == []
+    assert len(run.postings) + len(run.rejects) > 300
