@@ -1,13 +1,15 @@
-"""jobicy spider against the real Jobicy cassette."""
+"""jobicy spider against the real Jobicy cassettes (recorded at count=50 and count=2)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import cassette_bodies, realdata
+from tests.conftest import ROOT, cassette_bodies, realdata
 from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
+from tests.spiders.responses import replay_spider
 
 
 def expected_postings() -> int:
@@ -52,3 +54,48 @@ def test_industry_filter_as_recorded_in_september(crawl):
     assert (supabase["company"], supabase["salary_raw"], json.loads(supabase["tags"])) == (
         "Supabase", None, ["Software Engineering"],
     )  # fmt: skip
+
+
+API = "https://jobicy.com/api/v2/remote-jobs"
+
+
+def answered_at(folder: Path, count: int, status: int = 200) -> Path:
+    """The real jobicy body (recorded at count=50) answered at ``count=<count>`` with ``status``: a
+    cassette made at test time (the recording stays in ../shared/realdata)."""
+    (line,) = [json.loads(x) for x in (realdata("jobicy") / "index.jsonl").read_text().splitlines() if x.strip()]
+    folder.mkdir()
+    (folder / "body.json").write_bytes((realdata("jobicy") / line["body"]).read_bytes())
+    entry = {"url": f"{API}?count={count}", "status": status, "body": "body.json"}
+    (folder / "index.jsonl").write_text(json.dumps(entry) + "\n")
+    return folder
+
+
+@pytest.mark.realdata
+def test_asks_for_the_documented_maximum_of_100(tmp_path):
+    run = replay_spider("jobicy", answered_at(tmp_path / "c", 100), pipelines=False)
+    assert [r.url for r in run.requests] == [f"{API}?count=100"]
+    assert len(run.postings) == expected_postings() and "jobicy/count_fallback" not in run.stats
+
+
+@pytest.mark.realdata
+def test_a_refused_count_falls_back_to_50_once():
+    """The real cassette has no count=100 recording: replay answers 404, the run asks for 50 and
+    stores every job, with no request error."""
+    run = replay_spider("jobicy", realdata("jobicy"), pipelines=False)
+    assert [r.url for r in run.requests] == [f"{API}?count=100", f"{API}?count=50"]
+    assert run.stats["jobicy/count_fallback"] == 1 and run.status == "finished"
+    assert len(run.postings) == expected_postings()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("status", [403, 429, 500])
+def test_blocked_or_failing_is_no_reason_to_ask_again(tmp_path, status):
+    run = replay_spider("jobicy", answered_at(tmp_path / "c", 100, status), pipelines=False)
+    assert [r.url for r in run.requests] == [f"{API}?count=100"]
+    assert run.postings == [] and run.request_errors == 1 and "jobicy/count_fallback" not in run.stats
+
+
+def test_count_above_the_maximum_is_capped(caplog):
+    run = replay_spider("jobicy", ROOT / "data" / "demo", pipelines=False, count="500")
+    assert [r.url for r in run.requests] == [f"{API}?count=100"] and run.postings
+    assert "count=500 is outside Jobicy's 1..100: asking for 100" in caplog.text
