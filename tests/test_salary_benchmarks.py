@@ -10,6 +10,7 @@ small hand-built ones whose rows each exercise one rule.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import statistics
 from collections import defaultdict
@@ -60,6 +61,7 @@ def exchange(amount: float, source: str, target: str, on: str) -> float:
     return amount if source == target else amount / per_eur(source, on) * per_eur(target, on)
 
 
+@functools.cache  # read once: the recomputation asks for it per job
 def regions_spec() -> list[dict[str, Any]]:
     return yaml.safe_load((ROOT / "data" / "salary" / "regions.yaml").read_text())["regions"]
 
