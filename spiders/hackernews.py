@@ -51,16 +51,14 @@ class HackerNewsSpider(JsonApiSpider):
         yield self.thread_request(request.meta["story"], request.cb_kwargs["check"], firebase=True)
 
     def parse_thread(self, response: Response, check: bool = False) -> Any:
-        thread = self.read_json(response) or {}
-        if check and "who is hiring" not in str(thread.get("title")).lower():
-            return
-        if response.url.startswith(ALGOLIA):  # the comments are in the body; replies nested in them are no postings
-            if not isinstance(thread.get("children"), list):
-                yield from self.algolia_failed("no children in the answer", response.request)
-                return
-            yield from self.parse(response, records=[{**c, "children": None} for c in thread["children"]])
-        for kid in thread.get("kids") or []:
-            yield response.follow(f"{API}item/{kid}.json", self.parse, errback=self.on_error)
+        thread, algolia = self.read_json(response) or {}, response.url.startswith(ALGOLIA)
+        if algolia and not isinstance(thread.get("children"), list):  # not a thread: ask Firebase
+            yield from self.algolia_failed("no children in the answer", response.request)
+        elif not check or "who is hiring" in str(thread.get("title")).lower():
+            if algolia:  # the comments are in the body; replies nested in them are no postings
+                yield from self.parse(response, records=[{**c, "children": None} for c in thread["children"]])
+            for kid in thread.get("kids") or []:
+                yield response.follow(f"{API}item/{kid}.json", self.parse, errback=self.on_error)
 
     def iter_records(self, response: Response) -> list[Any]:
         return [self.load_json(response)]

@@ -196,3 +196,18 @@ def test_algolia_fault_falls_back_to_firebase(tmp_path, body, status):
     story = next(b for b in cassette_bodies(cassette) if b["type"] == "story")
     assert len(run.requests) == 2 + len(story["kids"]) and run.missing == []
     assert len(run.postings) + len(run.rejects) > 300
+
+
+@pytest.mark.realdata
+def test_latest_thread_found_through_firebase_when_algolia_answers_no_thread(tmp_path):
+    """Without ``-a thread``: the whoishiring user's newest story, Algolia answering 200 with no
+    thread in it; the title is then checked on Firebase's copy, and the comments come from there."""
+    cassette, thread = "hn-2026-03", "47219668"
+    fault = algolia_cassette(tmp_path / "fault", cassette, '{"message": "ObjectID does not exist"}')
+    (fault / "user.json").write_text(json.dumps({"id": "whoishiring", "submitted": [int(thread)]}))
+    user = {"url": "https://hacker-news.firebaseio.com/v0/user/whoishiring.json", "body": "user.json"}
+    with (fault / "index.jsonl").open("a") as index:
+        index.write(json.dumps(user) + "\n")
+    run = replay_spider("hackernews", fault, realdata(cassette), pipelines=False)
+    assert run.stats["hn/algolia_fallback"] == 1 and run.missing == []
+    assert len(run.postings) + len(run.rejects) > 300
