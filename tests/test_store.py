@@ -236,3 +236,20 @@ def test_locked_database_is_retried_until_the_other_writer_finishes(tmp_path):
     assert PostingStore.write_batch.statistics["attempt_number"] > 1  # it really was retried
     assert store.db.table("postings").count == 1
     store.db.close()
+
+
+def test_a_new_database_has_16k_pages_an_existing_one_keeps_its_own(tmp_path):
+    """bench/bench_sqlite_pragmas.py measured 16 KB pages (db.schema.PAGE_SIZE) for new databases;
+    one made before keeps its pages (changing them needs a VACUUM) and still opens and migrates."""
+    fresh = open_db(tmp_path / "new.db")
+    assert fresh.execute("PRAGMA page_size").fetchone()[0] == 16384
+    assert fresh.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    fresh.close()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("PRAGMA page_size = 4096")
+    old.execute("CREATE TABLE made_before (x)")
+    old.close()
+    reopened = open_db(tmp_path / "old.db")
+    assert reopened.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert schema_version(reopened) == len(MIGRATIONS)
+    reopened.close()
