@@ -295,9 +295,9 @@ def _enable_wal(db: sqlite_utils.Database) -> None:
 
 #: Pages of a new database (bytes). A stored posting is ~13 KB (raw JSON, HTML, text): with 16 KB
 #: pages most fit on one page instead of a chain of four. Measured with bench/bench_sqlite_pragmas.py
-#: (17,315 real rows, two runs, against SQLite's 4 KB): batch writes 0.81-0.84x, marking every row
-#: seen again 0.65-0.66x, file +7 %. A larger page cache, a memory map, temp_store in memory and
-#: rarer WAL checkpoints gained nothing beyond the noise (about 5 %).
+#: (17,315 real rows, three runs, against SQLite's 4 KB): batch writes 0.84-0.96x, marking every row
+#: seen again 0.68-0.81x, file +7 %. A larger page cache, a memory map, temp_store in memory and
+#: rarer WAL checkpoints stayed within the noise (about 5-10 %), so they are not set.
 PAGE_SIZE = 16384
 
 
