@@ -52,6 +52,7 @@ QUERIES = ["engineer", "remote", "python", "manager", "senior", "data", "design"
 def child(source: str, target: str, copies: int, config: str, out: str) -> None:
     from db.schema import open_db
     from db.search import indexed_per_batch
+    from db.util import write_transaction
 
     before, each = CONFIGS[config]
     if before:  # a new database's page size is fixed by its first table
@@ -78,22 +79,19 @@ def child(source: str, target: str, copies: int, config: str, out: str) -> None:
     for copy in range(copies):
         batch_rows = [(*r[:at], f"{r[at]}~{copy}", *r[at + 1 :]) for r in rows]
         for i in range(0, len(batch_rows), BATCH):
-            conn.execute("BEGIN IMMEDIATE")
-            with indexed_per_batch(db):
+            with write_transaction(db), indexed_per_batch(db):
                 conn.executemany(insert, batch_rows[i : i + BATCH])
-            conn.execute("COMMIT")
             written += len(batch_rows[i : i + BATCH])
     insert_s = time.perf_counter() - started
 
     ids = [r[0] for r in conn.execute("SELECT id FROM postings ORDER BY id")]
     started = time.perf_counter()
     for i in range(0, len(ids), BATCH):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(
-            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, spider_hash = ? WHERE id = ?",
-            [("2026-11-28T06:00:00Z", 999, f"{pk:032x}", pk) for pk in ids[i : i + BATCH]],
-        )
-        conn.execute("COMMIT")
+        with write_transaction(db):
+            conn.executemany(
+                "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, spider_hash = ? WHERE id = ?",
+                [("2026-11-28T06:00:00Z", 999, f"{pk:032x}", pk) for pk in ids[i : i + BATCH]],
+            )
     touch_s = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -73,12 +73,15 @@ def check_crawl_replay(
     return second
 
 
-def recorded_at(folder: Path, cassette: Path, url: str) -> Path:
+def recorded_at(folder: Path, cassette: Path, url: str, status: int | None = None) -> Path:
     """A cassette replaying ``cassette``'s one real body at ``url``: for a recording whose URL the
-    recorder guessed (its README says so), not for changing what was served."""
+    recorder guessed (its README says so), or one the spider now asks differently; not for changing
+    what was served, except an error ``status`` for a fault."""
     lines = [json.loads(line) for line in (cassette / "index.jsonl").read_text().splitlines() if line.strip()]
     (entry,) = lines
     folder.mkdir(parents=True, exist_ok=True)
     moved = {**entry, "url": url, "body": str((cassette / entry["body"]).resolve())}
+    if status is not None:
+        moved["status"] = status
     (folder / "index.jsonl").write_text(json.dumps(moved) + "\n")
     return folder

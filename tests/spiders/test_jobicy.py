@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, cassette_bodies, realdata
-from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay
+from tests.spiders.replaycheck import check_crawl_replay, check_in_process, check_replay, recorded_at
 from tests.spiders.responses import replay_spider
 
 
@@ -59,20 +59,14 @@ def test_industry_filter_as_recorded_in_september(crawl):
 API = "https://jobicy.com/api/v2/remote-jobs"
 
 
-def answered_at(folder: Path, count: int, status: int = 200) -> Path:
-    """The real jobicy body (recorded at count=50) answered at ``count=<count>`` with ``status``: a
-    cassette made at test time (the recording stays in ../shared/realdata)."""
-    (line,) = [json.loads(x) for x in (realdata("jobicy") / "index.jsonl").read_text().splitlines() if x.strip()]
-    folder.mkdir()
-    (folder / "body.json").write_bytes((realdata("jobicy") / line["body"]).read_bytes())
-    entry = {"url": f"{API}?count={count}", "status": status, "body": "body.json"}
-    (folder / "index.jsonl").write_text(json.dumps(entry) + "\n")
-    return folder
+def at_100(folder: Path, status: int | None = None) -> Path:
+    """The real jobicy body (recorded at count=50) answered to the count=100 request."""
+    return recorded_at(folder, realdata("jobicy"), f"{API}?count=100", status)
 
 
 @pytest.mark.realdata
 def test_asks_for_the_documented_maximum_of_100(tmp_path):
-    run = replay_spider("jobicy", answered_at(tmp_path / "c", 100), pipelines=False)
+    run = replay_spider("jobicy", at_100(tmp_path / "c"), pipelines=False)
     assert [r.url for r in run.requests] == [f"{API}?count=100"]
     assert len(run.postings) == expected_postings() and "jobicy/count_fallback" not in run.stats
 
@@ -90,7 +84,7 @@ def test_a_refused_count_falls_back_to_50_once():
 @pytest.mark.realdata
 @pytest.mark.parametrize("status", [403, 429, 500])
 def test_blocked_or_failing_is_no_reason_to_ask_again(tmp_path, status):
-    run = replay_spider("jobicy", answered_at(tmp_path / "c", 100, status), pipelines=False)
+    run = replay_spider("jobicy", at_100(tmp_path / "c", status), pipelines=False)
     assert [r.url for r in run.requests] == [f"{API}?count=100"]
     assert run.postings == [] and run.request_errors == 1 and "jobicy/count_fallback" not in run.stats
 
