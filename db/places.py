@@ -5,6 +5,7 @@ the location normaliser's reference data (regions -> ISO countries).
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 import sqlite_utils
 
@@ -39,8 +40,10 @@ def region_members() -> dict[str, frozenset[str]]:
     }
 
 
-def refresh_places(db: sqlite_utils.Database) -> None:
-    """(Re)fill ``ref_countries`` and ``ref_region_countries`` from the reference data."""
+@cache
+def reference_places() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """``(code, name)`` of every country and ``(region, country)`` of every region, sorted; built
+    once per process (pycountry and the location tables do not change while it runs)."""
     import pycountry
 
     members = region_members()
@@ -49,10 +52,22 @@ def refresh_places(db: sqlite_utils.Database) -> None:
     for codes in members.values():
         for code in codes:
             countries.setdefault(code, code)
+    regions = tuple((region, code) for region, codes in sorted(members.items()) for code in sorted(codes))
+    return tuple(sorted(countries.items())), regions
+
+
+def refresh_places(db: sqlite_utils.Database) -> None:
+    """(Re)fill ``ref_countries`` and ``ref_region_countries`` from the reference data; tables that
+    already hold exactly that are left as they are (this runs after every crawl: no rewrite)."""
+    countries, regions = reference_places()
+    stored = (
+        tuple(map(tuple, db.execute("SELECT code, name FROM ref_countries ORDER BY code"))),
+        tuple(map(tuple, db.execute("SELECT region, country FROM ref_region_countries ORDER BY region, country"))),
+    )
+    if stored == (countries, regions):
+        return
     with db.atomic():
         db.execute("DELETE FROM ref_countries")
         db.execute("DELETE FROM ref_region_countries")
-        db.table("ref_countries").insert_all({"code": k, "name": v} for k, v in sorted(countries.items()))
-        db.table("ref_region_countries").insert_all(
-            {"region": region, "country": code} for region, codes in sorted(members.items()) for code in sorted(codes)
-        )
+        db.table("ref_countries").insert_all({"code": code, "name": name} for code, name in countries)
+        db.table("ref_region_countries").insert_all({"region": region, "country": code} for region, code in regions)

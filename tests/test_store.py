@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
+from db.places import refresh_places
 from db.postings import PostingStore, content_hash, posting_row
-from db.schema import MIGRATIONS, migrate, open_db, schema_version
+from db.schema import MIGRATIONS, migrate, migrate_step_by_step, open_db, schema_version
 from pipelines.store import run_status
 
 
@@ -253,3 +254,66 @@ def test_a_new_database_has_16k_pages_an_existing_one_keeps_its_own(tmp_path):
     assert reopened.execute("PRAGMA page_size").fetchone()[0] == 4096
     assert schema_version(reopened) == len(MIGRATIONS)
     reopened.close()
+
+
+def test_reference_places_are_rewritten_only_when_they_differ(tmp_path):
+    """``refresh_places`` runs after every crawl: tables that hold the reference data already are
+    not written again; a table that differs (edited by hand, an older list) is filled again."""
+    db = open_db(tmp_path / "jobs.db")
+    countries = db.execute("SELECT code, name FROM ref_countries ORDER BY code").fetchall()
+    assert ("DE", "Germany") in countries and len(countries) > 240
+    assert ("eu", "FR") in db.execute("SELECT region, country FROM ref_region_countries").fetchall()
+    before = db.conn.total_changes
+    refresh_places(db)
+    assert db.conn.total_changes == before  # nothing written
+    db.execute("UPDATE ref_countries SET name = 'Deutschland' WHERE code = 'DE'")
+    db.execute("DELETE FROM ref_region_countries WHERE region = 'eu' AND country = 'FR'")
+    refresh_places(db)
+    assert db.execute("SELECT name FROM ref_countries WHERE code = 'DE'").fetchone()[0] == "Germany"
+    restored = "SELECT count(*) FROM ref_region_countries WHERE region = 'eu' AND country = 'FR'"
+    assert db.execute(restored).fetchone()[0] == 1
+    assert db.execute("SELECT code, name FROM ref_countries ORDER BY code").fetchall() == countries
+    db.close()
+
+
+def schema_and_rows(db) -> tuple[set, dict]:
+    master = set(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
+    tables = [name for kind, name, _table, _sql in master if kind == "table" and not name.startswith("sqlite_")]
+    return master, {name: sorted(db.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr) for name in tables}
+
+
+def test_a_new_database_gets_what_every_migration_leaves_behind(tmp_path):
+    """A new database is made from the latest schema in one transaction (db.schema.latest_schema):
+    the same sqlite_master (tables, FTS5 and its own tables, indexes, views, triggers, each with
+    its SQL) and the same rows as thirteen migrations run one by one; search and triggers work."""
+    at_once = open_db(tmp_path / "new.db")
+    stepwise = open_db(tmp_path / "stepwise.db", migrate_schema=False)
+    assert migrate_step_by_step(stepwise) == [version for version, _, _ in MIGRATIONS]
+    assert schema_version(at_once) == schema_version(stepwise) == len(MIGRATIONS)
+    master, rows = schema_and_rows(at_once)
+    assert (master, rows) == schema_and_rows(stepwise)
+    assert {"postings_fts", "postings_fts_data", "open_listings"} <= {name for _, name, _, _ in master}
+    assert len(rows["ref_countries"]) > 240 and at_once.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    for db in (at_once, stepwise):
+        store = PostingStore(db)
+        run_id = store.start_run("remotive")
+        store.write_batch(run_id, [posting("1", description_text="Distributed systems in Rust")], [])
+        assert db.execute("SELECT count(*) FROM postings_fts WHERE postings_fts MATCH 'rust'").fetchone()[0] == 1
+        (posting_id,) = db.execute("SELECT id FROM postings").fetchone()
+        db.execute("INSERT INTO posting_keys (posting_id, version) VALUES (?, 'v1')", [posting_id])
+        db.execute("UPDATE postings SET title = 'Staff Engineer' WHERE id = ?", [posting_id])
+        assert db.execute("SELECT version FROM posting_keys").fetchone()[0] is None  # marked stale by a trigger
+        db.close()
+
+
+def test_a_database_made_before_is_migrated_step_by_step(tmp_path):
+    """A database that already has tables (user_version 0: made by hand, or by another process
+    that holds the first migration) is never given the whole schema on top of them."""
+    path = tmp_path / "jobs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+    db = open_db(path)
+    assert schema_version(db) == len(MIGRATIONS)
+    assert {"notes", "postings"} <= set(db.table_names())
+    db.close()

@@ -15,6 +15,7 @@ import datasketch  # imported lazily by listings.keys (with scipy)
 import redis  # imported lazily by crawler.distributed
 import scrapy.cmdline
 import scrapy.core.downloader.handlers.http11
+import sqlite_utils.plugins
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
@@ -22,6 +23,8 @@ from scrapy.utils.project import get_project_settings
 import crawler.cli.main
 import crawler.distributed
 import db.boards
+import db.places
+import db.schema
 import listings.build
 import listings.keys
 import normalize.company
@@ -53,6 +56,10 @@ location.parse("Remote (US, Canada or Berlin, Germany)")
 salary.parse("$120,000 - $150,000 per year")
 normalize.company.normalize_company("Example GmbH")
 db.boards.load_patterns()
+db.places.reference_places()
+db.schema.latest_schema()  # what a new database is made from
+pipelines.after_crawl.platform_facts(settings)  # every spider's platform facts, read by the store after a crawl
+sqlite_utils.plugins.ensure_plugins_loaded()  # else each child scans the installed packages' entry points
 dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
 dates.parse_date("12 March 2025", now=datetime(2026, 1, 1, tzinfo=UTC))
 _ = (
