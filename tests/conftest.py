@@ -83,6 +83,7 @@ SHARED_CRAWLS = {
     "tests/test_datasette.py::": "real_db",
     "tests/test_cli_analytics.py::": "real_db",
     "tests/test_site.py::": "site",  # its session-scoped database, site and browser
+    "tests/test_unchanged_bodies.py::": "unchanged_bodies",  # one first crawl of the real boards
     "tests/spiders/test_hackernews.py::": "hackernews",  # each real thread replayed in-process, once
 }
 

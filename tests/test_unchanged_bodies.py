@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import checked_crawl, realdata, snapshot
+from tests.conftest import CrawlResult, checked_crawl, copy_database, realdata, snapshot
 
 NO_LIMIT = "MIN_INTERVAL_ENABLED=False"
 
@@ -52,13 +53,28 @@ def _comparable(db) -> dict:
         conn.close()
 
 
-@pytest.mark.realdata
-def test_unchanged_bodies_are_skipped_and_store_the_same(tmp_path) -> None:
-    cassette = tmp_path / "greenhouse-boards"
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """The real boards crawled once into a new database (conftest.py's SHARED_CRAWLS keeps this
+    module on one test worker); each test re-runs on a copy of it."""
+    folder = tmp_path_factory.mktemp("first-crawl")
+    cassette = folder / "greenhouse-boards"
     shutil.copytree(realdata("greenhouse-boards"), cassette)
+    return checked_crawl(folder / "jobs.db", "greenhouse", cassette, args=_boards_args(cassette), settings=(NO_LIMIT,))
+
+
+def cassette_copy(folder: Path) -> tuple[Path, tuple[str, ...]]:
+    """The real cassette copied into ``folder`` (a test may edit it): (cassette, spider arguments)."""
+    cassette = folder / "greenhouse-boards"
+    shutil.copytree(realdata("greenhouse-boards"), cassette)
+    return cassette, _boards_args(cassette)
+
+
+@pytest.mark.realdata
+def test_unchanged_bodies_are_skipped_and_store_the_same(first_crawl, tmp_path) -> None:
+    cassette, args = cassette_copy(tmp_path)
     skip_db, parse_db = tmp_path / "skip.db", tmp_path / "parse.db"
-    args = _boards_args(cassette)
-    first = checked_crawl(skip_db, "greenhouse", cassette, args=args, settings=(NO_LIMIT,))
+    first = snapshot(first_crawl, skip_db)
     snapshot(first, parse_db)  # the re-run without the skip starts from the very same first run
     boards = len(cassette.joinpath("boards.txt").read_text().split())
     kept = sqlite3.connect(skip_db).execute("SELECT count(*), sum(json_array_length(source_ids)) FROM response_digests")
@@ -84,12 +100,10 @@ def test_unchanged_bodies_are_skipped_and_store_the_same(tmp_path) -> None:
 
 
 @pytest.mark.realdata
-def test_a_changed_body_is_parsed_again(tmp_path) -> None:
-    cassette = tmp_path / "greenhouse-boards"
-    shutil.copytree(realdata("greenhouse-boards"), cassette)
+def test_a_changed_body_is_parsed_again(first_crawl, tmp_path) -> None:
+    cassette, args = cassette_copy(tmp_path)
     db = tmp_path / "jobs.db"
-    args = _boards_args(cassette)
-    checked_crawl(db, "greenhouse", cassette, args=args, settings=(NO_LIMIT,))
+    copy_database(first_crawl.db_path, db)
     body = cassette / "brave.json"
     jobs = json.loads(body.read_bytes())
     jobs["jobs"][0]["title"] = "Principal Browser Engineer"
