@@ -1,0 +1,96 @@
+"""salary's text cleaning (run on every description it scans) gives exactly what the original
+implementation gave, on every string of every real cassette that takes the changed branches."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from normalize.salary import _clean
+from tests.conftest import json_strings, realdata
+
+REALDATA = realdata("ashby").parent
+
+# The original implementation (before the faster one), kept as the oracle.
+DASHES = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\ufe58": "-",
+        "\ufe63": "-",
+        "\uff0d": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": "",
+        "\t": " ",
+        "\r": " ",
+    }
+)
+RETIREMENT = re.compile(r"\b40[13]\s?\([kb]\)|(?<![$€£\d.,~-])(?<![$€£-] )\b40[13][kb](?![\w-])", re.I)
+SPACE_THOUSANDS = re.compile(r"(\d{1,3})((?: \d{3})+)(?![\d.,]*\d)")
+
+
+def join_thousands(m: re.Match[str]) -> str:
+    start = m.start()
+    if start and m.string[start - 1] in "0123456789.,":
+        return m.group(0)
+    return m.group(1) + m.group(2).replace(" ", "")
+
+
+def original_clean(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii() or "\t" in text or "\r" in text:
+        text = text.translate(DASHES)
+    if "40" in text:
+        text = RETIREMENT.sub(" ", text)
+    if " " in text:
+        text = SPACE_THOUSANDS.sub(join_thousands, text)
+    return text
+
+
+def changed_branch_texts(folder: Path) -> list[str]:
+    """Strings of a cassette's bodies (whole bodies too) with a character the dash table maps or a "40"."""
+    texts = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "index.jsonl"):
+        body = path.read_bytes().decode("utf-8", errors="replace")
+        try:
+            strings = list(json_strings(json.loads(body)))
+        except ValueError:
+            strings = [body]
+        texts += [s for s in strings if not s.isascii() or "\t" in s or "\r" in s or "40" in s]
+    return texts
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("cassette", sorted(p.name for p in REALDATA.iterdir() if p.is_dir()))
+def test_clean_matches_the_original_on_real_text(cassette):
+    for text in changed_branch_texts(REALDATA / cassette):
+        assert _clean(text) == original_clean(text), text[:200]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "€60.000\u2013€70.000\u00a0brutto",
+        "a\u200b\u2013b\t\r\u2212c",
+        "401(k) match and a 401k plan, $401K base",
+        "403(b) and 403b; 40 hours",
+        "1 250 000 \u2009 and \u202f12 000",
+        "no change at all",
+        "",
+    ],
+)
+def test_clean_matches_the_original(text):
+    assert _clean(text) == original_clean(text)
