@@ -345,6 +345,8 @@ def latest_schema() -> LatestSchema:
 def _create_latest(db: sqlite_utils.Database) -> bool:
     """The latest schema in one transaction, if the database is still empty under the write lock."""
     schema = latest_schema()
+    if schema.version != MIGRATIONS[-1][0]:
+        return False  # the migration list changed after the schema was read (a test's own list)
     with write_transaction(db):
         empty = not db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if schema_version(db) != 0 or not empty:
