@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,10 @@ SHARED_CRAWLS = {
     "tests/test_analytics_docs.py::": "real_db",
     "tests/test_datasette.py::": "real_db",
     "tests/test_cli_analytics.py::": "real_db",
+    "tests/test_cli_filters.py::": "real_db",
+    "tests/test_progress.py::": "real_db",
+    "tests/test_salary_benchmarks.py::": "real_db",
+    "tests/test_faults.py::": "faults",  # its fault server and the baseline database of three crawls
     "tests/test_site.py::": "site",  # its session-scoped database, site and browser
     "tests/test_unchanged_bodies.py::": "unchanged_bodies",  # one first crawl of the real boards
     "tests/spiders/test_hackernews.py::": "hackernews",  # each real thread replayed in-process, once
@@ -90,6 +95,28 @@ SHARED_CRAWLS = {
 
 def shared_crawl(nodeid: str) -> str | None:
     return next((group for needle, group in SHARED_CRAWLS.items() if needle in nodeid), None)
+
+
+#: Single tests that take 5 s or more here (``pytest --durations``): handed out first with the
+#: shared crawls, so that neither worker ends the run alone on one of them.
+SLOW_TESTS = (
+    "tests/test_board_discovery.py::test_replaying_every_aggregator",
+    "tests/test_crash_concurrency.py::test_sigkill_at_random_moments",
+    "tests/test_distributed.py::test_two_workers_one_killed_one_drain",
+    "tests/test_skip_unchanged.py::test_rerun_with_skip_stores_the_same[ashby]",
+    "tests/spiders/test_ashby.py::test_all_boards_with_compensation",
+)
+
+
+def heavy_first(scopes: dict[str, dict[str, bool]]) -> OrderedDict[str, dict[str, bool]]:
+    """xdist's work queue (scope -> its tests) with the shared crawls and the slow tests first,
+    then scopes with more tests first (xdist's own order); a scope's tests keep their order."""
+
+    def rank(scope: str) -> tuple[bool, int]:
+        heavy = scope in SHARED_CRAWLS.values() or scope.startswith(SLOW_TESTS)
+        return (not heavy, -len(scopes[scope]))
+
+    return OrderedDict((scope, scopes[scope]) for scope in sorted(scopes, key=rank))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -101,6 +128,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
         def _split_scope(self, nodeid: str) -> str:
             return shared_crawl(nodeid) or nodeid
+
+        ordered = False
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:  # the first hand-out: the work queue is complete
+                self.workqueue = heavy_first(self.workqueue)
+                self.ordered = True
+            super()._assign_work_unit(node)
 
     return SharedCrawlScheduling(config, log)
 
