@@ -16,7 +16,11 @@ from crawler.cli.main import main
 from db.docs import ANALYSTS_MD, analyst_queries
 from tests import test_analytics as base
 
-datasette_app = pytest.importorskip("datasette.app")
+
+def datasette_class() -> Any:
+    """Datasette (a dev dependency), imported by the worker that runs these tests only (~1 s)."""
+    return pytest.importorskip("datasette.app").Datasette
+
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "remote-2026"  # Datasette's name for remote-2026.db
@@ -36,7 +40,7 @@ def get(db_path: Path, *paths: str) -> list[Any]:
     metadata = metadata_for_file(db_path)
 
     async def run() -> list[Any]:
-        ds = datasette_app.Datasette([str(db_path)], metadata=metadata, plugins_dir=str(PLUGINS_DIR))
+        ds = datasette_class()([str(db_path)], metadata=metadata, plugins_dir=str(PLUGINS_DIR))
         out = []
         for path in paths:
             path = path.replace("/jobs/", f"/{NAME}/").replace("/jobs.json", f"/{NAME}.json")
