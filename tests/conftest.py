@@ -124,7 +124,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedCrawlScheduling(LoadScopeScheduling):
-        """Like ``--dist load``, except that the tests of one shared crawl go to one worker."""
+        """Like ``--dist load``, except that the tests of one shared crawl go to one worker, and
+        the shared crawls and slow tests are handed out first (:func:`heavy_first`)."""
 
         def _split_scope(self, nodeid: str) -> str:
             return shared_crawl(nodeid) or nodeid
@@ -132,7 +133,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         ordered = False
 
         def _assign_work_unit(self, node: Any) -> None:
-            if not self.ordered:  # the first hand-out: the work queue is complete
+            if not self.ordered and isinstance(self.workqueue, dict):  # the first hand-out: the queue is complete
                 self.workqueue = heavy_first(self.workqueue)
                 self.ordered = True
             super()._assign_work_unit(node)
