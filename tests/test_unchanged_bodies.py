@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -57,22 +56,14 @@ def _comparable(db) -> dict:
 def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     """The real boards crawled once into a new database (conftest.py's SHARED_CRAWLS keeps this
     module on one test worker); each test re-runs on a copy of it."""
-    folder = tmp_path_factory.mktemp("first-crawl")
-    cassette = folder / "greenhouse-boards"
-    shutil.copytree(realdata("greenhouse-boards"), cassette)
-    return checked_crawl(folder / "jobs.db", "greenhouse", cassette, args=_boards_args(cassette), settings=(NO_LIMIT,))
-
-
-def cassette_copy(folder: Path) -> tuple[Path, tuple[str, ...]]:
-    """The real cassette copied into ``folder`` (a test may edit it): (cassette, spider arguments)."""
-    cassette = folder / "greenhouse-boards"
-    shutil.copytree(realdata("greenhouse-boards"), cassette)
-    return cassette, _boards_args(cassette)
+    cassette, db_path = realdata("greenhouse-boards"), tmp_path_factory.mktemp("first-crawl") / "jobs.db"
+    return checked_crawl(db_path, "greenhouse", cassette, args=_boards_args(cassette), settings=(NO_LIMIT,))
 
 
 @pytest.mark.realdata
 def test_unchanged_bodies_are_skipped_and_store_the_same(first_crawl, tmp_path) -> None:
-    cassette, args = cassette_copy(tmp_path)
+    cassette = realdata("greenhouse-boards")
+    args = _boards_args(cassette)
     skip_db, parse_db = tmp_path / "skip.db", tmp_path / "parse.db"
     first = snapshot(first_crawl, skip_db)
     snapshot(first, parse_db)  # the re-run without the skip starts from the very same first run
@@ -101,7 +92,9 @@ def test_unchanged_bodies_are_skipped_and_store_the_same(first_crawl, tmp_path) 
 
 @pytest.mark.realdata
 def test_a_changed_body_is_parsed_again(first_crawl, tmp_path) -> None:
-    cassette, args = cassette_copy(tmp_path)
+    cassette = tmp_path / "greenhouse-boards"  # a copy: this test edits a body
+    shutil.copytree(realdata("greenhouse-boards"), cassette)
+    args = _boards_args(cassette)
     db = tmp_path / "jobs.db"
     copy_database(first_crawl.db_path, db)
     body = cassette / "brave.json"
