@@ -1,7 +1,8 @@
 """Crashes and concurrency on one database, over the local fault server (real bodies, real sockets).
 
-- A crawl killed with SIGKILL at random moments, 20 times, re-run after each: the database stays
-  intact, no posting is stored twice, and no run is left ``running`` once the spider runs again.
+- A crawl killed with SIGKILL at random moments, 20 times (two databases, 10 each, side by side),
+  re-run after each: the database stays intact, no posting is stored twice, and no run is left
+  ``running`` once the spider runs again.
 - Two spiders crawling a new database at once both finish with every row (the schema migration
   and the after-crawl steps wait for each other instead of failing on "database is locked").
 - An analyst query loop during a crawl never fails.
@@ -16,6 +17,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -49,34 +51,57 @@ def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
+@dataclass
+class KillChain:
+    """Crawls of one database, each killed at a random moment; the next starts once one is dead."""
+
+    db_path: Path
+    kills_left: int
+    proc: forkrun.Child | None = None
+    kill_at: float = 0.0
+
+
 @pytest.mark.realdata
 def test_sigkill_at_random_moments(server: FaultServer, tmp_path: Path) -> None:
     good_answers(server.script)
     # a slower answer, so kills land before, during and after the download and the writes
     server.script.set(REMOTIVE, Step("drip", body=body_of("remotive"), seconds=0.025, chunks=20))
-    # kill moments spread over one whole clean run's duration, measured here (machines differ)
+    # Two chains of 10 kills, each on its own database, run side by side: most of a crawl's time
+    # here is waiting for the drip or for the kill, so two at once take about the time of one.
+    # Kill moments spread over one whole clean run's duration, measured here under the same
+    # two-at-once load (machines differ).
     forkrun.warm()
     began = time.monotonic()
-    clean = start(server, tmp_path / "clean.db", "remotive")
-    assert clean.wait(timeout=120) == 0, clean.communicate()[0][-3000:]
+    clean = [start(server, tmp_path / f"clean-{i}.db", "remotive") for i in range(2)]
+    for proc in clean:
+        assert proc.wait(timeout=120) == 0, proc.communicate()[0][-3000:]
     duration = time.monotonic() - began
-    db_path = tmp_path / "jobs.db"
+    chains = [KillChain(tmp_path / f"jobs-{i}.db", kills_left=10) for i in range(2)]
     randomness = random.Random(20261127)
     killed = 0
-    for _ in range(20):
-        proc = start(server, db_path, "remotive")
-        time.sleep(randomness.uniform(0.05, 1.1) * duration)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-        killed += proc.returncode == -signal.SIGKILL
-        assert rows(db_path, "PRAGMA integrity_check")[0][0] == "ok" if db_path.exists() else True
+    while any(chain.kills_left for chain in chains):
+        for chain in chains:
+            if chain.proc is not None and time.monotonic() >= chain.kill_at:
+                chain.proc.send_signal(signal.SIGKILL)
+                chain.proc.communicate(timeout=30)
+                killed += chain.proc.returncode == -signal.SIGKILL
+                chain.proc, chain.kills_left = None, chain.kills_left - 1
+                if chain.db_path.exists():
+                    assert rows(chain.db_path, "PRAGMA integrity_check") == [("ok",)]
+            if chain.proc is None and chain.kills_left:
+                chain.proc = start(server, chain.db_path, "remotive")
+                chain.kill_at = time.monotonic() + randomness.uniform(0.05, 1.1) * duration
+        pending = [chain.kill_at for chain in chains if chain.proc is not None]
+        time.sleep(max(0.0, min(pending) - time.monotonic()) if pending else 0)
     assert killed >= 12, f"only {killed} of 20 kills landed while the crawl ran"
-    result = crawl(server, db_path, "remotive")
-    assert result.returncode == 0, result.log[-3000:]
-    assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(db_path, "SELECT COUNT(*), COUNT(DISTINCT source || '/' || source_id) FROM postings") == [(42, 42)]
-    assert rows(db_path, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
-    assert rows(db_path, "SELECT verdict FROM crawl_runs ORDER BY id DESC LIMIT 1") == [("ok",)]
+    for chain in chains:
+        result = crawl(server, chain.db_path, "remotive")
+        assert result.returncode == 0, result.log[-3000:]
+        db_path = chain.db_path
+        assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(db_path, "SELECT COUNT(*), COUNT(DISTINCT source || '/' || source_id) FROM postings") == [(42, 42)]
+        assert rows(db_path, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'") == [(0,)]
+        assert rows(db_path, "SELECT verdict FROM crawl_runs ORDER BY id DESC LIMIT 1") == [("ok",)]
 
 
 @pytest.mark.realdata
