@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from db.places import refresh_places
+from db.places import reference_places, refresh_places, region_members
 from db.postings import PostingStore, content_hash, posting_row
 from db.schema import MIGRATIONS, migrate, migrate_step_by_step, open_db, schema_version
+from normalize import location
 from pipelines.store import run_status
 
 
@@ -274,6 +275,19 @@ def test_reference_places_are_rewritten_only_when_they_differ(tmp_path):
     assert db.execute(restored).fetchone()[0] == 1
     assert db.execute("SELECT code, name FROM ref_countries ORDER BY code").fetchall() == countries
     db.close()
+
+
+def test_reference_places_are_the_location_normalisers_regions_without_its_tables(monkeypatch):
+    """Every crawl ends with ``refresh_places``; a re-run that normalises nothing must not build the
+    location normaliser's phrase and town tables for it, and the regions are the normaliser's own."""
+    expected = {region: location.region_countries(region) for region in location.REGIONS}
+    assert region_members() == expected and expected["eu"] and expected["emea"] > expected["eu"]
+
+    def not_needed() -> None:
+        raise AssertionError("the location normaliser's tables were built for the reference places")
+
+    monkeypatch.setattr(location, "_tables", not_needed)
+    assert reference_places.__wrapped__() == reference_places()
 
 
 def schema_and_rows(db) -> tuple[set, dict]:
