@@ -90,6 +90,9 @@ SHARED_CRAWLS = {
     "tests/test_site.py::": "site",  # its session-scoped database, site and browser
     "tests/test_unchanged_bodies.py::": "unchanged_bodies",  # one first crawl of the real boards
     "tests/spiders/test_hackernews.py::": "hackernews",  # each real thread replayed in-process, once
+    # every real Ashby board replayed in-process through the pipelines: checked, then the reference
+    "tests/spiders/test_ashby.py::test_all_boards_with_compensation": "ashby_boards",
+    "tests/test_distributed.py::test_two_workers_one_killed_one_drain": "ashby_boards",
 }
 
 

@@ -22,7 +22,7 @@ from spiders.base import read_list_file
 from tests import forkrun
 from tests.conftest import ROOT, CrawlResult, realdata, run_scrapy
 from tests.redisserver import redis_server
-from tests.spiders.responses import replay_spider
+from tests.spiders.responses import replayed
 
 pytestmark = pytest.mark.realdata
 
@@ -55,9 +55,9 @@ def test_two_workers_one_killed_one_drain(redis_url: str, tmp_path: Path) -> Non
     cassette = realdata("ashby")
     boards = read_list_file(cassette / "boards.txt")
     assert len(boards) >= 30
-    # the reference: what one machine stores from the same cassette (the spider replayed in-process;
-    # its end-to-end crawl is tests/spiders/test_ashby.py's)
-    single = replay_spider("ashby", cassette)
+    # the reference: what one machine stores from the same cassette (the spider replayed in-process,
+    # the replay tests/spiders/test_ashby.py checks, shared on one worker: SHARED_CRAWLS)
+    single = replayed("ashby", cassette, boards_file=str(cassette / "boards.txt"))
     assert single.status == "finished"
     expected = set(single.rows)
     assert len(expected) > 100
