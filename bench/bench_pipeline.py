@@ -30,6 +30,7 @@ import argparse
 import html
 import json
 import os
+import platform
 import random
 import subprocess
 import sys
@@ -272,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         child(replay, db, processes, out)
         return 0
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    # the interpreter's build moves every figure (docs/operations.md): say which one ran
+    print(f"python: {sys.executable} {platform.python_version()} ({platform.python_compiler()})")
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as name:
         tmp = Path(name)
         n = build_copies(tmp / "copies", args.copies)
