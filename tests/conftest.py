@@ -105,10 +105,8 @@ def shared_crawl(nodeid: str) -> str | None:
 SLOW_TESTS = (
     "tests/test_board_discovery.py::test_replaying_every_aggregator",
     "tests/test_crash_concurrency.py::test_sigkill_at_random_moments",
-    "tests/test_distributed.py::test_two_workers_one_killed_one_drain",
     "tests/test_skip_unchanged.py::test_rerun_with_skip_stores_the_same[ashby]",
-    "tests/spiders/test_ashby.py::test_all_boards_with_compensation",
-)
+)  # (the distributed test and test_ashby's all boards: the shared crawl "ashby_boards")
 
 
 def heavy_first(scopes: dict[str, dict[str, bool]]) -> OrderedDict[str, dict[str, bool]]:

@@ -70,7 +70,8 @@ def test_two_workers_one_killed_one_drain(redis_url: str, tmp_path: Path) -> Non
     assert queue.status()["queued"] == len(boards)
 
     slow = ("CONCURRENT_REQUESTS=1", "DOWNLOAD_DELAY=0.1", "RANDOMIZE_DOWNLOAD_DELAY=False")
-    ttl = "DISTRIBUTED_HEARTBEAT_TTL=2"
+    ttl_seconds = 2
+    ttl = f"DISTRIBUTED_HEARTBEAT_TTL={ttl_seconds}"
     victim = start_worker("ashby", cassette, redis_url, tmp_path / "a.log", *slow, ttl)
     survivor = start_worker("ashby", cassette, redis_url, tmp_path / "b.log", *slow, ttl)
     # kill one worker midway: once it holds a board (worker ids are host:pid:random), while the
@@ -85,7 +86,8 @@ def test_two_workers_one_killed_one_drain(redis_url: str, tmp_path: Path) -> Non
     assert survivor.wait(timeout=180) == 0, (tmp_path / "b.log").read_text()[-3000:]
 
     # a restarted worker requeues the boards the killed one held, once its heartbeat has expired
-    time.sleep(max(0.0, killed_at + 2.5 - time.monotonic()))  # the survivor's run may have outlasted the TTL
+    # (the survivor's run may have outlasted the TTL already)
+    time.sleep(max(0.0, killed_at + ttl_seconds + 0.5 - time.monotonic()))
     held_by_dead = queue.status()["claimed"]
     restarted = start_worker("ashby", cassette, redis_url, tmp_path / "c.log", ttl)
     assert restarted.wait(timeout=180) == 0, (tmp_path / "c.log").read_text()[-3000:]
