@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.items import ALL_FIELDS
+from db.posting_tables import TEXT_COLUMNS
 from db.schema import open_db
 from db.search import FTS_COLUMNS
 from db.views import search_hits_sql
@@ -73,7 +74,18 @@ OPEN_LISTING_COLUMNS: dict[str, str] = {
 TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
     "postings": (
         "One row per platform posting, unique on (source, source_id): raw and normalised fields side by "
-        "side. Field meanings follow schema.org JobPosting (crawler/items.py).",
+        "side. Field meanings follow schema.org JobPosting (crawler/items.py). A view over posting_fields "
+        "and posting_texts (read it, and write it, as one table).",
+        {},  # filled from crawler.items below
+    ),
+    "posting_fields": (
+        "Every column of postings but its texts (raw_json, description_html, description_text): the rows "
+        "crawls, dedupe and renormalize update, ~1 KB each. Query postings instead.",
+        {},  # filled from crawler.items below
+    ),
+    "posting_texts": (
+        "The texts of postings (raw record, description HTML and text), one row per posting, written only "
+        "when its content is new or changed. Query postings instead.",
         {},  # filled from crawler.items below
     ),
     "listings": (
@@ -353,6 +365,13 @@ def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
     posting_cols.update({k: v for k, v in ALL_FIELDS.items() if k != "raw"})
     posting_cols.update({k: v for k, v in POSTING_BOOKKEEPING.items() if k != "id"})
     docs["postings"] = (TABLE_DOCS["postings"][0], posting_cols)
+    docs["posting_fields"] = (
+        TABLE_DOCS["posting_fields"][0],
+        {k: v for k, v in posting_cols.items() if k not in TEXT_COLUMNS},
+    )
+    texts = {"posting_id": "postings.id of the posting these texts belong to."}
+    texts.update({k: v for k, v in posting_cols.items() if k in TEXT_COLUMNS})
+    docs["posting_texts"] = (TABLE_DOCS["posting_texts"][0], texts)
     return docs
 
 
@@ -482,14 +501,20 @@ def analyst_queries(text: str) -> dict[str, dict[str, Any]]:
     return queries
 
 
-#: Tables only the code reads (keys and refs kept for the matcher): hidden in Datasette.
-INTERNAL_TABLES = ("posting_keys", "posting_refs")
+#: Tables only the code reads (keys and refs kept for the matcher; postings' two halves, read
+#: through the postings view): hidden in Datasette.
+INTERNAL_TABLES = ("posting_keys", "posting_refs", "posting_fields", "posting_texts")
 #: Datasette lists every column description above a table's rows (pages of them on postings);
 #: the descriptions stay on the column headers' menus and in docs/schema.md.
 HIDE_COLUMN_LIST_CSS = "data:text/css,dl.column-descriptions%7Bdisplay:none%7D"
 
 DATASETTE_TABLE_EXTRAS: dict[str, dict[str, Any]] = {
-    "postings": {"facets": ["source", "category", "seniority", "workplace"], "sort_desc": "last_seen_at"},
+    "postings": {
+        "facets": ["source", "category", "seniority", "workplace"],
+        "sort_desc": "last_seen_at",
+        "fts_table": "postings_fts",  # a view: Datasette's table search needs to be told its index
+        "fts_pk": "id",
+    },
     "listings": {
         "facets": ["category", "seniority", "workplace", {"array": "countries"}, {"array": "regions"}],
         "sort_desc": "last_seen_at",

@@ -24,6 +24,7 @@ import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
 
 from crawler.items import ALL_FIELDS, PLATFORM_FIELDS
+from db.posting_tables import FIELDS_TABLE, TEXT_COLUMNS, TEXTS_TABLE
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS, schema_version
 from db.search import indexed_per_batch
 from db.util import chunks, read_only_rows, retry_when_locked, utc_now
@@ -93,6 +94,12 @@ class PostingStore:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._split = True  # set per batch from the schema version
+
+    @property
+    def _fields(self) -> str:
+        """The table holding postings' hot fields (``postings`` itself before schema 14)."""
+        return FIELDS_TABLE if self._split else "postings"
 
     # -- crawl runs ------------------------------------------------------------------
     @retry_when_locked
@@ -150,6 +157,7 @@ class PostingStore:
             # a tool may write to a database not yet migrated (as the migration tests do)
             version = schema_version(self.db)
             content_run = version >= 13  # postings.content_run_id
+            self._split = version >= 14  # posting_fields + posting_texts
             existing = self._existing(rows)
             inserts, updates, touches = [], [], []
             for row in rows:
@@ -183,7 +191,7 @@ class PostingStore:
                     if posting_id == -1:  # changed twice within one batch: update by key
                         self._update_by_key(row)
                     else:
-                        self.db.table("postings").update(posting_id, row)
+                        self._update(posting_id, row)
             self._touch([t for t in touches if t[0] != -1], seen_at, run_id)
             if seen:
                 self._touch_by_key(seen, seen_at, run_id)
@@ -233,7 +241,14 @@ class PostingStore:
         """New postings: one prepared INSERT per set of columns, values as sqlite-utils would
         store them (lists, dicts and dates converted by its own ``jsonify_if_needed`` where any
         occur; plain values, nearly always, go as they are: converting each costs more than the
-        insert)."""
+        insert). From schema 14 the texts go to ``posting_texts`` under the ids SQLite would
+        have given (the next ones after the largest; this is inside the batch's write lock)."""
+        if self._split:
+            next_id = self.db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {FIELDS_TABLE}").fetchone()[0]
+            texts = []
+            for posting_id, row in enumerate(rows, start=next_id):
+                texts.append((posting_id, *(row.pop(c, None) for c in TEXT_COLUMNS)))
+                row["id"] = posting_id
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             by_columns.setdefault(tuple(row), []).append(row)
@@ -243,7 +258,30 @@ class PostingStore:
             values = [tuple(row.values()) for row in group]
             if not all(type(value) in _PLAIN_TYPES for row in values for value in row):
                 values = [tuple(map(jsonify_if_needed, row)) for row in values]
-            self.db.conn.executemany(f"INSERT INTO postings ({names}) VALUES ({marks})", values)
+            self.db.conn.executemany(f"INSERT INTO {self._fields} ({names}) VALUES ({marks})", values)
+        if self._split:
+            self.db.conn.executemany(
+                f"INSERT INTO {TEXTS_TABLE} (posting_id, {', '.join(TEXT_COLUMNS)}) VALUES (?, ?, ?, ?)", texts
+            )
+
+    def _update(self, posting_id: int, row: dict[str, Any]) -> None:
+        """A posting whose content changed: its fields, and its texts (schema 14) beside them."""
+        data = {k: v for k, v in row.items() if not (self._split and k in TEXT_COLUMNS)}
+        values = [jsonify_if_needed(v) for v in data.values()]
+        self.db.execute(
+            f"UPDATE {self._fields} SET {', '.join(f'[{k}] = ?' for k in data)} WHERE id = ?", [*values, posting_id]
+        )
+        if self._split:
+            self._write_texts(posting_id, row)
+
+    def _write_texts(self, posting_id: int, row: dict[str, Any]) -> None:
+        texts = [c for c in TEXT_COLUMNS if c in row]
+        if texts:
+            self.db.execute(
+                f"INSERT INTO {TEXTS_TABLE} (posting_id, {', '.join(texts)}) VALUES (?{', ?' * len(texts)}) "
+                f"ON CONFLICT (posting_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in texts)}",
+                [posting_id, *(row[c] for c in texts)],
+            )
 
     def _existing(self, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], tuple[int, str]]:
         by_source: dict[str, list[str]] = {}
@@ -262,29 +300,36 @@ class PostingStore:
 
     def _update_by_key(self, row: dict[str, Any]) -> None:
         data = {k: v for k, v in row.items() if k not in {"first_seen_at", "first_run_id"}}
+        if self._split:
+            data = {k: v for k, v in data.items() if k not in TEXT_COLUMNS}
         assignments = ", ".join(f"[{k}] = ?" for k in data)
         self.db.execute(
-            f"UPDATE postings SET {assignments} WHERE source = ? AND source_id = ?",
+            f"UPDATE {self._fields} SET {assignments} WHERE source = ? AND source_id = ?",
             [*data.values(), row["source"], row["source_id"]],
         )
+        if self._split:
+            found = self.db.execute(
+                f"SELECT id FROM {FIELDS_TABLE} WHERE source = ? AND source_id = ?", [row["source"], row["source_id"]]
+            ).fetchone()
+            self._write_texts(found[0], row)
 
     def _touch(self, touches: list[tuple[int, str | None, str | None]], seen_at: str, run_id: int) -> None:
         with_hash = [t for t in touches if t[2] is not None]
         if with_hash:  # (an empty executemany still prepares its statement: old schemas lack the column)
             self.db.conn.executemany(
-                "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+                f"UPDATE {self._fields} SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
                 "board = COALESCE(?, board), spider_hash = ? WHERE id = ?",
                 [(seen_at, run_id, board, digest, posting_id) for posting_id, board, digest in with_hash],
             )
         self.db.conn.executemany(  # written without a spider hash (tools, tests): the stored one stays
-            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, board = COALESCE(?, board) "
-            "WHERE id = ?",
+            f"UPDATE {self._fields} SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+            "board = COALESCE(?, board) WHERE id = ?",
             [(seen_at, run_id, board, posting_id) for posting_id, board, digest in touches if digest is None],
         )
 
     def _touch_by_key(self, seen: Sequence[dict[str, Any]], seen_at: str, run_id: int) -> None:
         self.db.conn.executemany(
-            "UPDATE postings SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
+            f"UPDATE {self._fields} SET last_seen_at = ?, last_run_id = ?, closed_at = NULL, "
             "board = COALESCE(?, board), spider_hash = COALESCE(?, spider_hash) WHERE source = ? AND source_id = ?",
             [(seen_at, run_id, s.get("board"), s.get("spider_hash"), s["source"], s["source_id"]) for s in seen],
         )

@@ -20,6 +20,7 @@ from crawler.items import ALL_FIELDS
 from db.boards import v7_boards
 from db.listings_schema import v2_listings, v4_posting_keys
 from db.places import refresh_places
+from db.posting_tables import v14_split_postings
 from db.search import defer_new_rows_to_batches, enable_search
 from db.util import retry_when_locked, write_transaction
 from db.views import create_views
@@ -261,6 +262,11 @@ MIGRATIONS: list[Migration] = [
         13,
         "postings.content_run_id, board_discovery: discovery reads only postings whose content a run wrote",
         v13_content_run,
+    ),
+    (
+        14,
+        "posting_fields + posting_texts, postings a view over both: updates rewrite ~1 KB rows, not ~25 KB (speed)",
+        v14_split_postings,
     ),
 ]
 

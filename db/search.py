@@ -66,16 +66,14 @@ def defer_new_rows_to_batches(db: sqlite_utils.Database) -> None:
 def indexed_per_batch(db: sqlite_utils.Database) -> Iterator[None]:
     """Inside a write transaction: postings inserted in the block are indexed once, at its end
     (the database must be at schema 11: ``search_sync``)."""
-    last = db.execute("SELECT coalesce(max(rowid), 0) FROM postings").fetchone()[0]
+    last = db.execute("SELECT coalesce(max(id), 0) FROM postings").fetchone()[0]
     db.execute("UPDATE search_sync SET deferred_after = ?", [last])
     try:
         yield
     finally:  # rows written in the block are indexed as they are now, even when it failed
         cols = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
         db.execute("UPDATE search_sync SET deferred_after = NULL")
-        db.execute(
-            f'INSERT INTO "postings_fts" (rowid, {cols}) SELECT rowid, {cols} FROM postings WHERE rowid > ?', [last]
-        )
+        db.execute(f'INSERT INTO "postings_fts" (rowid, {cols}) SELECT id, {cols} FROM postings WHERE id > ?', [last])
 
 
 def fts_query(text: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.scope import PlatformFacts
+from db.posting_tables import FIELDS_TABLE
 from db.util import chunks, utc_now
 from listings.keys import DEFAULT_DESC_THRESHOLD, DEFAULT_WINDOW_DAYS
 from listings.matcher import (
@@ -175,7 +176,7 @@ def _write_decisions(
     are not rewritten. A trigger copies ``listing_id`` into ``posting_keys``.
     """
     db.conn.executemany(
-        "UPDATE postings SET listing_id = ?, dedupe_ats_key = ?, dedupe_ats_group = ?, dedupe_apply_key = ?, "
+        f"UPDATE {FIELDS_TABLE} SET listing_id = ?, dedupe_ats_key = ?, dedupe_ats_group = ?, dedupe_apply_key = ?, "
         "dedupe_title_key = ?, dedupe_sig = ?, company_norm = COALESCE(?, company_norm) WHERE id = ?",
         (
             (d.listing_id, c.ats_key, c.ats_group, c.apply_key, c.title_key, c.signature(), c.company_norm, c.id)
@@ -183,7 +184,7 @@ def _write_decisions(
         ),
     )
     db.conn.executemany(
-        "UPDATE postings SET listing_id = ? WHERE id = ?",
+        f"UPDATE {FIELDS_TABLE} SET listing_id = ? WHERE id = ?",
         sorted((d.listing_id, c.id) for c, d in placed if c.id not in fresh and d.listing_id != c.prev_listing_id),
     )
     if all_matches:

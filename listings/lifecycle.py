@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from crawler.scope import CrawlScope, PlatformFacts
+from db.posting_tables import FIELDS_TABLE
 from db.util import chunks, utc_now
 from listings.build import materialise_listings
 
@@ -228,7 +229,7 @@ def _close_unseen(
         return False, note, []
     closed = [int(r[0]) for r in db.execute(f"SELECT p.id FROM postings p WHERE {unseen}", params)]
     for chunk in chunks(closed):
-        db.execute(f"UPDATE postings SET closed_at = ? WHERE id IN ({','.join('?' * len(chunk))})", [at, *chunk])
+        db.execute(f"UPDATE {FIELDS_TABLE} SET closed_at = ? WHERE id IN ({','.join('?' * len(chunk))})", [at, *chunk])
     db.conn.executemany(
         "INSERT INTO posting_events (posting_id, run_id, event, at) VALUES (?, ?, 'closed', ?)",
         ((pid, run_id, at) for pid in closed),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 import sqlite_utils
 
 from analytics.salary_index import listing_salary, percentile, quartiles, rebuild_salary_index
+from db import schema
 from db.postings import PostingStore
 from db.schema import open_db
 from db.search import fts_query
@@ -308,3 +310,36 @@ def test_hook_without_listings_table_is_harmless(tmp_path):
     db = sqlite_utils.Database(tmp_path / "old.db")
     db.table("salary_index").create({"scope": str, "key": str}, pk=("scope", "key"))
     assert rebuild_salary_index(db, now=NOW) is None
+
+
+@pytest.mark.realdata
+def test_schema_14_splits_real_postings_without_changing_what_is_read(tmp_path_factory, tmp_path, monkeypatch):
+    """A database made before schema 14 (the real cassettes' postings in one wide table) migrates
+    to posting_fields + posting_texts: the postings view reads every row and column as the table
+    did, in the same column order; search finds the same postings; FTS5's own check passes."""
+    real = sqlite3.connect(real_db_template(tmp_path_factory))
+    old = open_db(tmp_path / "v13.db", migrate_schema=False)
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:13])
+    assert schema.migrate_step_by_step(old)[-1] == 13
+    monkeypatch.undo()
+    columns = [row[1] for row in old.execute("PRAGMA table_info(postings)")]
+    names = ", ".join(f"[{c}]" for c in columns)
+    rows = real.execute(f"SELECT {names} FROM postings ORDER BY id").fetchall()
+    assert len(rows) > 500 and {"raw_json", "description_html", "description_text"} <= set(columns)
+    with old.atomic():  # the v13 triggers index them as they go in
+        old.conn.executemany(f"INSERT INTO postings ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    words = ("python", "engineer", "kubernetes", "berlin", "salary")
+    found_before = {w: old.execute(SEARCH_IDS, [w]).fetchall() for w in words}
+
+    assert schema.migrate(old) == [14]
+    assert [row[1] for row in old.execute("PRAGMA table_info(postings)")] == columns
+    assert old.execute(f"SELECT {names} FROM postings ORDER BY id").fetchall() == rows
+    assert old.execute("SELECT count(*) FROM posting_texts").fetchone()[0] == len(rows)
+    old.execute("INSERT INTO postings_fts (postings_fts) VALUES ('integrity-check')")
+    assert {w: old.execute(SEARCH_IDS, [w]).fetchall() for w in words} == found_before
+    assert all(found_before.values())
+    old.close()
+    real.close()
+
+
+SEARCH_IDS = "SELECT rowid FROM postings_fts WHERE postings_fts MATCH ? ORDER BY rowid"

@@ -143,7 +143,9 @@ def test_metadata_follows_the_file_name_and_hides_internal_tables(jobs_db):
     hidden = {t["name"] for t in database["tables"] if t["hidden"]}
     shown = {t["name"] for t in database["tables"] if not t["hidden"]}
     assert {"posting_keys", "posting_refs", "postings_fts"} <= hidden
-    assert {"postings", "listings", "crawl_runs", "salary_index"} <= shown
+    assert {"listings", "crawl_runs", "salary_index"} <= shown
+    assert {"postings", "open_listings"} <= {v["name"] for v in database["views"]}
+    assert {"posting_fields", "posting_texts"} <= hidden  # postings' two halves: read through the view
     assert {"salary_index", "search", *ANALYST_QUESTIONS} <= {q["name"] for q in database["queries"]}
 
 
@@ -156,11 +158,11 @@ def test_ids_link_listings_postings_and_runs(jobs_db):
     finally:
         db.close()
     [(_, posting_page), (_, listing_page)] = get(
-        jobs_db, f"/jobs/postings/{posting['id']}", f"/jobs/listings/{listing['id']}"
-    )
+        jobs_db, f"/jobs/postings?id={posting['id']}", f"/jobs/listings/{listing['id']}"
+    )  # postings is a view: its row is the view filtered by id
     assert f'href="/{NAME}/listings/{posting["listing_id"]}"' in posting_page
     assert f'href="/{NAME}/crawl_runs/{posting["last_run_id"]}"' in posting_page
-    assert f'href="/{NAME}/postings/{listing["canonical_posting_id"]}"' in listing_page
+    assert f'href="/{NAME}/postings?id={listing["canonical_posting_id"]}"' in listing_page
     assert f'href="/{NAME}/postings?listing_id={listing["id"]}"' in listing_page
 
 

@@ -693,7 +693,7 @@ def export_rows(db: sqlite_utils.Database, what: str, open_only: bool) -> Iterat
         sql = f"SELECT l.*, {listing_sources_sql('l')} AS sources, {listing_url_sql('l')} AS url FROM listings l"
         alias = "l"
     else:
-        names = [c.name for c in db.table("postings").columns if c.name != "raw_json"]
+        names = [c.name for c in db["postings"].columns if c.name != "raw_json"]
         sql = "SELECT " + ", ".join(f"p.[{n}]" for n in names) + " FROM postings p"
         alias = "p"
     if open_only:

@@ -22,6 +22,7 @@ from crawler.cli.common import CliError, add_db_argument, project_settings
 from crawler.distributed import ITEMS_KEY, PREFIX, BoardQueue, connect, heartbeat_key
 from crawler.items import JobPosting, RejectedRecord
 from crawler.scope import CrawlScope
+from db.posting_tables import FIELDS_TABLE
 from db.postings import PostingStore
 from db.schema import open_db
 from db.util import utc_now
@@ -248,7 +249,7 @@ class Writer:
             marks = ", ".join("?" * len(round_runs)) or "NULL"
             with self.store.db.atomic():
                 self.store.db.execute(
-                    f"UPDATE postings SET last_run_id = ? WHERE source = ? AND last_run_id IN ({marks})",
+                    f"UPDATE {FIELDS_TABLE} SET last_run_id = ? WHERE source = ? AND last_run_id IN ({marks})",
                     [last_run, spider, *round_runs],
                 )
             status = self.store.db.execute("SELECT status FROM crawl_runs WHERE id = ?", [last_run]).fetchone()[0]

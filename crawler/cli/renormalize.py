@@ -22,6 +22,7 @@ from typing import Any
 from crawler.cli.common import CliError, add_db_argument, add_json_argument
 from crawler.cli.progress import ProgressReport
 from crawler.items import NORMALIZED_FIELDS, PLATFORM_FIELDS, JobPosting
+from db.posting_tables import FIELDS_TABLE
 from db.postings import posting_row
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
 from pipelines.normalization import normalize_item
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     misses: Counter[str] = Counter()
     # one prepared statement per batch, for the rows whose values changed: sqlite-utils' per-row
     # update() asked the schema and re-read the row (about 10 statements a posting)
-    update_sql = f"UPDATE postings SET {', '.join(f'[{c}] = ?' for c in NORMALISED)} WHERE id = ?"
+    update_sql = f"UPDATE {FIELDS_TABLE} SET {', '.join(f'[{c}] = ?' for c in NORMALISED)} WHERE id = ?"
     select = ", ".join([*(f"[{f}]" for f in PLATFORM), *(f"[{c}] AS [stored_{c}]" for c in NORMALISED)])
     total = db.execute(f"SELECT count(*) FROM postings {where}", params).fetchone()[0]
 

@@ -31,6 +31,9 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if not isinstance(value, int) or isinstance(value, bool):
         return None
     target = ID_COLUMNS.get(column)
+    if target == "postings":  # a view (schema 14): no row pages, its rows filtered by id instead
+        url = datasette.urls.table(database, target) + f"?id={value}"
+        return Markup(f'<a href="{escape(url)}">{value}</a>')
     if target is not None:
         url = datasette.urls.row(database, target, str(value))
         return Markup(f'<a href="{escape(url)}">{value}</a>')
