@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from normalize import YAML_LOADER, fx
+from normalize.guard import Guarded
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "salary.yaml"
 
@@ -99,7 +100,7 @@ class _Rules:
     from_: re.Pattern[str]
     estimate: re.Pattern[str]
     no_salary: frozenset[str]
-    anchor_lead: re.Pattern[str]
+    anchor_lead: Guarded  # tried only where an anchor word starts (a lookbehind-led alternation)
     anchor_trail: re.Pattern[str]
     year_min_usd: float
     hour_max_usd: float
@@ -212,7 +213,9 @@ def _rules() -> _Rules:
         from_=from_,
         estimate=re.compile(_alt(raw["estimate_markers"], escape=False), re.I),
         no_salary=frozenset(str(w).lower() for w in raw["no_salary"]),
-        anchor_lead=re.compile(r"(?<![a-z])(?:" + _alt(anchors["leading"], escape=False) + r")(?![a-z])", re.I),
+        anchor_lead=Guarded(
+            re.compile(r"(?<![a-z])(?:" + _alt(anchors["leading"], escape=False) + r")(?![a-z])", re.I)
+        ),
         anchor_trail=re.compile(
             r"^[ ]?(?:[a-z]{1,12}[ ]){0,2}?(?:" + _alt(anchors["trailing"], escape=False) + r")(?![a-z])",
             re.I,

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from normalize import location
-from normalize.guard import _FOLD_TO_ASCII, Guarded, fold, required_words
+from normalize import location, salary
+from normalize.guard import _FOLD_TO_ASCII, Guarded, fold, leading_words, required_words
+from tests.conftest import cassette_bodies, json_strings
 
 WORDS = [
     pytest.param(r"remote", {"remote"}, id="a-literal"),
@@ -70,3 +71,57 @@ def test_fold_covers_every_character_ignorecase_takes_for_an_ascii_letter() -> N
 )
 def test_every_description_statement_has_a_guard(name) -> None:
     assert required_words(getattr(location, name)) is not None
+
+
+STARTS = [
+    pytest.param(r"(?<![a-z])(?:salary|base\s+pay)(?![a-z])", {"salary", "base"}, re.I, id="lookbehind-then-words"),
+    pytest.param(r"\b(?:role|job)\s+is", {"role", "job"}, re.I, id="boundary-then-a-group"),
+    pytest.param(r"\b[1-4]\s*days?|\bfour days", {"1", "2", "3", "4", "four days"}, re.I, id="a-class-of-digits"),
+    pytest.param(r"R\u00e9mun\u00e9ration", {"r\u00e9mun\u00e9ration"}, re.I, id="accents-fold-plainly"),
+    pytest.param(r"ba\u03c3is", {"ba"}, re.I, id="sigma-has-extra-equivalents-so-the-word-ends"),
+    pytest.param(r"Remote", {"Remote"}, 0, id="case-sensitive-as-written"),
+    pytest.param(r"(?:remote)?\s+role", None, re.I, id="an-optional-start"),
+    pytest.param(r"x\s+role|remote", None, re.I, id="a-one-letter-start"),
+    pytest.param(r"[a-z]+ role", None, re.I, id="a-class-of-letters"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "words", "flags"), STARTS)
+def test_leading_words(pattern, words, flags) -> None:
+    assert leading_words(re.compile(pattern, flags)) == (None if words is None else frozenset(words))
+
+
+#: The description patterns a Guarded runs only where a match can start.
+STARTED = {
+    **{name: getattr(location, name) for name in ("_HYBRID", "_ONSITE", "_REMOTE", "_ANCHORED")},
+    "salary-anchor": salary._rules().anchor_lead,
+}
+
+
+@pytest.mark.parametrize("name", STARTED)
+def test_every_description_pattern_starts_at_known_words(name) -> None:
+    assert STARTED[name].starts is not None
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", STARTED)
+def test_matches_tried_at_starts_are_the_scans_on_real_descriptions(name) -> None:
+    """The same matches (spans and groups, in order) as the plain scan, on every long string of
+    real job records (descriptions, HTML and text, several languages) and on case-folding traps."""
+    guarded = STARTED[name]
+    folders = ("ashby", "greenhouse-boards", "arbeitnow-2026-02-13", "remotive", "remoteok")
+    texts = [t for folder in folders for t in json_strings(cassette_bodies(folder)) if len(t) > 300]
+    texts += [
+        "This ROLE IS fully remote; \u212aelvin, \u0130stanbul, ba\u017fed in Berlin: 3 days a week in our office",
+        "Salary range: $120k. Ba\u017fe pay. OTE: 200k. R\u00c9MUN\u00c9RATION 50k. The position is on-site only.",
+    ]
+    assert len(texts) > 1000
+    hits = 0
+    for text in texts:
+        got = [(m.span(), m.groups()) for m in guarded.finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in guarded.pattern.finditer(text)], text[:200]
+        found = guarded.search(text)
+        plain = guarded.pattern.search(text)
+        assert (found and found.span()) == (plain and plain.span())
+        hits += len(got)
+    assert hits > 0  # the texts do hold statements
