@@ -16,7 +16,9 @@ Two cassettes are built in a temp folder from ../shared/realdata (never copied i
 
 Each cassette is crawled four times: with no item pipelines; with every pipeline and validate →
 normalise in the crawl process (``PREPARE_PROCESSES=0``); with the worker processes (``auto``);
-and again, unchanged, into the same database. Each crawl runs in a fresh child process
+and again, unchanged, into the same database. Then ``remotejobs renormalize`` runs over that
+database as after a rule change that reaches every posting (the whole command, its default
+processes). Each crawl runs in a fresh child process
 (``--child``); peak memory is that child's own ``ru_maxrss`` (from ``wait4``: the largest of it
 and its workers). Inside the child every synchronous pipeline's ``process_item`` (and the
 store's final flush), validate, normalise and the after-crawl step are timed, so the table
@@ -32,6 +34,7 @@ import json
 import os
 import platform
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -51,6 +54,8 @@ from pipelines.prepare import PreparePipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("REMOTEJOBS_REALDATA", ROOT.parent / "shared" / "realdata"))
+#: Rows of the maintenance table (renormalize), printed after the crawls'.
+MAINTENANCE: list[str] = []
 ASHBY_URL = "https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
 
 
@@ -243,6 +248,29 @@ HEADER = (
 #: with workers their CPU time is the "workers' CPU" column (time.process_time in each batch).
 
 
+def run_renormalize(db: Path, tmp: Path) -> dict[str, Any]:
+    """``remotejobs renormalize`` over the crawled database after a change that reaches every
+    posting (its stored title_clean cleared first, so every row is recomputed and written)."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE posting_fields SET title_clean = NULL")
+    conn.close()
+    cmd = [sys.executable, "-m", "crawler.cli", "renormalize", "--db", str(db), "--json"]
+    start = time.perf_counter()
+    with (tmp / "renormalize.out").open("w") as out, (tmp / "child.log").open("a") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=log)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"renormalize failed ({status}); see {tmp / 'child.log'}")
+    summary: dict[str, Any] = json.loads((tmp / "renormalize.out").read_text().strip().splitlines()[-1])
+    return {"seconds": elapsed, "postings": summary["postings"], "changed": summary["changed"],
+            "peak_mb": usage.ru_maxrss / 1024}  # fmt: skip
+
+
+MAINTENANCE_HEADER = "| maintenance | postings | changed | s | postings/s | peak MB |\n|---|---|---|---|---|---|"
+
+
 def bench(name: str, cassette: Path, tmp: Path, memory: bool, half: Path | None) -> list[str]:
     db = tmp / f"{name}.db"
     bare = run_crawl(cassette, tmp / f"{name}-bare.db", "none", tmp)
@@ -255,6 +283,12 @@ def bench(name: str, cassette: Path, tmp: Path, memory: bool, half: Path | None)
         _row(f"{name}: full pipeline, first, workers (auto)", first, bare, None),
         _row(f"{name}: full pipeline, re-run unchanged", again, bare, first),
     ]
+    renormalized = run_renormalize(db, tmp)
+    rate = renormalized["postings"] / renormalized["seconds"]
+    MAINTENANCE.append(
+        f"| {name}: renormalize, every posting changed (whole command) | {renormalized['postings']} "
+        f"| {renormalized['changed']} | {renormalized['seconds']:.1f} | {rate:.0f} | {renormalized['peak_mb']:.0f} |"
+    )
     if memory and half is not None:
         small = run_crawl(half, tmp / f"{name}-half.db", "auto", tmp)
         rows.append(_row(f"{name}: full pipeline, first, half size", small, None, None))
@@ -288,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for row in bench(label, tmp / label, tmp, args.memory, tmp / f"{label}-half"):
                 print(row, flush=True)
+        print(f"\n{MAINTENANCE_HEADER}", *MAINTENANCE, sep="\n")
     return 0
 
 
