@@ -61,6 +61,16 @@ def spider_hash(item: dict[str, Any]) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
+def column_value(name: str, value: Any) -> Any:
+    """An item field's value as its column stores it (JSON for lists, 0/1 for booleans); not
+    for ``raw`` (stored as ``raw_json``)."""
+    if name in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False) if value is not None else None
+    if name in BOOL_COLUMNS:
+        return None if value is None else int(bool(value))
+    return value
+
+
 def posting_row(item: dict[str, Any]) -> dict[str, Any]:
     """Map an item to column values (JSON for lists, 0/1 for booleans)."""
     row: dict[str, Any] = {}
@@ -68,12 +78,8 @@ def posting_row(item: dict[str, Any]) -> dict[str, Any]:
         value = item.get(name)
         if name == "raw":
             row["raw_json"] = json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
-        elif name in JSON_COLUMNS:
-            row[name] = json.dumps(value, ensure_ascii=False) if value is not None else None
-        elif name in BOOL_COLUMNS:
-            row[name] = None if value is None else int(bool(value))
         else:
-            row[name] = value
+            row[name] = column_value(name, value)
     row["content_hash"] = content_hash(item)
     if item.get("spider_hash") is not None:  # set by the pipelines; direct writers may leave it out
         row["spider_hash"] = item["spider_hash"]

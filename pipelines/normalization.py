@@ -8,7 +8,7 @@ or dropped for that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
@@ -20,8 +20,16 @@ from normalize.company import normalize_company
 
 logger = logging.getLogger(__name__)
 
+#: The fields :func:`normalize_item` reads (``remotejobs renormalize`` reads only these back;
+#: tests/test_renormalize.py checks the list against what it does read).
+NORMALIZER_INPUTS = (
+    "title", "posted_at", "posted_at_raw", "scraped_at", "location_raw", "description_text", "remote", "source",
+    "salary_min", "salary_max", "salary_currency", "salary_period", "salary_raw", "company",
+)  # fmt: skip
+_ITEM_FIELDS = JobPosting.fields
 
-def _crawl_time(item: JobPosting) -> datetime:
+
+def _crawl_time(item: MutableMapping[str, Any]) -> datetime:
     scraped = item.get("scraped_at")
     if scraped:
         try:
@@ -32,8 +40,9 @@ def _crawl_time(item: JobPosting) -> datetime:
     return datetime.now(UTC)
 
 
-def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
-    """Fill the normalised fields of ``item`` in place; ``count(stat)`` records misses."""
+def normalize_item(item: MutableMapping[str, Any], count: Callable[[str], None]) -> None:
+    """Fill the normalised fields of ``item`` (a JobPosting, or a plain dict of its fields) in
+    place; ``count(stat)`` records misses."""
     now = _crawl_time(item)
 
     raw_title = item.get("title")
@@ -60,7 +69,7 @@ def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
         source=item.get("source"),
         title=item.get("title"),
     )
-    item.update({k: v for k, v in place.items() if k in item.fields})
+    item.update({k: v for k, v in place.items() if k in _ITEM_FIELDS})
     if item.get("location_raw") and not (place.get("countries") or place.get("regions") or place.get("worldwide")):
         count("location")
 
@@ -73,11 +82,22 @@ def normalize_item(item: JobPosting, count: Callable[[str], None]) -> None:
         description=item.get("description_text"),
         on=date.fromisoformat(item["posted_at"][:10]) if item.get("posted_at") else now.date(),
     )
-    item.update({k: v for k, v in pay.items() if k in item.fields})
+    item.update({k: v for k, v in pay.items() if k in _ITEM_FIELDS})
     if pay.get("salary_unparsed_reason"):
         count("salary")
 
     item["company_norm"] = normalize_company(item.get("company"))
+
+
+def warm_up() -> None:
+    """Build every normaliser's tables and compile every title pattern group now: a process that
+    forks workers does it once instead of each worker on its first postings (~1 s each)."""
+    title.parse("Senior Software Engineer")
+    title.compile_patterns()
+    location.normalize_posting_location(text="Remote (US)", description="Hybrid role. Location: Berlin", title="x")
+    salary.normalize_posting_salary(text="$120,000 - $150,000 per year", description="Salary: $100k", on=None)
+    dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
+    normalize_company("Example GmbH")
 
 
 def normalize_or_keep_raw(item: JobPosting, count: Callable[[str], None]) -> JobPosting:
