@@ -264,11 +264,14 @@ def run_renormalize(db: Path, tmp: Path) -> dict[str, Any]:
     if status != 0:
         raise SystemExit(f"renormalize failed ({status}); see {tmp / 'child.log'}")
     summary: dict[str, Any] = json.loads((tmp / "renormalize.out").read_text().strip().splitlines()[-1])
-    return {"seconds": elapsed, "postings": summary["postings"], "changed": summary["changed"],
-            "peak_mb": usage.ru_maxrss / 1024}  # fmt: skip
+    return {"seconds": elapsed, "own_seconds": summary["seconds"], "postings": summary["postings"],
+            "changed": summary["changed"], "peak_mb": usage.ru_maxrss / 1024}  # fmt: skip
 
 
-MAINTENANCE_HEADER = "| maintenance | postings | changed | s | postings/s | peak MB |\n|---|---|---|---|---|---|"
+MAINTENANCE_HEADER = (
+    "| maintenance | postings | changed | s (whole command) | postings/s | s (its own report: after start-up) "
+    "| postings/s | peak MB |\n" + "|---" * 8 + "|"
+)
 
 
 def bench(name: str, cassette: Path, tmp: Path, memory: bool, half: Path | None) -> list[str]:
@@ -284,10 +287,10 @@ def bench(name: str, cassette: Path, tmp: Path, memory: bool, half: Path | None)
         _row(f"{name}: full pipeline, re-run unchanged", again, bare, first),
     ]
     renormalized = run_renormalize(db, tmp)
-    rate = renormalized["postings"] / renormalized["seconds"]
+    n, whole, own = renormalized["postings"], renormalized["seconds"], renormalized["own_seconds"]
     MAINTENANCE.append(
-        f"| {name}: renormalize, every posting changed (whole command) | {renormalized['postings']} "
-        f"| {renormalized['changed']} | {renormalized['seconds']:.1f} | {rate:.0f} | {renormalized['peak_mb']:.0f} |"
+        f"| {name}: renormalize, every posting changed | {n} | {renormalized['changed']} | {whole:.1f} "
+        f"| {n / whole:.0f} | {own:.1f} | {n / own:.0f} | {renormalized['peak_mb']:.0f} |"
     )
     if memory and half is not None:
         small = run_crawl(half, tmp / f"{name}-half.db", "auto", tmp)
