@@ -113,17 +113,19 @@ def _leading_run(items: Any, ignorecase: bool) -> str:
     return "".join(run).lower() if ignorecase else "".join(run)
 
 
-def _starts(items: Any, ignorecase: bool) -> frozenset[str] | None:
-    """Words one of which every match of this sequence starts with, or None."""
+def _starts(items: Any, ignorecase: bool, bounded: bool = False) -> frozenset[tuple[str, bool]] | None:
+    """(word, after a word boundary) pairs, one of which every match of this sequence starts with:
+    the word, and whether a ``\\b`` stands right before it; None when a match could start otherwise."""
     items = list(items)
     while items and items[0][0] in _ZERO_WIDTH:
+        bounded |= items[0] == (sre.AT, sre.AT_BOUNDARY)
         items = items[1:]
     if not items:
         return None
     op, arg = items[0]
     if op is sre.LITERAL:
         run = _leading_run(items, ignorecase)
-        return frozenset({run}) if len(run) >= MIN_START or run.isdigit() else None
+        return frozenset({(run, bounded)}) if len(run) >= MIN_START or run.isdigit() else None
     if op is sre.IN:  # a class of digits ("[1-4]"): digits are rare enough in prose
         digits = set()
         for kind, value in arg:
@@ -133,9 +135,10 @@ def _starts(items: Any, ignorecase: bool) -> frozenset[str] | None:
                 digits.update(map(chr, range(value[0], value[1] + 1)))
             else:
                 return None
-        return frozenset(digits) if digits and all(d in "0123456789" for d in digits) else None
+        ok = digits and all(d in "0123456789" for d in digits)
+        return frozenset((d, bounded) for d in digits) if ok else None
     if op is sre.BRANCH:
-        branches = [_starts(branch, ignorecase) for branch in arg[1]]
+        branches = [_starts(branch, ignorecase, bounded) for branch in arg[1]]
         if any(branch is None for branch in branches):
             return None
         return frozenset().union(*branches)  # type: ignore[arg-type]
@@ -143,14 +146,24 @@ def _starts(items: Any, ignorecase: bool) -> frozenset[str] | None:
         _group, add_flags, del_flags, sub = arg
         if (add_flags | del_flags) & re.IGNORECASE:
             return None
-        return _starts(sub, ignorecase)
+        return _starts(sub, ignorecase, bounded)
     return None
+
+
+def _leading(pattern: re.Pattern[str]) -> frozenset[tuple[str, bool]] | None:
+    return _starts(_parser.parse(pattern.pattern, pattern.flags), bool(pattern.flags & re.IGNORECASE))
 
 
 def leading_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Words (lower-case for a case-insensitive pattern) one of which every match starts with
     (after zero-width assertions); None when some match could start otherwise."""
-    return _starts(_parser.parse(pattern.pattern, pattern.flags), bool(pattern.flags & re.IGNORECASE))
+    found = _leading(pattern)
+    return None if found is None else frozenset(word for word, _bounded in found)
+
+
+def _is_word_char(char: str) -> bool:
+    """What ``\\w`` (and so ``\\b``) counts as a word character in a str pattern."""
+    return char.isalnum() or char == "_"
 
 
 class Guarded:
@@ -159,12 +172,20 @@ class Guarded:
     a pattern led by a lookbehind or a case-insensitive alternation at every character (~100 ns
     each), ``str.find`` skips to the next candidate at memory speed. Same matches, in order."""
 
-    __slots__ = ("ignorecase", "pattern", "starts", "words")
+    __slots__ = ("after_boundary", "ignorecase", "pattern", "starts", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self.words = required_words(pattern)
-        self.starts = leading_words(pattern)
+        leading = _leading(pattern)
+        self.starts = None if leading is None else frozenset(word for word, _bounded in leading)
+        # words that start a match only right after a \b: where a word character comes before
+        # them, no match starts (checked here instead of by a call into re)
+        self.after_boundary = frozenset(
+            word
+            for word, bounded in leading or ()
+            if bounded and _is_word_char(word[0]) and (word, False) not in leading  # type: ignore[operator]
+        )
         self.ignorecase = bool(pattern.flags & re.IGNORECASE)
 
     def _candidates(self, text: str, folded: str | None) -> list[int] | None:
@@ -179,9 +200,15 @@ class Guarded:
         found: set[int] = set()
         for word in self.starts:
             at = haystack.find(word)
-            while at != -1:
-                found.add(at)
-                at = haystack.find(word, at + 1)
+            if word in self.after_boundary:
+                while at != -1:
+                    if not at or not _is_word_char(text[at - 1]):
+                        found.add(at)
+                    at = haystack.find(word, at + 1)
+            else:
+                while at != -1:
+                    found.add(at)
+                    at = haystack.find(word, at + 1)
         return sorted(found)
 
     def _matches(self, text: str, candidates: list[int]) -> Iterator[re.Match[str]]:

@@ -1044,6 +1044,20 @@ TITLE_SEGMENT = re.compile(r"\s[-–—|]\s|,\s|\(|\)|:\s|\s[-–—](?=\w)")
 #: The description statements, each run only on a text holding a word all its matches contain.
 _HYBRID, _ONSITE, _REMOTE = Guarded(HYBRID_STATEMENT), Guarded(ONSITE_STATEMENT), Guarded(REMOTE_STATEMENT)
 _ANCHORED, _LOCATION_LINE, _LEAD_LINE = Guarded(ANCHORED), Guarded(LOCATION_LINE), Guarded(LEAD_LINE)
+#: In every LOCATION_LINE match its label word (the guard's words, "ocation" / "LOCATION") is
+#: followed by an optional "s" and a colon; most descriptions say "location" only in prose, and
+#: are then skipped without the scan (~270 us on a 4.5 KB description).
+_LABEL_COLON = re.compile(r"[sS]?\s*:")
+
+
+def _location_lines(head: str) -> list[re.Match[str]]:
+    for word in _LOCATION_LINE.words or ():
+        at = head.find(word)
+        while at != -1:
+            if _LABEL_COLON.match(head, at + len(word)):
+                return list(_LOCATION_LINE.pattern.finditer(head))
+            at = head.find(word, at + 1)
+    return []
 
 
 @functools.cache
@@ -1123,7 +1137,7 @@ def _from_description(out: _Posting, description: str) -> None:
                 out.workplace = kind
                 out.rules.append(f"description:workplace:{found.group(0)}->{kind}")
                 break
-    statements = [*_LEAD_LINE.finditer(head[:400]), *_ANCHORED.finditer(head, folded), *_LOCATION_LINE.finditer(head)]
+    statements = [*_LEAD_LINE.finditer(head[:400]), *_ANCHORED.finditer(head, folded), *_location_lines(head)]
     for dm in statements:
         got = parse(dm.group("where") if dm.re is not ANCHORED else dm.group(0))
         out.take_more(got, "description")

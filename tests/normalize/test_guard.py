@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from normalize import location, salary
-from normalize.guard import _FOLD_TO_ASCII, Guarded, fold, leading_words, required_words
+from normalize.guard import _FOLD_TO_ASCII, Guarded, _is_word_char, fold, leading_words, required_words
 from tests.conftest import cassette_bodies, json_strings
 
 WORDS = [
@@ -125,3 +125,34 @@ def test_matches_tried_at_starts_are_the_scans_on_real_descriptions(name) -> Non
         assert (found and found.span()) == (plain and plain.span())
         hits += len(got)
     assert hits > 0  # the texts do hold statements
+
+
+def test_word_characters_are_what_a_word_boundary_sees() -> None:
+    """Guarded skips a start right after a word character when \\b must stand before it: the
+    same test as re's, over every code point."""
+    word = re.compile(r"\w")
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if bool(word.match(c)) != _is_word_char(c)] == []
+
+
+def test_a_start_after_a_letter_is_skipped_only_behind_a_boundary() -> None:
+    bounded, free = Guarded(re.compile(r"\bon\s+site", re.I)), Guarded(re.compile(r"on\s+site", re.I))
+    assert (bounded.after_boundary, free.after_boundary) == (frozenset({"on"}), frozenset())
+    text = "Canon site; work on site"
+    assert [m.start() for m in bounded.finditer(text)] == [m.start() for m in bounded.pattern.finditer(text)] == [17]
+    assert [m.start() for m in free.finditer(text)] == [m.start() for m in free.pattern.finditer(text)] == [3, 17]
+
+
+@pytest.mark.realdata
+def test_location_lines_skipped_without_a_label_colon_are_the_scans_on_real_descriptions() -> None:
+    """location._location_lines runs LOCATION_LINE only on a text where a label word is followed
+    by a colon: the same matches as the plain scan on real records and on labels it must keep."""
+    assert location._LOCATION_LINE.words == frozenset({"ocation", "LOCATION"})  # what the check reads
+    folders = ("ashby", "greenhouse-boards", "arbeitnow-2026-02-13", "remotive", "remoteok")
+    texts = [t for folder in folders for t in json_strings(cassette_bodies(folder)) if len(t) > 300]
+    texts += ["Job Location :\n Berlin", "LOCATIONS: Remote, EU", "Work locations: Paris | Lyon", "Our location is X"]
+    found = 0
+    for text in texts:
+        got = [(m.span(), m.groups()) for m in location._location_lines(text)]
+        assert got == [(m.span(), m.groups()) for m in location.LOCATION_LINE.finditer(text)], text[:200]
+        found += bool(got)
+    assert found > 10
