@@ -203,7 +203,10 @@ def child(replay: str, db: str, processes: str, out: str) -> None:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     result = {
         "seconds": elapsed,
-        "items": int(stats.get("item_scraped_count", 0)),
+        # postings the store handled (a re-run's unchanged body is one item for all its postings);
+        # with no pipelines, the items the spider yielded
+        "items": int(sum(stats.get(f"jobs/{k}", 0) for k in ("new", "updated", "unchanged")))
+        or int(stats.get("item_scraped_count", 0)),
         "stages": totals,
         "worker_cpu": float(stats.get("prepare/worker_cpu_seconds", 0.0)),
         "new": int(stats.get("jobs/new", 0)),

@@ -96,6 +96,16 @@ class SeenPosting(scrapy.Item):
     spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
 
 
+class SeenBody(scrapy.Item):
+    """The postings of a listing body that came back byte for byte as stored last time: the store
+    marks each of them seen, as for a ``SeenPosting``. One item for the whole body, not one per
+    posting: a re-run's unchanged board then costs Scrapy one item, not hundreds."""
+
+    source = scrapy.Field(doc="Spider name.")
+    source_ids = scrapy.Field(doc="The platform's ids of the body's postings.")
+    board = scrapy.Field(doc="The board the crawl found them on.")
+
+
 class RejectedRecord(scrapy.Item):
     """A record that could not become a posting; stored in ``rejects``, never lost."""
 

@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from crawler.items import JobPosting, RejectedRecord, SeenPosting
+from crawler.items import JobPosting, RejectedRecord, SeenBody, SeenPosting
 from crawler.scope import CrawlScope
 from db.postings import PostingStore
 from db.schema import open_db
@@ -102,6 +102,9 @@ class StorePipeline:
             self.postings.append(dict(item))
         elif isinstance(item, SeenPosting):
             self.seen.append(dict(item))
+        elif isinstance(item, SeenBody):
+            source, board = item["source"], item.get("board")
+            self.seen.extend({"source": source, "source_id": i, "board": board} for i in item["source_ids"])
         else:
             return item
         if len(self.postings) + len(self.rejects) + len(self.seen) >= self.batch_size:

@@ -35,7 +35,7 @@ from parsel import Selector
 from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
-from crawler.items import JobPosting, RejectedRecord, SeenPosting
+from crawler.items import JobPosting, RejectedRecord, SeenBody
 from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
 from db.boards import active_boards
@@ -296,8 +296,9 @@ class JobSpider(scrapy.Spider):
         return self._kept_digests
 
     def unchanged_body(self, response: Response, digest: str) -> list[Any] | None:
-        """The postings of a body the store kept from an earlier run, as ``SeenPosting`` items,
-        when this body is the same; None when it must be parsed."""
+        """The postings of a body the store kept from an earlier run, as one ``SeenBody`` item
+        (none when every one of them came earlier in this crawl), when this body is the same;
+        None when it must be parsed."""
         kept = self.kept_digests().get(response.url)
         if kept is None or kept[0] != digest:
             return None
@@ -314,8 +315,8 @@ class JobSpider(scrapy.Spider):
                 self.inc_stat("jobs/duplicate_in_crawl")
                 continue
             self.seen_ids.add(source_id)
-            seen.append(SeenPosting(source=self.name, source_id=source_id, board=board))
-        return seen
+            seen.append(source_id)
+        return [SeenBody(source=self.name, source_ids=seen, board=board)] if seen else []
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         digest = self.body_digest(response)

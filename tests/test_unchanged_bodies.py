@@ -77,7 +77,9 @@ def test_unchanged_bodies_are_skipped_and_store_the_same(first_crawl, tmp_path) 
     assert stats["jobs/unchanged_bodies"] == boards  # no body parsed
     assert stats["jobs/board_unchanged_postings"] == postings
     assert "jobs/skipped_unchanged" not in stats  # no posting reached the spider-hash skip
+    assert stats["item_scraped_count"] == boards  # one item per unchanged body, not one per posting
     assert (again.last_run["new"], again.last_run["updated"], again.last_run["unchanged"]) == (0, 0, postings)
+    assert again.last_run["items_scraped"] == postings
     assert again.last_run["status"] == "finished"
 
     # the same re-run parsing every body (SKIP_UNCHANGED off): the same database

@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.cli.progress import ProgressReport
+from crawler.items import SeenBody
 from db.schema import open_db
 from pipelines.after_crawl import rebuild_salary_index_after_crawls
 
@@ -107,8 +108,8 @@ class _Watcher:
         crawler.signals.connect(self.record, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    def record(self, *args: Any, **kwargs: Any) -> None:
-        self.records += 1
+    def record(self, *args: Any, item: Any = None, **kwargs: Any) -> None:
+        self.records += len(item["source_ids"]) if isinstance(item, SeenBody) else 1  # a body: its postings
         self.progress.update("records", self.records, None)
 
     def spider_closed(self, *args: Any, **kwargs: Any) -> None:
