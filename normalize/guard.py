@@ -172,7 +172,7 @@ class Guarded:
     a pattern led by a lookbehind or a case-insensitive alternation at every character (~100 ns
     each), ``str.find`` skips to the next candidate at memory speed. Same matches, in order."""
 
-    __slots__ = ("after_boundary", "ignorecase", "pattern", "starts", "words")
+    __slots__ = ("after_boundary", "ignorecase", "pattern", "starts", "uncased", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
@@ -187,13 +187,15 @@ class Guarded:
             if bounded and _is_word_char(word[0]) and (word, False) not in leading  # type: ignore[operator]
         )
         self.ignorecase = bool(pattern.flags & re.IGNORECASE)
+        # start words without letters ("401") are found in the text itself: no folded copy needed
+        self.uncased = self.starts is not None and not any(word.lower() != word.upper() for word in self.starts)
 
     def _candidates(self, text: str, folded: str | None) -> list[int] | None:
         """Every position a match could start at, ascending (None: use the plain scan)."""
         if self.starts is None:
             return None
         haystack = text
-        if self.ignorecase:
+        if self.ignorecase and not self.uncased:
             haystack = folded if folded is not None else fold(text)
             if len(haystack) != len(text):
                 return None
@@ -220,6 +222,14 @@ class Guarded:
             if found is not None:
                 yield found
                 end = max(found.end(), at + 1)
+
+    def replace_matches(self, replacement: str, text: str, folded: str | None = None) -> str:
+        """``pattern.sub(replacement, text)`` for a plain replacement string (no group references)."""
+        parts, last = [], 0
+        for found in self.finditer(text, folded):
+            parts += [text[last : found.start()], replacement]
+            last = found.end()
+        return "".join([*parts, text[last:]]) if parts else text
 
     def possible(self, text: str, folded: str | None = None) -> bool:
         """Can the pattern match ``text``? (``folded``: :func:`fold` of it, when the caller has it.)"""

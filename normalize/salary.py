@@ -249,6 +249,7 @@ def _join_thousands(m: re.Match[str]) -> str:
 
 # US retirement plans ("401(k) match"), not pay; a "$401K" figure or range end is kept.
 _RETIREMENT = re.compile(r"\b40[13]\s?\([kb]\)|(?<![$€£\d.,~-])(?<![$€£-] )\b40[13][kb](?![\w-])", re.I)
+_RETIREMENT_AT_STARTS = Guarded(_RETIREMENT)
 _SEGMENT_END = re.compile(r"[•|;\n]|\.\s|\s-\s(?=[A-Za-z])")
 _MAX_LEN = 4000
 
@@ -265,8 +266,8 @@ def _clean(text: str) -> str:
         text = html.unescape(text)
     if not text.isascii() or "\t" in text or "\r" in text:
         text = _undash(text)
-    if "401" in text or "403" in text:  # every match of _RETIREMENT has one (a regex led by \b is slow)
-        text = _RETIREMENT.sub(" ", text)
+    if "401" in text or "403" in text:  # every match of _RETIREMENT has one
+        text = _RETIREMENT_AT_STARTS.replace_matches(" ", text)  # tried only where "40" starts
     if " " in text:
         text = _SPACE_THOUSANDS.sub(_join_thousands, text)
     return text

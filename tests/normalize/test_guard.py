@@ -95,6 +95,7 @@ def test_leading_words(pattern, words, flags) -> None:
 STARTED = {
     **{name: getattr(location, name) for name in ("_HYBRID", "_ONSITE", "_REMOTE", "_ANCHORED")},
     "salary-anchor": salary._rules().anchor_lead,
+    "salary-retirement": salary._RETIREMENT_AT_STARTS,
 }
 
 
@@ -156,3 +157,16 @@ def test_location_lines_skipped_without_a_label_colon_are_the_scans_on_real_desc
         assert got == [(m.span(), m.groups()) for m in location.LOCATION_LINE.finditer(text)], text[:200]
         found += bool(got)
     assert found > 10
+
+
+def test_replace_matches_is_sub_on_real_descriptions() -> None:
+    """salary's retirement-plan removal ("401(k)") through Guarded.replace_matches: re.sub's text."""
+    guarded = salary._RETIREMENT_AT_STARTS
+    texts = [t for t in json_strings(cassette_bodies("ashby")) if "401" in t or "403" in t]
+    texts += ["401(k), 403b and 401 k; $401k, 1401k, 401k-plan, 40 1k, 401K."]
+    assert len(texts) > 50
+    changed = 0
+    for text in texts:
+        assert guarded.replace_matches(" ", text) == guarded.pattern.sub(" ", text), text[:200]
+        changed += guarded.replace_matches(" ", text) != text
+    assert changed > 20
