@@ -4,7 +4,8 @@ After a normaliser or reference-table change (new FX rates, a new title rule),
 this recomputes every normalised column of ``postings`` from the raw columns
 kept beside them, in batches of 1,000, and writes only the rows whose values changed,
 one transaction per batch. The normalising runs in worker processes (``--processes``, default
-one per usable core, at most 4), batches in order, while this process reads and writes.
+one per usable core, at most 4), forked once this process has built the normalisers' tables;
+each reads its own batches, results are written in order by this process.
 """
 
 from __future__ import annotations
