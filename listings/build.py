@@ -521,6 +521,7 @@ def dedupe_postings(
             if force or c.old_listing_id is None or c.signature() != c.stored_sig:
                 selected.append(c)  # else: same keys as when it was placed, only its key row is refreshed
         _write_keys(db, rows)
+        del rows  # written: placement needs only the candidates (a first crawl's are all of them)
         _delete_refs_of(db, [c.id for c in selected])
         _write_refs(db, selected)
         if not selected:
