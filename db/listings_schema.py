@@ -17,6 +17,8 @@ without an import cycle. Tables and columns (other modules build on these names)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlite_utils
 
 
@@ -114,6 +116,24 @@ KEY_SOURCE_FIELDS = (
 KEY_SYNCED_FIELDS = ("posted_at", "first_seen_at", "last_seen_at", "closed_at", "listing_id")
 
 
+def posting_keys_stale_trigger(name: str, table: str, columns: Sequence[str], id_column: str = "id") -> str:
+    """A trigger marking a posting's ``posting_keys`` row stale when one of ``columns`` of
+    ``table`` (postings, or from schema 14 either of its halves) is updated."""
+    return (
+        f"CREATE TRIGGER {name} AFTER UPDATE OF {', '.join(columns)} ON {table} "
+        f"BEGIN UPDATE posting_keys SET version = NULL WHERE posting_id = NEW.{id_column}; END"
+    )
+
+
+def posting_keys_sync_trigger(table: str) -> str:
+    """A trigger copying lifecycle times and ``listing_id`` into ``posting_keys`` on every update."""
+    return (
+        f"CREATE TRIGGER posting_keys_sync AFTER UPDATE OF {', '.join(KEY_SYNCED_FIELDS)} ON {table} "
+        f"BEGIN UPDATE posting_keys SET {', '.join(f'{c} = NEW.{c}' for c in KEY_SYNCED_FIELDS)} "
+        "WHERE posting_id = NEW.id; END"
+    )
+
+
 def v4_posting_keys(db: sqlite_utils.Database) -> None:
     """Schema version 4: ``posting_keys``, the narrow copy of what dedupe reads per posting.
 
@@ -163,15 +183,8 @@ def v4_posting_keys(db: sqlite_utils.Database) -> None:
     )
     for column in ("listing_id", "company_norm", "ats_key", "ats_group", "apply_key"):
         db.table("posting_keys").create_index([column])
-    db.execute(
-        f"CREATE TRIGGER posting_keys_stale AFTER UPDATE OF {', '.join(KEY_SOURCE_FIELDS)} ON postings "
-        "BEGIN UPDATE posting_keys SET version = NULL WHERE posting_id = NEW.id; END"
-    )
-    db.execute(
-        f"CREATE TRIGGER posting_keys_sync AFTER UPDATE OF {', '.join(KEY_SYNCED_FIELDS)} ON postings "
-        f"BEGIN UPDATE posting_keys SET {', '.join(f'{c} = NEW.{c}' for c in KEY_SYNCED_FIELDS)} "
-        "WHERE posting_id = NEW.id; END"
-    )
+    db.execute(posting_keys_stale_trigger("posting_keys_stale", "postings", KEY_SOURCE_FIELDS))
+    db.execute(posting_keys_sync_trigger("postings"))
     db.execute(
         "CREATE TRIGGER posting_keys_delete AFTER DELETE ON postings BEGIN "
         "DELETE FROM posting_keys WHERE posting_id = OLD.id; DELETE FROM posting_refs WHERE posting_id = OLD.id; END"

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from db.listings_schema import KEY_SOURCE_FIELDS, KEY_SYNCED_FIELDS
-from db.search import FTS_COLUMNS
+from db.listings_schema import KEY_SOURCE_FIELDS, posting_keys_stale_trigger, posting_keys_sync_trigger
+from db.search import FTS_COLUMNS, INDEXED_NOW
 
 FIELDS_TABLE = "posting_fields"
 TEXTS_TABLE = "posting_texts"
@@ -31,7 +31,7 @@ TEXTS_TABLE = "posting_texts"
 TEXT_COLUMNS = ("raw_json", "description_html", "description_text")
 
 #: A row is indexed by a trigger unless a store batch defers it to the batch's end (search_sync).
-_INDEXED_NOW = "((SELECT deferred_after FROM search_sync) IS NULL OR {id} <= (SELECT deferred_after FROM search_sync))"
+_INDEXED_NOW = f"({INDEXED_NOW})"
 
 
 def _quoted(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
@@ -137,13 +137,9 @@ def _triggers(db: sqlite_utils.Database, hot_names: list[str]) -> None:
     hot_sources = [c for c in KEY_SOURCE_FIELDS if c not in TEXT_COLUMNS]
     text_sources = [c for c in KEY_SOURCE_FIELDS if c in TEXT_COLUMNS]
     statements += [
-        f"CREATE TRIGGER posting_keys_stale AFTER UPDATE OF {', '.join(hot_sources)} ON {FIELDS_TABLE} "
-        "BEGIN UPDATE posting_keys SET version = NULL WHERE posting_id = NEW.id; END",
-        f"CREATE TRIGGER posting_keys_stale_texts AFTER UPDATE OF {', '.join(text_sources)} ON {TEXTS_TABLE} "
-        "BEGIN UPDATE posting_keys SET version = NULL WHERE posting_id = NEW.posting_id; END",
-        f"CREATE TRIGGER posting_keys_sync AFTER UPDATE OF {', '.join(KEY_SYNCED_FIELDS)} ON {FIELDS_TABLE} "
-        f"BEGIN UPDATE posting_keys SET {', '.join(f'{c} = NEW.{c}' for c in KEY_SYNCED_FIELDS)} "
-        "WHERE posting_id = NEW.id; END",
+        posting_keys_stale_trigger("posting_keys_stale", FIELDS_TABLE, hot_sources),
+        posting_keys_stale_trigger("posting_keys_stale_texts", TEXTS_TABLE, text_sources, id_column="posting_id"),
+        posting_keys_sync_trigger(FIELDS_TABLE),
     ]
     # writes to the view (tools, a fix by hand): fields first, then texts (which indexes them)
     hot_no_id = [c for c in hot_names if c != "id"]

@@ -19,6 +19,9 @@ import sqlite_utils
 logger = logging.getLogger(__name__)
 
 FTS_COLUMNS = ("title", "company", "tags", "description_text")
+#: A search trigger indexes the row with this posting id unless a store batch defers it to the
+#: batch's end (``search_sync``, :func:`indexed_per_batch`).
+INDEXED_NOW = "(SELECT deferred_after FROM search_sync) IS NULL OR {id} <= (SELECT deferred_after FROM search_sync)"
 
 
 def enable_search(db: sqlite_utils.Database) -> None:
@@ -47,9 +50,6 @@ def defer_new_rows_to_batches(db: sqlite_utils.Database) -> None:
     cols = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
     old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
     new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
-    indexed_now = (
-        "(SELECT deferred_after FROM search_sync) IS NULL OR {row}.rowid <= (SELECT deferred_after FROM search_sync)"
-    )
     add = f'INSERT INTO "postings_fts" (rowid, {cols}) VALUES (new.rowid, {new});'
     remove = f'INSERT INTO "postings_fts" ("postings_fts", rowid, {cols}) VALUES(\'delete\', old.rowid, {old});'
     triggers = {
@@ -59,7 +59,7 @@ def defer_new_rows_to_batches(db: sqlite_utils.Database) -> None:
     }
     for name, (event, row, body) in triggers.items():
         db.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-        db.execute(f'CREATE TRIGGER "{name}" {event} WHEN {indexed_now.format(row=row)} BEGIN\n  {body}\nEND')
+        db.execute(f'CREATE TRIGGER "{name}" {event} WHEN {INDEXED_NOW.format(id=f"{row}.rowid")} BEGIN\n  {body}\nEND')
 
 
 @contextmanager

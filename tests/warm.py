@@ -27,12 +27,11 @@ import db.places
 import db.schema
 import listings.build
 import listings.keys
-import normalize.company
 import pipelines.after_crawl
 import pipelines.normalization
 import pipelines.store
 import pipelines.validate
-from normalize import dates, location, salary, title
+from normalize import dates
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 settings = get_project_settings()
@@ -50,17 +49,14 @@ for single in ("SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "LOG_FORMATTER", 
                "DOWNLOADER_CLIENTCONTEXTFACTORY", "ITEM_PROCESSOR"):  # fmt: skip
     if isinstance(settings.get(single), str) and "." in settings.get(single):
         load_object(settings.get(single))
-title.parse("Senior Software Engineer, Payments")
-title.compile_patterns()  # otherwise each child compiles the groups of the words its titles start
-location.parse("Remote (US, Canada or Berlin, Germany)")
-salary.parse("$120,000 - $150,000 per year")
-normalize.company.normalize_company("Example GmbH")
+# every normaliser's tables and title pattern groups (otherwise each child compiles the groups
+# of the words its titles start), as a command that forks workers builds them
+pipelines.normalization.warm_up()
 db.boards.load_patterns()
 db.places.reference_places()
 db.schema.latest_schema()  # what a new database is made from
 pipelines.after_crawl.platform_facts(settings)  # every spider's platform facts, read by the store after a crawl
 sqlite_utils.plugins.ensure_plugins_loaded()  # else each child scans the installed packages' entry points
-dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
 dates.parse_date("12 March 2025", now=datetime(2026, 1, 1, tzinfo=UTC))
 _ = (
     datasketch,

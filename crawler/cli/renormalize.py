@@ -32,6 +32,7 @@ from pipelines.normalization import NORMALIZER_INPUTS, normalize_item, warm_up
 BATCH = 1000
 #: Read back for each posting: what the normalisers read, nothing else (no HTML, no raw record).
 INPUTS = list(NORMALIZER_INPUTS)
+_JSON_INPUTS, _BOOL_INPUTS = JSON_COLUMNS & set(INPUTS), BOOL_COLUMNS & set(INPUTS)
 NORMALISED = sorted(NORMALIZED_FIELDS.keys() | {"posted_at"})
 
 
@@ -59,14 +60,13 @@ def renormalised(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], Counter[s
     normaliser could read; runs in a worker process."""
     misses: Counter[str] = Counter()
     changes = []
-    json_inputs, bool_inputs = JSON_COLUMNS & set(INPUTS), BOOL_COLUMNS & set(INPUTS)
     for row in rows:
         # a plain dict of the fields the normalisers read: what a crawl hands them, without
         # the cost of a scrapy Item (a third of the time outside the normalisers)
         fields = {k: row[k] for k in INPUTS if row[k] is not None}
-        for key in json_inputs & fields.keys():
+        for key in _JSON_INPUTS & fields.keys():
             fields[key] = json.loads(fields[key])
-        for key in bool_inputs & fields.keys():
+        for key in _BOOL_INPUTS & fields.keys():
             fields[key] = bool(fields[key])
         fields.pop("posted_at", None)  # recomputed from posted_at_raw
         normalize_item(fields, lambda kind: misses.update([kind]))
