@@ -146,13 +146,14 @@ def discover_boards(db: sqlite_utils.Database, where: str = "", params: Sequence
     columns = ", ".join(LINK_COLUMNS)
     now = utc_now()
     before = db.execute("SELECT count(*) FROM boards").fetchone()[0]
-    rows = db.execute(f"SELECT id, {columns} FROM postings {where} ORDER BY id", list(params))
-    for posting_id, *texts in rows.fetchall():
-        for ats, board in find_boards(texts):
-            db.execute(
-                "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)",
-                [ats, board, now, posting_id],
-            )
+    ids = [int(r[0]) for r in db.execute(f"SELECT id FROM postings {where} ORDER BY id", list(params))]
+    # a page of descriptions at a time: a first crawl's are hundreds of MB together
+    for part in chunks(ids):
+        rows = db.execute(f"SELECT id, {columns} FROM postings WHERE id IN ({marks(part)}) ORDER BY id", list(part))
+        found = [(ats, board, now, posting_id) for posting_id, *texts in rows for ats, board in find_boards(texts)]
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)", found
+        )
     return int(db.execute("SELECT count(*) FROM boards").fetchone()[0]) - int(before)
 
 

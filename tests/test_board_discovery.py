@@ -7,6 +7,7 @@ import html
 import json
 import re
 import sqlite3
+import tracemalloc
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +21,7 @@ from db.boards import INACTIVE_AFTER_404S, discover_boards_of_run, find_boards, 
 from db.postings import PostingStore
 from db.schema import open_db
 from spiders.base import AtsBoardSpider
-from tests.conftest import REALDATA, json_strings, realdata, run_scrapy
+from tests.conftest import REALDATA, cassette_bodies, json_strings, realdata, run_scrapy
 from tests.spiders.test_hackernews import algolia_cassette
 
 #: (url as found in a real cassette under ../shared/realdata, ats, board); every pattern row needs one.
@@ -349,4 +350,39 @@ def test_discovery_reads_only_what_a_run_wrote_until_the_patterns_change(tmp_pat
     third = store.start_run("remotive")
     store.write_batch(third, [posting("1", "acme"), posting("2", "globex")], [])
     assert discover_boards_of_run(db, "remotive", third) == 1 and found() == ["acme", "globex"]
+    db.close()
+
+
+@pytest.mark.realdata
+def test_discovery_reads_postings_a_page_at_a_time(tmp_path):
+    """A first crawl's descriptions are hundreds of MB together: discovery holds one page of them
+    (measured with tracemalloc), and finds what reading each posting alone finds."""
+    jobs = cassette_bodies("remotive")[0]["jobs"]
+    db = open_db(tmp_path / "jobs.db")
+    store = PostingStore(db)
+    run = store.start_run("remotive")
+    copies = [
+        {"source": "remotive", "source_id": f"{job['id']}-{n}", "url": job["url"], "title": job["title"],
+         "apply_url": job["url"], "description_html": job["description"], "raw": {"id": job["id"]}}
+        for n in range(48) for job in jobs
+    ]  # fmt: skip
+    store.write_batch(run, copies, [])
+    expected: dict[tuple[str, str], int] = {}
+    for posting_id, *texts in db.execute("SELECT id, url, apply_url, description_html FROM postings ORDER BY id"):
+        for board in find_boards(texts):
+            expected.setdefault(board, posting_id)
+    assert expected, "the remotive cassette links to ATS boards"
+    description_bytes = sum(len(p["description_html"]) for p in copies)
+
+    tracemalloc.start()
+    try:
+        discover_boards_of_run(db, "remotive", run)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    stored = {
+        (ats, board): found_in for ats, board, found_in in db.execute("SELECT ats, board, found_in_posting FROM boards")
+    }
+    assert stored == expected
+    assert peak < 0.4 * description_bytes, (peak, description_bytes)
     db.close()
