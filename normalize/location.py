@@ -26,9 +26,10 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from normalize import places
+from normalize import build_cache, places
 from normalize.guard import Guarded, fold
 
 DATA_DIR = places.DATA_DIR
@@ -282,6 +283,11 @@ def _add_keywords(phrases: _PhraseTable, kw: Mapping[str, Any]) -> None:
 
 def _towns(town_stop: frozenset[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """GeoNames towns: key -> country (first row wins), and the other countries with that name."""
+    inputs: list[Path | str] = [Path(__file__), *places.table_inputs(), repr(sorted(town_stop))]
+    return build_cache.derived("location.towns", inputs, lambda: _read_towns(town_stop))
+
+
+def _read_towns(town_stop: frozenset[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     towns: dict[str, str] = {}
     town_alts: dict[str, tuple[str, ...]] = {}
     for row in places.read_csv("geonames_towns.csv"):

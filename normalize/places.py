@@ -39,6 +39,15 @@ def place_key(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
+def table_inputs() -> list[Path | str]:
+    """What a table built from the place vocabulary depends on: these tables, this module's code
+    (``place_key``) and pycountry's data (for ``normalize.build_cache.derived``)."""
+    from importlib.metadata import version
+
+    tables = sorted(path for path in DATA_DIR.iterdir() if path.suffix in (".csv", ".yaml"))
+    return [Path(__file__), *tables, f"pycountry {version('pycountry')}"]
+
+
 @functools.cache
 def read_yaml(name: str) -> Any:
     """One YAML table of ``data/places/`` (read once; callers must not mutate it)."""

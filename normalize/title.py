@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from normalize import YAML_LOADER, places
+from normalize import YAML_LOADER, build_cache, places
 from normalize.places import place_key
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -71,7 +71,7 @@ def _load_yaml(name: str) -> Any:
 
 
 def _check(pattern: str, where: str) -> str:
-    compiled = re.compile(pattern)
+    compiled = build_cache.compile(pattern)
     if compiled.groups:
         raise ValueError(f"{where}: use (?:...) instead of capturing groups: {pattern!r}")
     return pattern
@@ -96,6 +96,10 @@ def _key(text: str) -> str:
 
 def _place_names() -> tuple[set[str], set[str], set[str]]:
     """(place name keys, big place keys, upper-case-only codes) from the shared place vocabulary."""
+    return build_cache.derived("title.place_names", [Path(__file__), *places.table_inputs()], _read_place_names)
+
+
+def _read_place_names() -> tuple[set[str], set[str], set[str]]:
     names: set[str] = set()
     big: set[str] = set()
     codes: set[str] = {code.lower() for code in places.alpha2_codes() - {"XK"}}
@@ -242,6 +246,23 @@ _Candidates = tuple[Callable[[str, int], "re.Match[str] | None"], tuple[_Entry, 
 _UNSEEN: Any = object()  # cache miss marker (None is a cached "no candidates")
 
 
+def _index(items: list[tuple[str, str]]) -> tuple[dict[str, list[_Entry]], list[tuple[str, _Entry]]]:
+    """A scanner's alternatives by the literal strings they start with, and those that start with
+    a wildcard (with the longest literal they need)."""
+    by_key: dict[str, list[_Entry]] = {}
+    wild: list[tuple[str, _Entry]] = []
+    for order, (group, pattern) in enumerate(items):
+        for alt in _split_top(pattern):
+            entry = (order, group, alt)
+            keys = _start_keys(alt)
+            if keys is None:
+                wild.append((_longest_literal(alt), entry))
+            else:
+                for key in sorted(keys):
+                    by_key.setdefault(key, []).append(entry)
+    return by_key, wild
+
+
 class _Scanner:
     """An ordered list of named patterns, matched at word starts.
 
@@ -255,22 +276,15 @@ class _Scanner:
     that match at a position, the first in order wins.
     """
 
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        self._by_key: dict[str, list[_Entry]] = {}
-        self._wild: list[tuple[str, _Entry, Callable[[str, int], re.Match[str] | None]]] = []
-        for order, (group, pattern) in enumerate(items):
-            for alt in _split_top(pattern):
-                entry = (order, group, alt)
-                keys = _start_keys(alt)
-                if keys is None:
-                    self._wild.append((_longest_literal(alt), entry, re.compile(f"(?:{alt})(?!\\w)").match))
-                else:
-                    for key in keys:
-                        self._by_key.setdefault(key, []).append(entry)
+    def __init__(self, name: str, items: list[tuple[str, str]]) -> None:
+        # reading every alternative's start is ~0.1 s of parsing: kept while the items and this code are unchanged
+        inputs: list[Path | str] = [Path(__file__), repr(items)]
+        self._by_key, wild = build_cache.derived(f"title.{name}", inputs, lambda: _index(items))
+        self._wild = [(literal, entry, build_cache.compile(f"(?:{entry[2]})(?!\\w)").match) for literal, entry in wild]
         self._combined: dict[tuple[_Entry, ...], _Candidates] = {}
         self._plain: dict[str, _Candidates] = {}
-        literals = sorted({lit for lit, _, _ in self._wild}, key=len, reverse=True)
-        self._needed_re = re.compile("|".join(map(re.escape, literals))) if self._wild else None
+        literals = sorted({lit for lit, _, _ in self._wild}, key=lambda lit: (-len(lit), lit))
+        self._needed_re = build_cache.compile("|".join(map(re.escape, literals))) if self._wild else None
 
     def _candidates_for(self, head: str) -> _Candidates:
         """The keyed alternatives a position starting with ``head`` may match, as ONE regex.
@@ -288,7 +302,7 @@ class _Scanner:
             if len(self._combined) > 10_000:
                 self._combined.clear()  # the head cache keeps what it uses
             pattern = "|".join(f"(?:{alt})(?!\\w)()" for _, _, alt in key)
-            combined = self._combined[key] = (re.compile(pattern).match, key)
+            combined = self._combined[key] = (build_cache.compile(pattern).match, key)
         return combined
 
     def compile_all(self) -> None:
@@ -361,7 +375,7 @@ def _tables() -> _Tables:
         group = f"s{i}"
         seniority[group] = (str(marker["id"]), level)
         sen_items.append((group, _check(pattern, f"seniority.yaml {marker['id']}")))
-    seniority_re = _Scanner(sen_items)
+    seniority_re = _Scanner("seniority", sen_items)
 
     roles = _load_yaml("roles.yaml")
     macros: dict[str, str] = roles.get("macros") or {}
@@ -377,11 +391,11 @@ def _tables() -> _Tables:
         role_items.append((group, _check(pattern, f"roles.yaml {rule['role']}")))
     # at one position the lowest tier is tried first (then table order), like the choice in _role
     role_items.sort(key=lambda item: (rules[item[0]][1].tier, rules[item[0]][0]))
-    role_re = _Scanner(role_items)
+    role_re = _Scanner("roles", role_items)
     lowest_tier = min(rule.tier for _, rule in rules.values())
 
     markers = _load_yaml("markers.yaml")
-    gender_re = re.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
+    gender_re = build_cache.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
     names, big, codes = _place_names()
     not_places = {_key(w) for w in markers["not_places"]}
     vocab: dict[str, str] = {code: "code" for code in codes}

@@ -15,7 +15,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler.items import JobPosting
-from normalize import dates, location, salary, title
+from normalize import build_cache, dates, location, salary, title
 from normalize.company import normalize_company
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ def warm_up() -> None:
     salary.normalize_posting_salary(text="$120,000 - $150,000 per year", description="Salary: $100k", on=None)
     dates.parse_date("3 days ago", now=datetime(2026, 1, 1, tzinfo=UTC))
     normalize_company("Example GmbH")
+    build_cache.save()  # the next process reads the compiled title tables instead of compiling them
 
 
 def normalize_or_keep_raw(item: JobPosting, count: Callable[[str], None]) -> JobPosting:

@@ -38,6 +38,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 
 from crawler.items import JobPosting
+from normalize import build_cache
 from pipelines.normalization import normalize_or_keep_raw
 from pipelines.validate import validate_item
 
@@ -90,6 +91,7 @@ class _Collect(logging.Handler):
 
 
 _collected: _Collect | None = None
+_saved_tables = False
 
 
 def _start_worker() -> None:
@@ -112,7 +114,11 @@ def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
     and the CPU seconds it took."""
     counts: Counter[str] = Counter()
     started = time.process_time()
+    global _saved_tables
     results = [prepare(item, spider_name, lambda stat: counts.update((stat,))) for item in items]
+    if not _saved_tables:  # the tables this worker built: the next crawl's workers read them back
+        _saved_tables = True
+        build_cache.save()
     records: list[logging.LogRecord] = []
     if _collected is not None:
         records, _collected.records = _collected.records, []

@@ -1,0 +1,180 @@
+"""normalize.build_cache: tables read back from the cache file give the same results as tables
+built from scratch, and a changed input, a damaged file or ``off`` builds them again."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.items import JobPosting
+from normalize import build_cache
+from tests.conftest import cassette_bodies
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """This process's cache state emptied (restored afterwards) and its file in tmp_path."""
+    monkeypatch.setenv(build_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(build_cache, "_file", None)
+    monkeypatch.setattr(build_cache, "_used", {"regex": {}, "derived": {}})
+    monkeypatch.setattr(build_cache, "_new", 0)
+    return tmp_path / "cache"
+
+
+def reopened(monkeypatch) -> None:
+    """As a new process would start: nothing used yet, the file read again."""
+    monkeypatch.setattr(build_cache, "_file", None)
+    monkeypatch.setattr(build_cache, "_used", {"regex": {}, "derived": {}})
+    monkeypatch.setattr(build_cache, "_new", 0)
+
+
+NORMALISE_SCRIPT = """
+import json, sys
+from normalize import build_cache, location, title
+from pipelines.normalization import warm_up
+warm_up()
+texts = json.loads(sys.stdin.read())
+out = {"titles": [title.parse(t) for t in texts["titles"]],
+       "locations": [location.parse(t) for t in texts["locations"]],
+       "stats": build_cache.stats()}
+print(json.dumps(out, sort_keys=True, default=str))
+"""
+
+
+def normalised_in_a_new_process(cache_dir: str, texts: dict[str, list[str]]) -> dict:
+    env = {**os.environ, build_cache.CACHE_DIR_ENV: cache_dir}
+    done = subprocess.run(
+        [sys.executable, "-c", NORMALISE_SCRIPT], input=json.dumps(texts), capture_output=True, text=True,
+        cwd=ROOT, env=env, check=True, timeout=300,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+@pytest.mark.realdata
+def test_real_titles_and_locations_read_the_same_through_a_warm_cache(tmp_path):
+    """Three processes: no cache, one that builds and writes it, one that reads it back."""
+    jobs = [job for body in cassette_bodies("remotive") for job in body["jobs"]]
+    jobs += [job for body in cassette_bodies("ashby") for job in body.get("jobs", [])]
+    texts = {
+        "titles": sorted({job["title"] for job in jobs}),
+        "locations": sorted({str(job.get("candidate_required_location") or job.get("location") or "") for job in jobs}),
+    }
+    assert len(texts["titles"]) > 100 and len(texts["locations"]) > 20
+    uncached = normalised_in_a_new_process("off", texts)
+    building = normalised_in_a_new_process(str(tmp_path), texts)
+    [cache_file] = tmp_path.iterdir()  # written whole (no temporary left beside it)
+    written = cache_file.stat().st_mtime_ns
+    warm = normalised_in_a_new_process(str(tmp_path), texts)
+    assert uncached["stats"]["file"] == "None"
+    assert warm["stats"]["derived"] == ["location.towns", "title.place_names", "title.roles", "title.seniority"]
+    assert warm["stats"]["patterns"] > 500
+    assert cache_file.stat().st_mtime_ns == written  # the warm process built nothing, so wrote nothing
+    for key in ("titles", "locations"):
+        assert warm[key] == uncached[key]
+        assert building[key] == uncached[key]
+
+
+def test_a_program_read_back_is_the_compiled_pattern(fresh_cache, monkeypatch):
+    patterns = [
+        (r"(?P<low>\d+)\s*[-–]\s*(?P<high>\d+)\s*k\b", re.IGNORECASE),
+        (r"(?:senior|sr\.?)(?!\w)()|(?:lead)(?!\w)()", 0),
+        (r"\bremote\b(?=.*(?:us|eu))", re.IGNORECASE | re.DOTALL),
+    ]
+    text = "Senior Engineer, remote (US), 120-150k; sr. lead 90 – 110K, Remote EU"
+    fresh = [build_cache.compile(p, f) for p, f in patterns]
+    assert build_cache.save() == build_cache.cache_path()
+    reopened(monkeypatch)
+    read_back = [build_cache.compile(p, f) for p, f in patterns]
+    assert build_cache.stats()["built"] == 0
+    for (pattern, flags), a, b in zip(patterns, fresh, read_back, strict=True):
+        plain = re.compile(pattern, flags)
+        for compiled in (a, b):
+            assert (compiled.pattern, compiled.flags, compiled.groups, compiled.groupindex) == (
+                plain.pattern, plain.flags, plain.groups, plain.groupindex)  # fmt: skip
+            assert [(m.span(), m.groups()) for m in compiled.finditer(text)] == [
+                (m.span(), m.groups()) for m in plain.finditer(text)
+            ]
+
+
+def test_a_changed_input_builds_the_value_again(fresh_cache, monkeypatch, tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text("name\nBerlin\n")
+    builds = []
+
+    def build() -> dict[str, int]:
+        builds.append(table.read_text())
+        return {line: len(line) for line in table.read_text().split()}
+
+    assert build_cache.derived("t", [table, "v1"], build) == {"name": 4, "Berlin": 6}
+    build_cache.save()
+    reopened(monkeypatch)
+    assert build_cache.derived("t", [table, "v1"], build) == {"name": 4, "Berlin": 6}
+    assert len(builds) == 1  # read back
+    table.write_text("name\nParis\n")
+    assert build_cache.derived("t", [table, "v1"], build) == {"name": 4, "Paris": 5}
+    assert build_cache.derived("t", [table, "v2"], build) == {"name": 4, "Paris": 5}
+    assert len(builds) == 3  # the file's bytes and the text are both inputs
+
+
+def test_a_damaged_file_or_program_is_built_again(fresh_cache, monkeypatch):
+    pattern = r"\b(?:remote|hybrid)\b"
+    build_cache.compile(pattern)
+    path = build_cache.save()
+    assert path is not None
+    reopened(monkeypatch)
+    build_cache._stored("regex")[(pattern, 0)] = (0, [17, 99, 3], 0, {}, ())  # not a program of this re
+    assert build_cache.compile(pattern).findall("Remote or hybrid, remote") == ["hybrid", "remote"]
+    path.write_bytes(b"\x00not marshal data")
+    reopened(monkeypatch)
+    assert build_cache.derived("d", ["x"], lambda: [1, 2]) == [1, 2]
+    assert build_cache.compile(pattern).findall("hybrid") == ["hybrid"]
+    assert build_cache.stats()["built"] == 2
+
+
+def test_off_keeps_no_file(fresh_cache, monkeypatch):
+    monkeypatch.setenv(build_cache.CACHE_DIR_ENV, "off")
+    build_cache.compile(r"x+")
+    assert build_cache.cache_path() is None and build_cache.save() is None
+    assert not fresh_cache.exists()
+
+
+def test_a_process_that_used_part_of_the_file_keeps_the_rest(fresh_cache, monkeypatch):
+    """A crawl's worker compiles only the title heads its postings start; what it read stays.
+    Tables edited since (most of the file unused) drop out."""
+    for pattern in ("alpha", "beta", "gamma"):
+        build_cache.compile(pattern)
+    build_cache.save()
+    reopened(monkeypatch)
+    build_cache.compile("alpha")
+    build_cache.compile("delta")
+    build_cache.save()
+    reopened(monkeypatch)
+    assert {p for p, _ in build_cache._stored("regex")} == {"alpha", "beta", "gamma", "delta"}
+    build_cache.compile("epsilon")
+    build_cache.save()
+    reopened(monkeypatch)
+    assert {p for p, _ in build_cache._stored("regex")} == {"epsilon"}
+
+
+@pytest.mark.realdata
+def test_a_crawl_worker_saves_the_tables_after_its_first_batch(monkeypatch):
+    from pipelines import prepare
+
+    saves = []
+    monkeypatch.setattr(prepare, "_saved_tables", False)
+    monkeypatch.setattr(build_cache, "save", lambda: saves.append(1))
+    jobs = cassette_bodies("ashby")[0]["jobs"][:4]
+    for job in jobs:
+        item = JobPosting(source="ashby", source_id=job["id"], url=job["jobUrl"], title=job["title"],
+                          description_html=job.get("descriptionHtml"), raw=job)  # fmt: skip
+        results, *_ = prepare.prepare_batch([item], "ashby")
+        assert results[0]["title_clean"]
+    assert saves == [1]
