@@ -60,7 +60,10 @@ def cache_path() -> Path | None:
     if folder == "off":
         return None
     if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        try:
+            base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder (a bare service account): no cache
+            return None
         folder = str(Path(base) / "remotejobs")
     build = hashlib.sha256(_BUILD.encode()).hexdigest()[:16]
     return Path(folder) / f"normalize-{sys.implementation.cache_tag}-{build}.marshal"
@@ -126,6 +129,8 @@ def derived(name: str, inputs: Sequence[Path | str], build: Callable[[], T]) -> 
     """``build()``, or the value it gave before for the same ``inputs``. The value must be made of
     what ``marshal`` keeps (str, int, float, bool, None, tuple, list, dict, set, frozenset)."""
     global _new
+    if cache_path() is None:
+        return build()
     key = digest(inputs)
     stored = _stored("derived").get(name)
     if stored is not None and stored[0] == key:

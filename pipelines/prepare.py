@@ -112,9 +112,9 @@ Outcome = tuple[list[Any], Counter[str], list[logging.LogRecord], float]
 def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
     """A worker's job: :func:`prepare` on each item; the results, stat increments, log records
     and the CPU seconds it took."""
+    global _saved_tables
     counts: Counter[str] = Counter()
     started = time.process_time()
-    global _saved_tables
     results = [prepare(item, spider_name, lambda stat: counts.update((stat,))) for item in items]
     if not _saved_tables:  # the tables this worker built: the next crawl's workers read them back
         _saved_tables = True
