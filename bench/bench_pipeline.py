@@ -50,6 +50,7 @@ from scrapy.utils.project import get_project_settings
 
 import pipelines.prepare as prepare_module
 import pipelines.store as store_module
+from normalize import build_cache
 from pipelines.prepare import PreparePipeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -315,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     # the interpreter's build moves every figure (docs/operations.md): say which one ran
     print(f"python: {sys.executable} {platform.python_version()} ({platform.python_compiler()})")
+    # built normaliser tables shorten every crawl's and renormalize's start by ~1 s: say which case ran
+    cache = build_cache.cache_path()
+    state = "off" if cache is None else ("present" if cache.is_file() else "absent: the first crawl writes it")
+    print(f"normalisers' cache: {cache} ({state}; REMOTEJOBS_CACHE_DIR=off to measure without)")
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as name:
         tmp = Path(name)
         n = build_copies(tmp / "copies", args.copies)
