@@ -44,6 +44,7 @@ CACHE_DIR_ENV = "REMOTEJOBS_CACHE_DIR"
 #: what makes a program or a derived value this interpreter's: its version, re's program format
 #: and the Unicode tables (case folding, NFKD) the table builders use
 _BUILD = f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{sys.maxunicode}"
+_BUILD_ID = hashlib.sha256(_BUILD.encode()).hexdigest()[:16]
 
 T = TypeVar("T")
 #: the arguments of ``_sre.compile`` after the pattern
@@ -65,8 +66,7 @@ def cache_path() -> Path | None:
         except (RuntimeError, KeyError):  # no home folder (a bare service account): no cache
             return None
         folder = str(Path(base) / "remotejobs")
-    build = hashlib.sha256(_BUILD.encode()).hexdigest()[:16]
-    return Path(folder) / f"normalize-{sys.implementation.cache_tag}-{build}.marshal"
+    return Path(folder) / f"normalize-{sys.implementation.cache_tag}-{_BUILD_ID}.marshal"
 
 
 def _stored(kind: str) -> dict[Any, Any]:

@@ -19,21 +19,19 @@ from tests.conftest import cassette_bodies
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def reopened(monkeypatch) -> None:
+    """As a new process would start: nothing used yet, the file read again (restored afterwards)."""
+    monkeypatch.setattr(build_cache, "_file", None)
+    monkeypatch.setattr(build_cache, "_used", {"regex": {}, "derived": {}})
+    monkeypatch.setattr(build_cache, "_new", 0)
+
+
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
-    """This process's cache state emptied (restored afterwards) and its file in tmp_path."""
+    """This process's cache state emptied and its file in tmp_path."""
     monkeypatch.setenv(build_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(build_cache, "_file", None)
-    monkeypatch.setattr(build_cache, "_used", {"regex": {}, "derived": {}})
-    monkeypatch.setattr(build_cache, "_new", 0)
+    reopened(monkeypatch)
     return tmp_path / "cache"
-
-
-def reopened(monkeypatch) -> None:
-    """As a new process would start: nothing used yet, the file read again."""
-    monkeypatch.setattr(build_cache, "_file", None)
-    monkeypatch.setattr(build_cache, "_used", {"regex": {}, "derived": {}})
-    monkeypatch.setattr(build_cache, "_new", 0)
 
 
 NORMALISE_SCRIPT = """
