@@ -10,6 +10,8 @@ from crawler.cli.main import main
 from crawler.items import NORMALIZED_FIELDS
 from db.postings import PostingStore
 from db.schema import open_db
+from listings.build import dedupe_postings
+from pipelines.after_crawl import platform_facts
 from pipelines.normalization import NORMALIZER_INPUTS, normalize_item
 from tests.conftest import realdata
 from tests.spiders.responses import replayed
@@ -54,6 +56,40 @@ def test_renormalize_restores_what_the_crawl_computed(tmp_path, capsys, processe
     assert main(command) == 0
     assert f"command=renormalize postings={len(before)} changed=0 " in capsys.readouterr().out
     assert rows(db_path, select) == before
+
+
+@pytest.mark.realdata
+def test_renormalize_writes_only_the_columns_that_changed(tmp_path, capsys):
+    # Rows with different columns out of date get exactly those back; dedupe keys are marked
+    # stale only where a column they are built from changed (not for a salary band's currency).
+    db_path = tmp_path / "jobs.db"
+    db = open_db(db_path)
+    store = PostingStore(db)
+    postings = [dict(p) for p in replayed("remotive", realdata("remotive")).postings]
+    store.write_batch(store.start_run("remotive"), postings, [])
+    dedupe_postings(db, "WHERE listing_id IS NULL", facts=platform_facts())  # stores every posting's keys
+    db.close()
+    select = f"SELECT id, {', '.join(COLUMNS)} FROM postings ORDER BY id"
+    before = rows(db_path, select)
+    priced = [r["id"] for r in before if r["salary_norm_currency"]]
+    placed = [r["id"] for r in before if r["countries"] and r["id"] not in priced[:5]]
+    assert len(priced) >= 5 and len(placed) >= 5
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM posting_keys WHERE version IS NULL").fetchone()[0] == 0
+    edits = {
+        "salary_norm_currency = 'XXX'": priced[:5],  # not a dedupe key input
+        "countries = '[]', title_clean = 'x'": placed[:5],
+    }
+    for assignment, ids in edits.items():
+        conn.executemany(f"UPDATE posting_fields SET {assignment} WHERE id = ?", [(i,) for i in ids])
+    conn.commit()
+    conn.close()
+
+    assert main(["renormalize", "--db", str(db_path), "--processes", "2"]) == 0, capsys.readouterr().err
+    assert f"command=renormalize postings={len(before)} changed=10 " in capsys.readouterr().out
+    assert rows(db_path, select) == before
+    stale = {r["posting_id"] for r in rows(db_path, "SELECT posting_id FROM posting_keys WHERE version IS NULL")}
+    assert stale == set(placed[:5])
 
 
 def test_missing_database_is_a_clear_error(tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 After a normaliser or reference-table change (new FX rates, a new title rule),
 this recomputes every normalised column of ``postings`` from the raw columns
-kept beside them, in batches of 1,000, and writes only the rows whose values changed,
+kept beside them, in batches of 1,000, and writes only the values that changed,
 one transaction per batch. The normalising runs in worker processes (``--processes``, default
 one per usable core, at most 4), forked once this process has built the normalisers' tables;
 each reads its own batches, results are written in order by this process.
@@ -11,12 +11,13 @@ each reads its own batches, results are written in order by this process.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -55,15 +56,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def renormalised(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], Counter[str]]:
-    """The changed rows of a batch (new normalised values, then the id) and the values no
-    normaliser could read; runs in a worker process."""
+#: One changed row: the positions in ``NORMALISED`` of the columns whose values changed, and
+#: their new values followed by the posting's id.
+Change = tuple[tuple[int, ...], list[Any]]
+_INPUT_COUNT = len(INPUTS)
+
+
+def renormalised(rows: Iterable[Sequence[Any]]) -> tuple[list[Change], Counter[str]]:
+    """The changed rows of a batch and the values no normaliser could read; runs in a worker
+    process. A row is (id, *INPUTS, *NORMALISED as stored)."""
     misses: Counter[str] = Counter()
-    changes = []
+    changes: list[Change] = []
     for row in rows:
         # a plain dict of the fields the normalisers read: what a crawl hands them, without
         # the cost of a scrapy Item (a third of the time outside the normalisers)
-        fields = {k: row[k] for k in INPUTS if row[k] is not None}
+        fields = {k: v for k, v in zip(INPUTS, row[1 : 1 + _INPUT_COUNT], strict=True) if v is not None}
         for key in _JSON_INPUTS & fields.keys():
             fields[key] = json.loads(fields[key])
         for key in _BOOL_INPUTS & fields.keys():
@@ -71,21 +78,31 @@ def renormalised(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], Counter[s
         fields.pop("posted_at", None)  # recomputed from posted_at_raw
         normalize_item(fields, lambda kind: misses.update([kind]))
         values = [column_value(c, fields.get(c)) for c in NORMALISED]  # the store's own encoding
-        if values != [row[f"stored_{c}"] for c in NORMALISED]:
-            changes.append([*values, row["id"]])
+        stored = row[1 + _INPUT_COUNT :]
+        changed = tuple(i for i, (new, old) in enumerate(zip(values, stored, strict=True)) if new != old)
+        if changed:
+            changes.append((changed, [*(values[i] for i in changed), row[0]]))
     return changes, misses
 
 
 _READERS: dict[str, sqlite3.Connection] = {}
 
 
-def renormalised_batch(db_path: str, sql: str, params: list[Any]) -> tuple[list[list[Any]], Counter[str]]:
+def renormalised_batch(db_path: str, sql: str, params: list[Any]) -> tuple[list[Change], Counter[str]]:
     """:func:`renormalised` over one batch that this (worker) process reads itself: handing the
     rows over from the main process cost more than reading them (descriptions are kilobytes)."""
     if db_path not in _READERS:  # one read-only connection per worker (WAL: reads beside the writes)
         _READERS[db_path] = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        _READERS[db_path].row_factory = sqlite3.Row
-    return renormalised([dict(row) for row in _READERS[db_path].execute(sql, params)])
+    return renormalised(_READERS[db_path].execute(sql, params))
+
+
+@functools.cache
+def update_sql(changed: tuple[int, ...]) -> str:
+    """The UPDATE of one set of changed columns: setting only those keeps triggers on the others
+    (dedupe keys marked stale, posting_keys' dates copied) from running for nothing, and costs
+    the writing process a third of setting every normalised column (measured: 0.14-0.25 s vs
+    0.48 s of CPU for 11,811 rows whose title_clean changed)."""
+    return f"UPDATE {FIELDS_TABLE} SET {', '.join(f'[{NORMALISED[i]}] = ?' for i in changed)} WHERE id = ?"
 
 
 class _Here(Executor):
@@ -108,8 +125,7 @@ def _executor(processes: int | None) -> Executor:
 
 def _write(
     db: Any,
-    update_sql: str,
-    batch: tuple[int, Future[tuple[list[list[Any]], Counter[str]]]],
+    batch: tuple[int, Future[tuple[list[Change], Counter[str]]]],
     misses: Counter[str],
     processed: int,
     updated: int,
@@ -117,9 +133,13 @@ def _write(
     size, work = batch
     changes, batch_misses = work.result()
     misses.update(batch_misses)
+    by_columns: dict[tuple[int, ...], list[list[Any]]] = {}
+    for changed, params in changes:
+        by_columns.setdefault(changed, []).append(params)
     if changes:
         with db.atomic():
-            db.conn.executemany(update_sql, changes)
+            for changed, rows in by_columns.items():
+                db.conn.executemany(update_sql(changed), rows)
     return processed + size, updated + len(changes)
 
 
@@ -133,9 +153,6 @@ def run(args: argparse.Namespace) -> int:
         where = f"WHERE source IN ({','.join('?' * len(args.source))})"
         params = list(args.source)
     misses: Counter[str] = Counter()
-    # one prepared statement per batch, for the rows whose values changed: sqlite-utils' per-row
-    # update() asked the schema and re-read the row (about 10 statements a posting)
-    update_sql = f"UPDATE {FIELDS_TABLE} SET {', '.join(f'[{c}] = ?' for c in NORMALISED)} WHERE id = ?"
     select = ", ".join([*(f"[{f}]" for f in INPUTS), *(f"[{c}] AS [stored_{c}]" for c in NORMALISED)])
     total = db.execute(f"SELECT count(*) FROM postings {where}", params).fetchone()[0]
 
@@ -161,15 +178,15 @@ def run(args: argparse.Namespace) -> int:
     processed = updated = 0
     with ProgressReport("renormalize") as report, _executor(args.processes) as pool:
         # a few batches in flight: the workers read and normalise while this process writes
-        pending: list[tuple[int, Future[tuple[list[list[Any]], Counter[str]]]]] = []
+        pending: list[tuple[int, Future[tuple[list[Change], Counter[str]]]]] = []
         for after, last, size in batches():
             pending.append((size, pool.submit(renormalised_batch, str(args.db), batch_sql, [*params, after, last])))
             if len(pending) <= 3:
                 continue
-            processed, updated = _write(db, update_sql, pending.pop(0), misses, processed, updated)
+            processed, updated = _write(db, pending.pop(0), misses, processed, updated)
             report.update("renormalising", processed, total)
         while pending:
-            processed, updated = _write(db, update_sql, pending.pop(0), misses, processed, updated)
+            processed, updated = _write(db, pending.pop(0), misses, processed, updated)
             report.update("renormalising", processed, total)
     db.close()
     lines = [f"renormalised {processed} postings in {report.seconds:.1f}s, {updated} changed"]
