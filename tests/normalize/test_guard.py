@@ -5,11 +5,24 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from re import _parser  # type: ignore[attr-defined]
 
 import pytest
 
 from normalize import location, salary
-from normalize.guard import _FOLD_TO_ASCII, Guarded, _is_word_char, fold, leading_words, required_words
+from normalize.guard import (
+    _FOLD_TO_ASCII,
+    Guarded,
+    _anchor_sets,
+    _best_anchor,
+    _is_word_char,
+    _starts,
+    _top_branches,
+    _width,
+    fold,
+    leading_words,
+    required_words,
+)
 from tests.conftest import cassette_bodies, json_strings
 
 WORDS = [
@@ -178,3 +191,73 @@ def test_replace_matches_is_sub_on_real_descriptions() -> None:
         assert guarded.replace_matches(" ", text) == guarded.pattern.sub(" ", text), text[:200]
         changed += guarded.replace_matches(" ", text) != text
     assert changed > 20
+
+
+def test_folding_keeps_which_characters_are_word_characters() -> None:
+    """Guarded checks the character before a start word in the folded copy: what \\b sees in the
+    text itself, for every code point that folds to one character (longer folds are not used)."""
+    changed = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if len(folded := fold(chr(code))) == 1 and _is_word_char(chr(code)) != _is_word_char(folded)
+    ]
+    assert changed == []
+
+
+def parsed(pattern: str, flags: int = re.IGNORECASE):
+    return _parser.parse(pattern, flags)
+
+
+def test_a_leading_group_of_alternatives_is_spread_out() -> None:
+    spread = _top_branches(parsed(r"\b(?:in|at)\s+(?:the|our)\s+office|hybrid"))
+    assert [_starts(items, True) for items in spread] == [
+        frozenset({("in", True)}),
+        frozenset({("at", True)}),
+        frozenset({("hybrid", False)}),
+    ]
+
+
+WIDTHS = [
+    pytest.param(r"on[\s-]?site", (6, 7), id="an-optional-character"),
+    pytest.param(r"(?:fully|100\s?%)", (4, 5), id="alternatives"),
+    pytest.param(r"\bin\s+the", (6, None), id="unbounded-whitespace"),
+    pytest.param(r"(?<![a-z])x(?=y)", (1, 1), id="assertions-take-nothing"),
+    pytest.param(r"[^.\n]{0,40}?ab", (2, 42), id="a-bounded-repeat"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "width"), WIDTHS)
+def test_width(pattern, width) -> None:
+    assert _width(parsed(pattern)) == width
+
+
+ANCHORS = [
+    pytest.param(r"\bon[\s-]?site\s+role", (("site", 2, 3),), id="word-after-an-optional-character"),
+    pytest.param(r"\b(?:in[\s-]office|on[\s-]?site)\b", (("office", 3, 3), ("site", 2, 3)), id="one-per-alternative"),
+    pytest.param(r"\bin\s+(?:the|our)\s+office", None, id="nothing-after-unbounded-whitespace"),
+    pytest.param(r"\bon\s?(?:site|x)", None, id="an-alternative-without-a-word"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "anchors"), ANCHORS)
+def test_short_starts_are_anchored_to_a_longer_word_nearby(pattern, anchors) -> None:
+    assert _best_anchor(_anchor_sets(parsed(pattern), True)) == anchors
+
+
+TRAPS = [
+    "on site role at the start",
+    "Canon site role; work on-site role. ON SITE ROLE",
+    "on site on site role",  # overlapping windows
+    "x on\tsite role, in office position, in-person only; on site",  # anchor word at the end
+    "site role on site",
+    "in office only" * 3,
+]
+
+
+@pytest.mark.parametrize("text", TRAPS)
+def test_anchored_starts_find_every_match(text) -> None:
+    for pattern in (location.ONSITE_STATEMENT, location.ANCHORED, location.HYBRID_STATEMENT):
+        guarded = Guarded(pattern)
+        assert guarded.short_starts, "the statements have short starts to anchor"
+        expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groups()) for m in guarded.finditer(text)] == expected
