@@ -61,11 +61,15 @@ def spider_hash(item: dict[str, Any]) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` without building an encoder on every call.
+json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def column_value(name: str, value: Any) -> Any:
     """An item field's value as its column stores it (JSON for lists, 0/1 for booleans); not
     for ``raw`` (stored as ``raw_json``)."""
     if name in JSON_COLUMNS:
-        return json.dumps(value, ensure_ascii=False) if value is not None else None
+        return json_text(value) if value is not None else None
     if name in BOOL_COLUMNS:
         return None if value is None else int(bool(value))
     return value

@@ -26,7 +26,7 @@ from crawler.cli.common import CliError, add_db_argument, add_json_argument
 from crawler.cli.progress import ProgressReport
 from crawler.items import NORMALIZED_FIELDS
 from db.posting_tables import FIELDS_TABLE
-from db.postings import column_value
+from db.postings import json_text
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
 from pipelines.normalization import NORMALIZER_INPUTS, normalize_item, warm_up
 
@@ -35,6 +35,8 @@ BATCH = 1000
 INPUTS = list(NORMALIZER_INPUTS)
 _JSON_INPUTS, _BOOL_INPUTS = JSON_COLUMNS & set(INPUTS), BOOL_COLUMNS & set(INPUTS)
 NORMALISED = sorted(NORMALIZED_FIELDS.keys() | {"posted_at"})
+_JSON_POSITIONS = tuple(i for i, c in enumerate(NORMALISED) if c in JSON_COLUMNS)
+_BOOL_POSITIONS = tuple(i for i, c in enumerate(NORMALISED) if c in BOOL_COLUMNS)
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +79,13 @@ def renormalised(rows: Iterable[Sequence[Any]]) -> tuple[list[Change], Counter[s
             fields[key] = bool(fields[key])
         fields.pop("posted_at", None)  # recomputed from posted_at_raw
         normalize_item(fields, lambda kind: misses.update([kind]))
-        values = [column_value(c, fields.get(c)) for c in NORMALISED]  # the store's own encoding
+        values = list(map(fields.get, NORMALISED))
+        for i in _JSON_POSITIONS:  # the store's own encoding (db.postings.column_value)
+            if values[i] is not None:
+                values[i] = json_text(values[i])
+        for i in _BOOL_POSITIONS:
+            if values[i] is not None:
+                values[i] = int(bool(values[i]))
         stored = row[1 + _INPUT_COUNT :]
         changed = tuple(i for i, (new, old) in enumerate(zip(values, stored, strict=True)) if new != old)
         if changed:
