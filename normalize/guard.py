@@ -386,20 +386,29 @@ def _word_starts(word: str) -> re.Pattern[str]:
     return re.compile(rf"{escaped}(?<!\w{escaped})")
 
 
+def _add_occurrences(
+    found: set[int], haystack: str, word: str, after_boundary: bool, start: int = 0, stop: int | None = None
+) -> bool:
+    """Add where ``word`` begins in ``haystack[start:stop]`` (``after_boundary``: only where no
+    word character comes before it); whether it is there at all."""
+    at = haystack.find(word, start, stop)
+    there = at != -1
+    if after_boundary:
+        while at != -1:
+            if not at or not _is_word_char(haystack[at - 1]):
+                found.add(at)
+            at = haystack.find(word, at + 1, stop)
+    else:
+        while at != -1:
+            found.add(at)
+            at = haystack.find(word, at + 1, stop)
+    return there
+
+
 def _add_starts(found: set[int], haystack: str, branch: _Branch, start: int, end: int) -> None:
     """Add where one of the branch's start words begins at ``start`` <= position < ``end``."""
     for word in branch.starts:
-        stop = end - 1 + len(word)
-        at = haystack.find(word, start, stop)
-        if word in branch.after_boundary:
-            while at != -1:
-                if not at or not _is_word_char(haystack[at - 1]):
-                    found.add(at)
-                at = haystack.find(word, at + 1, stop)
-        else:
-            while at != -1:
-                found.add(at)
-                at = haystack.find(word, at + 1, stop)
+        _add_occurrences(found, haystack, word, word in branch.after_boundary, start, end - 1 + len(word))
 
 
 class Guarded:
@@ -430,8 +439,13 @@ class Guarded:
             _branch(items, self.ignorecase, self.words)
             for items in _top_branches(_parser.parse(pattern.pattern, pattern.flags))
         ]
-        long_words = {(word, word in b.after_boundary) for b in branches if b and b.needs is None for word in b.starts}
-        self.long_starts = tuple(sorted((word, (word, False) not in long_words) for word, _bounded in long_words))
+        # each long start word once, after a boundary only if it is in every alternative it leads
+        long_words: dict[str, bool] = {}
+        for branch in branches:
+            if branch is not None and branch.needs is None:
+                for word in branch.starts:
+                    long_words[word] = long_words.get(word, True) and word in branch.after_boundary
+        self.long_starts = tuple(sorted(long_words.items()))
         self.short_starts = tuple(b for b in branches if b is not None and b.needs is not None)
         if leading is None or None in branches:
             self.starts = None
@@ -450,18 +464,9 @@ class Guarded:
         found: set[int] = set()
         index = _index(haystack) if self.short_starts else None
         for word, after_boundary in self.long_starts:
-            at = haystack.find(word)
+            there = _add_occurrences(found, haystack, word, after_boundary)
             if index is not None:  # the short starts' alternatives may need the word
-                index.present[word] = at != -1
-            if after_boundary:
-                while at != -1:
-                    if not at or not _is_word_char(haystack[at - 1]):
-                        found.add(at)
-                    at = haystack.find(word, at + 1)
-            else:
-                while at != -1:
-                    found.add(at)
-                    at = haystack.find(word, at + 1)
+                index.present[word] = there
         if index is not None:
             self._short_candidates(found, index)
         return sorted(found)
