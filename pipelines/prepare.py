@@ -38,6 +38,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 
 from crawler.items import JobPosting
+from db.postings import spider_hash
 from normalize import build_cache
 from pipelines.normalization import normalize_or_keep_raw
 from pipelines.validate import validate_item
@@ -50,9 +51,12 @@ BATCH_MAX = 64
 
 
 def prepare(item: Any, spider_name: str | None, count: Callable[[str], None]) -> Any:
-    """One posting validated then normalised (a reject or any other item passes as it is)."""
+    """One posting hashed (unless the skip pipeline did), validated, then normalised (a reject or
+    any other item passes as it is)."""
     if not isinstance(item, JobPosting):
         return item
+    if item.get("spider_hash") is None:  # the spider's output, before validation changes it
+        item["spider_hash"] = spider_hash(dict(item))
     checked = validate_item(item, spider_name, count)
     if isinstance(checked, JobPosting):
         return normalize_or_keep_raw(checked, lambda kind: count(f"normalize/{kind}/unparsed"))

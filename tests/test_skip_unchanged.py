@@ -121,3 +121,38 @@ def test_a_changed_posting_is_not_skipped(tmp_path):
     assert row[0] == first["title"]
     assert row[1] == spider_hash(dict(first))  # the new output's hash, so the next run skips it
     store.db.close()
+
+
+def _skip_pipeline(db_path: Path) -> Any:
+    from pipelines.skip_unchanged import SkipUnchangedPipeline
+
+    crawler = get_crawler(spider_class("ashby"), {"JOBS_DB": str(db_path)})
+    assert crawler.stats is not None
+    crawler.stats.open_spider()
+    pipeline = SkipUnchangedPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    return pipeline
+
+
+def test_a_posting_without_a_stored_hash_is_hashed_where_it_is_prepared(tmp_path):
+    """Nothing stored to compare with (a first crawl): the skip pipeline leaves the hash to the
+    prepare step (a worker process in a crawl), which takes it from the spider's output before
+    validating; a re-run then finds every one of those hashes unchanged."""
+    replay = replay_spider("ashby", realdata("ashby"), pipelines=False, boards="docker")
+    db_path = tmp_path / "jobs.db"
+    open_db(db_path).close()
+    skip = _skip_pipeline(db_path)
+    first = skip.process_item(copy.deepcopy(replay.postings[0]))
+    assert isinstance(first, JobPosting) and first.get("spider_hash") is None
+    skip.close_spider()
+
+    run_pipelines(db_path, replay, skip=True)
+    conn = sqlite3.connect(db_path)
+    stored = dict(conn.execute("SELECT source_id, spider_hash FROM postings").fetchall())
+    conn.close()
+    assert stored == {str(p["source_id"]): spider_hash(dict(p)) for p in replay.postings}
+
+    skip = _skip_pipeline(db_path)
+    again = skip.process_item(copy.deepcopy(replay.postings[0]))
+    assert not isinstance(again, JobPosting) and again["spider_hash"] == stored[str(replay.postings[0]["source_id"])]
+    skip.close_spider()
