@@ -149,7 +149,6 @@ class PostingStore:
             self.db.table("crawl_runs").update(run_id, values)
 
     # -- postings ----------------------------------------------------------------------
-    @retry_when_locked
     def write_batch(
         self,
         run_id: int,
@@ -160,9 +159,22 @@ class PostingStore:
     ) -> dict[str, int]:
         """Upsert postings, mark ``seen`` ones (stored and unchanged: source, source_id, board,
         spider_hash) seen, and insert rejects in one transaction; return new/updated/unchanged."""
+        return self.write_rows(run_id, [posting_row(p) for p in postings], rejects, seen_at, seen)
+
+    @retry_when_locked
+    def write_rows(
+        self,
+        run_id: int,
+        posting_rows: Sequence[dict[str, Any]],
+        rejects: Sequence[dict[str, Any]],
+        seen_at: str | None = None,
+        seen: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, int]:
+        """:meth:`write_batch` with the postings already mapped to columns by :func:`posting_row`
+        (a crawl's worker processes do that; the rows are not changed)."""
         seen_at = seen_at or utc_now()
         counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-        rows = [posting_row(p) for p in postings]
+        rows = [dict(row) for row in posting_rows]  # written into below; a retry starts afresh
         with self.db.atomic():
             # a tool may write to a database not yet migrated (as the migration tests do)
             version = schema_version(self.db)

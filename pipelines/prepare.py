@@ -35,10 +35,13 @@ from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 
 from crawler.items import JobPosting
-from db.postings import spider_hash
+from db.postings import posting_row, spider_hash
 from normalize import build_cache
 from pipelines.normalization import normalize_or_keep_raw
 from pipelines.validate import validate_item
@@ -48,6 +51,11 @@ logger = logging.getLogger(__name__)
 #: Most postings one batch carries to a worker: enough to make the hand-over cheap, few enough
 #: that the crawl process has the next batch ready before the worker is done.
 BATCH_MAX = 64
+#: A prepared posting's columns as the store writes them (:func:`db.postings.posting_row`: the
+#: raw record's JSON, the content hash), built by the worker and kept on the item under this
+#: attribute when the store is the next pipeline (nothing can change the posting in between).
+PREPARED_ROW = "_prepared_row"
+STORE_PIPELINE = "pipelines.store.StorePipeline"
 
 
 def prepare(item: Any, spider_name: str | None, count: Callable[[str], None]) -> Any:
@@ -75,6 +83,14 @@ def prepare_processes(setting: Any, cpus: int | None = None) -> int:
     if count < 0:
         raise ValueError(f"PREPARE_PROCESSES must not be negative, not {count}")
     return count
+
+
+def store_is_next(settings: BaseSettings) -> bool:
+    """True when the store is the item pipeline right after this one: then a worker may build the
+    rows the store writes (a pipeline in between could change a posting after that)."""
+    order = [load_object(path) for path in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
+    after = [i + 1 for i, component in enumerate(order) if component is PreparePipeline]
+    return len(after) == 1 and after[0] < len(order) and order[after[0]] is load_object(STORE_PIPELINE)
 
 
 # -- the worker side -----------------------------------------------------------------------
@@ -113,13 +129,18 @@ def _start_worker() -> None:
 Outcome = tuple[list[Any], Counter[str], list[logging.LogRecord], float]
 
 
-def prepare_batch(items: list[Any], spider_name: str | None) -> Outcome:
-    """A worker's job: :func:`prepare` on each item; the results, stat increments, log records
-    and the CPU seconds it took."""
+def prepare_batch(items: list[Any], spider_name: str | None, rows: bool = False) -> Outcome:
+    """A worker's job: :func:`prepare` on each item (``rows``: each prepared posting's columns
+    kept on it, :data:`PREPARED_ROW`); the results, stat increments, log records and the CPU
+    seconds it took."""
     global _saved_tables
     counts: Counter[str] = Counter()
     started = time.process_time()
     results = [prepare(item, spider_name, lambda stat: counts.update((stat,))) for item in items]
+    if rows:
+        for result in results:
+            if isinstance(result, JobPosting):
+                setattr(result, PREPARED_ROW, posting_row(dict(result)))
     if not _saved_tables:  # the tables this worker built: the next crawl's workers read them back
         _saved_tables = True
         build_cache.save()
@@ -160,6 +181,7 @@ class PreparePipeline:
         self.delivered: asyncio.Future[None] | None = None  # the last batch handed on
         self.tasks: set[asyncio.Task[None]] = set()
         self.frozen = False
+        self.rows = store_is_next(crawler.settings)  # workers build the store's rows too
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -229,7 +251,7 @@ class PreparePipeline:
         work: Future[Any] | None = None
         if self.pool is not None:
             try:
-                work = self.pool.submit(prepare_batch, [item for item, _ in batch], self.spider_name)
+                work = self.pool.submit(prepare_batch, [item for item, _ in batch], self.spider_name, self.rows)
             except (BrokenProcessPool, RuntimeError) as exc:
                 self._lost_pool(exc)
         task = asyncio.ensure_future(self.deliver(batch, work, previous, self.delivered))

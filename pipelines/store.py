@@ -20,10 +20,11 @@ from scrapy.exceptions import CloseSpider
 
 from crawler.items import JobPosting, RejectedRecord, SeenBody, SeenPosting
 from crawler.scope import CrawlScope
-from db.postings import PostingStore
+from db.postings import PostingStore, posting_row
 from db.schema import open_db
 from db.util import utc_now
 from pipelines.after_crawl import platform_facts, run_after_crawl
+from pipelines.prepare import PREPARED_ROW
 from pipelines.verdict import RunCounts, judge, run_status
 
 __all__ = ["StorePipeline", "run_status"]
@@ -38,7 +39,7 @@ class StorePipeline:
         self.crawler = crawler
         self.db_path = crawler.settings.get("JOBS_DB") or "data/jobs.db"
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
-        self.postings: list[dict[str, Any]] = []
+        self.postings: list[dict[str, Any]] = []  # as columns (db.postings.posting_row)
         self.rejects: list[dict[str, Any]] = []
         self.seen: list[dict[str, Any]] = []  # unchanged since the last run: only marked seen
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "rejected": 0}
@@ -99,7 +100,9 @@ class StorePipeline:
         if isinstance(item, RejectedRecord):
             self.rejects.append(dict(item))
         elif isinstance(item, JobPosting):
-            self.postings.append(dict(item))
+            # mapped to columns by the worker that prepared it, when nothing could change it since
+            row = getattr(item, PREPARED_ROW, None)
+            self.postings.append(row if row is not None else posting_row(dict(item)))
         elif isinstance(item, SeenPosting):
             self.seen.append(dict(item))
         elif isinstance(item, SeenBody):
@@ -114,7 +117,7 @@ class StorePipeline:
     def flush(self) -> None:
         if not (self.postings or self.rejects or self.seen) or self.store is None or self.run_id is None:
             return
-        counts = self.store.write_batch(self.run_id, self.postings, self.rejects, seen=self.seen)
+        counts = self.store.write_rows(self.run_id, self.postings, self.rejects, seen=self.seen)
         for key, value in counts.items():
             self.counts[key] += value
             if self.crawler.stats is not None:

@@ -12,10 +12,13 @@ import signal
 import sqlite3
 
 import pytest
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from crawler.items import JobPosting, RejectedRecord
-from pipelines.prepare import PreparePipeline, prepare, prepare_processes
+from db.postings import posting_row
+from pipelines.prepare import PREPARED_ROW, PreparePipeline, prepare, prepare_processes, store_is_next
 from spiders.remotive import RemotiveSpider
 from tests.conftest import checked_crawl, realdata
 from tests.spiders.responses import replay_spider
@@ -129,3 +132,50 @@ def test_a_reject_comes_back_from_a_worker_as_a_reject() -> None:
     assert got["reason"] == "url is not an http(s) URL: 'nowhere'" and got["raw"] == {"id": 1}
     assert pipeline.crawler.stats is not None
     assert pipeline.crawler.stats.get_value("jobs/rejected_invalid") == 1
+
+
+def _with_pipelines(**changes: int | None) -> Settings:
+    settings = get_project_settings().copy()
+    settings.set("ITEM_PIPELINES", {**settings.getdict("ITEM_PIPELINES"), **changes})
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({}, True, id="the-project-order"),
+        pytest.param({"pipelines.verdict.RunCounts": 500}, False, id="a-pipeline-in-between"),
+        pytest.param({"pipelines.store.StorePipeline": None}, False, id="no-store"),
+        pytest.param({"pipelines.store.StorePipeline": 90}, False, id="store-before-prepare"),
+    ],
+)
+def test_workers_build_rows_only_for_a_store_right_after_them(changes, expected) -> None:
+    assert store_is_next(_with_pipelines(**changes)) is expected
+
+
+@pytest.mark.realdata
+def test_a_worker_hands_the_store_the_rows_it_would_build() -> None:
+    """Real postings prepared in a worker come back with the columns the store would have built
+    from them (raw record's JSON, content hash, spider hash); what the store then writes is
+    checked by the crawl-level equality test above (two workers vs in-process)."""
+    postings = replay_spider("remotive", realdata("remotive"), pipelines=False).postings[:30]
+    expected = [prepare(copy.deepcopy(p), "remotive", lambda stat: None) for p in postings]
+    crawler = get_crawler(
+        RemotiveSpider, {"PREPARE_PROCESSES": 1, "ITEM_PIPELINES": _with_pipelines()["ITEM_PIPELINES"]}
+    )
+    crawler.spider = RemotiveSpider.from_crawler(crawler)
+    pipeline = PreparePipeline.from_crawler(crawler)
+    assert pipeline.rows
+
+    async def crawl() -> list[object]:
+        pipeline.start_pool()
+        try:
+            return await asyncio.gather(*(pipeline.process_item(copy.deepcopy(p)) for p in postings))
+        finally:
+            pipeline.close_spider()
+
+    got = asyncio.run(crawl())
+    rows = [getattr(item, PREPARED_ROW) for item in got]
+    assert rows == [posting_row(dict(item)) for item in expected]
+    assert all(row["spider_hash"] and row["raw_json"] and row["content_hash"] for row in rows)
+    assert [dict(item) for item in got] == [dict(item) for item in expected]

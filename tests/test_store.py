@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import threading
@@ -238,13 +239,16 @@ def test_locked_database_is_retried_until_the_other_writer_finishes(tmp_path):
     release = threading.Timer(0.5, other.execute, ["COMMIT"])  # ...for half a second
     release.start()
     try:
-        counts = store.write_batch(run, [posting("1")], [])
+        counts = store.write_batch(run, [posting("1", description_text="Build APIs.")], [])
     finally:
         release.join()
         other.close()
     assert counts["new"] == 1
-    assert PostingStore.write_batch.statistics["attempt_number"] > 1  # it really was retried
+    assert PostingStore.write_rows.statistics["attempt_number"] > 1  # it really was retried
     assert store.db["postings"].count == 1
+    # the failed attempt had started writing the rows: the retry wrote them whole
+    stored = store.db.execute("SELECT raw_json, description_text FROM postings").fetchone()
+    assert stored == ('{"id": "1"}', "Build APIs.")
     store.db.close()
 
 
@@ -340,3 +344,16 @@ def test_a_database_made_before_is_migrated_step_by_step(tmp_path):
     assert {"notes", "posting_fields", "posting_texts"} <= set(db.table_names())
     assert "postings" in db.view_names()
     db.close()
+
+
+def test_rows_handed_to_the_store_are_left_as_they_were(store):
+    """write_rows copies before it writes ids, run columns and texts into a row: a retry after
+    ``database is locked`` starts again from the rows as handed over."""
+    run = store.start_run("remotive")
+    rows = [posting_row(posting(str(n), description_text=f"Job {n}.")) for n in range(3)]
+    handed = copy.deepcopy(rows)
+    assert store.write_rows(run, rows, [])["new"] == 3
+    assert rows == handed
+    assert store.write_rows(run, rows, [])["unchanged"] == 3
+    texts = store.db.execute("SELECT source_id, description_text FROM postings ORDER BY id").fetchall()
+    assert texts == [(str(n), f"Job {n}.") for n in range(3)]
