@@ -95,7 +95,7 @@ def apply_lifecycle(
     with db.atomic():
         seen = int(
             db.execute(
-                "SELECT COUNT(*) FROM postings WHERE source = ? AND last_run_id = ?", [spider, run_id]
+                f"SELECT COUNT(*) FROM {FIELDS_TABLE} WHERE source = ? AND last_run_id = ?", [spider, run_id]
             ).fetchone()[0]
         )
         rejected = int(db.execute("SELECT COUNT(*) FROM rejects WHERE run_id = ?", [run_id]).fetchone()[0])
@@ -206,14 +206,14 @@ def _close_unseen(
         # the share seen is judged on the boards that answered; a gone board's postings are all gone
         answered_seen = int(
             db.execute(
-                "SELECT COUNT(*) FROM postings WHERE source = ? AND last_run_id = ? AND board IN "
+                f"SELECT COUNT(*) FROM {FIELDS_TABLE} WHERE source = ? AND last_run_id = ? AND board IN "
                 f"({','.join('?' * len(scope.answered))})",
                 [spider, run_id, *scope.answered],
             ).fetchone()[0]
         )
         answered_unseen = int(
             db.execute(
-                "SELECT COUNT(*) FROM postings p WHERE p.source = ? AND p.closed_at IS NULL AND "
+                f"SELECT COUNT(*) FROM {FIELDS_TABLE} p WHERE p.source = ? AND p.closed_at IS NULL AND "
                 f"(p.last_run_id IS NULL OR p.last_run_id != ?) AND p.board IN ({','.join('?' * len(scope.answered))})",
                 [spider, run_id, *scope.answered],
             ).fetchone()[0]

@@ -162,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
         params = list(args.source)
     misses: Counter[str] = Counter()
     select = ", ".join([*(f"[{f}]" for f in INPUTS), *(f"[{c}] AS [stored_{c}]" for c in NORMALISED)])
-    total = db.execute(f"SELECT count(*) FROM postings {where}", params).fetchone()[0]
+    # (the fields table: a count over the postings view reads each posting's texts row)
+    total = db.execute(f"SELECT count(*) FROM {FIELDS_TABLE} {where}", params).fetchone()[0]
 
     def batches() -> Iterator[tuple[int, int, int]]:
         """(after id, last id, postings) of each batch: only ids are read here."""
