@@ -113,6 +113,8 @@ def find_boards(texts: Iterable[str | None], patterns: Sequence[BoardPattern] | 
         plain = html.unescape(text)
         lowered = plain.lower()
         for pattern in patterns or load_patterns():
+            if pattern.needle not in lowered:  # (most patterns, most texts: skipped before a generator is made)
+                continue
             for board in pattern.boards_in(plain, lowered):
                 found.setdefault((pattern.ats, board.lower()), (pattern.ats, board))
     return list(found.values())
