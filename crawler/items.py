@@ -11,6 +11,8 @@ fields; the store pipeline adds bookkeeping columns (first/last seen, hashes).
 
 from __future__ import annotations
 
+from typing import Any
+
 import scrapy
 
 #: Fields a spider fills, straight from the platform (``doc`` is the column description).
@@ -77,7 +79,19 @@ ALL_FIELDS = {**PLATFORM_FIELDS, **NORMALIZED_FIELDS}
 REQUIRED_FIELDS = ("source", "source_id", "url", "title")
 
 
-class JobPosting(scrapy.Item):
+class _Item(scrapy.Item):
+    """``scrapy.Item`` with ``get`` and ``in`` read straight from its values: the Mapping mixin's
+    ask ``self[key]`` and catch the KeyError of a field not set (a posting is read ~100 times on
+    its way through the pipelines, many of them for fields a platform does not fill)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+
+class JobPosting(_Item):
     """One posting on one platform. See ``PLATFORM_FIELDS``/``NORMALIZED_FIELDS``."""
 
     locals().update({name: scrapy.Field(doc=doc) for name, doc in ALL_FIELDS.items()})
@@ -86,7 +100,7 @@ class JobPosting(scrapy.Item):
     spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
 
 
-class SeenPosting(scrapy.Item):
+class SeenPosting(_Item):
     """A posting the spider yielded exactly as last time (same spider hash): the store only marks
     it seen (last seen, run, board); validating and normalising it again would change nothing."""
 
@@ -96,7 +110,7 @@ class SeenPosting(scrapy.Item):
     spider_hash = scrapy.Field(doc="Digest of the spider's output before validation.")
 
 
-class SeenBody(scrapy.Item):
+class SeenBody(_Item):
     """The postings of a listing body that came back byte for byte as stored last time: the store
     marks each of them seen, as for a ``SeenPosting``. One item for the whole body, not one per
     posting: a re-run's unchanged board then costs Scrapy one item, not hundreds."""
@@ -106,7 +120,7 @@ class SeenBody(scrapy.Item):
     board = scrapy.Field(doc="The board the crawl found them on.")
 
 
-class RejectedRecord(scrapy.Item):
+class RejectedRecord(_Item):
     """A record that could not become a posting; stored in ``rejects``, never lost."""
 
     source = scrapy.Field(doc="Spider name.")
