@@ -75,8 +75,13 @@ class ValidationError(ValueError):
     """A posting that cannot be stored as such."""
 
 
+#: Built once: ``nh3.clean`` converts the allow-lists and builds Ammonia's sanitiser on every call
+#: (154-160 vs 138-144 us a description, 1,173 real HTML descriptions).
+_SANITIZER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener nofollow")
+
+
 def sanitize_html(raw: str) -> str:
-    return nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener nofollow")
+    return _SANITIZER.clean(raw)
 
 
 def html_to_text(clean_html: str) -> str:

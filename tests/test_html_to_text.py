@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import nh3
 import pytest
 
-from pipelines.validate import html_to_text, sanitize_html
+from pipelines.validate import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, html_to_text, sanitize_html
 from tests.conftest import json_strings, realdata
 
 REALDATA = realdata("ashby").parent
@@ -71,3 +72,14 @@ def test_fast_html_to_text_matches_the_regex_version(cassette):
 )
 def test_edge_cases_match(value):
     assert html_to_text(value) == regex_html_to_text(value)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("cassette", sorted(p.name for p in REALDATA.iterdir() if p.is_dir()))
+def test_the_reused_sanitiser_cleans_as_nh3_clean(cassette):
+    """sanitize_html builds nh3's Cleaner once; each real string comes out as ``nh3.clean``
+    with the same allow-lists makes it."""
+    texts = [raw for raw in real_texts(REALDATA / cassette) if "<" in raw or "&" in raw]
+    for raw in texts:
+        expected = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener nofollow")
+        assert sanitize_html(raw) == expected, raw[:200]
