@@ -51,6 +51,10 @@ logger = logging.getLogger(__name__)
 #: Most postings one batch carries to a worker: enough to make the hand-over cheap, few enough
 #: that the crawl process has the next batch ready before the worker is done.
 BATCH_MAX = 64
+#: Batches each worker may have in hand before this process takes over the work either side can
+#: do (a new posting's spider hash; the store's row, then built by the store): which side is the
+#: slower depends on the records (long raw records make the row and the hash the larger share).
+BEHIND = 2
 #: A prepared posting's columns as the store writes them (:func:`db.postings.posting_row`: the
 #: raw record's JSON, the content hash), built by the worker and kept on the item under this
 #: attribute when the store is the next pipeline (nothing can change the posting in between).
@@ -180,6 +184,7 @@ class PreparePipeline:
         self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self.delivered: asyncio.Future[None] | None = None  # the last batch handed on
         self.tasks: set[asyncio.Task[None]] = set()
+        self.in_flight: list[Future[Any]] = []  # batches handed to the workers, not yet done
         self.frozen = False
         self.rows = store_is_next(crawler.settings)  # workers build the store's rows too
 
@@ -250,13 +255,27 @@ class PreparePipeline:
         self.delivered = asyncio.get_running_loop().create_future()
         work: Future[Any] | None = None
         if self.pool is not None:
+            items = [item for item, _ in batch]
+            rows = self.rows
+            if self.workers_behind():  # this process hashes, and its store builds the rows
+                rows = False
+                for item in items:
+                    if isinstance(item, JobPosting) and item.get("spider_hash") is None:
+                        item["spider_hash"] = spider_hash(dict(item))
             try:
-                work = self.pool.submit(prepare_batch, [item for item, _ in batch], self.spider_name, self.rows)
+                work = self.pool.submit(prepare_batch, items, self.spider_name, rows)
+                self.in_flight.append(work)
             except (BrokenProcessPool, RuntimeError) as exc:
                 self._lost_pool(exc)
         task = asyncio.ensure_future(self.deliver(batch, work, previous, self.delivered))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def workers_behind(self) -> bool:
+        """True when every worker has a batch and another waiting: then the work either side may
+        do (a new posting's hash, the store's row) is done on this side."""
+        self.in_flight = [work for work in self.in_flight if not work.done()]
+        return len(self.in_flight) >= BEHIND * self.processes
 
     def _lost_pool(self, exc: BaseException) -> None:
         if self.pool is not None:

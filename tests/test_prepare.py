@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+import pipelines.prepare as prepare_module
 from crawler.items import JobPosting, RejectedRecord
 from db.postings import posting_row
 from pipelines.prepare import PREPARED_ROW, PreparePipeline, prepare, prepare_processes, store_is_next
@@ -83,8 +84,13 @@ def test_worker_processes_store_what_the_crawl_process_stores(tmp_path) -> None:
     assert in_workers == in_process
 
 
-def _pipeline(processes: int) -> PreparePipeline:
-    crawler = get_crawler(RemotiveSpider, {"PREPARE_PROCESSES": processes})
+def _pipeline(processes: int, *, store_next: bool = False) -> PreparePipeline:
+    """The pipeline of a Remotive crawl; ``store_next``: the project's item pipelines (the store
+    right after this one), so its workers build the store's rows."""
+    settings: dict[str, object] = {"PREPARE_PROCESSES": processes}
+    if store_next:
+        settings["ITEM_PIPELINES"] = _with_pipelines()["ITEM_PIPELINES"]
+    crawler = get_crawler(RemotiveSpider, settings)
     crawler.spider = RemotiveSpider.from_crawler(crawler)
     assert crawler.stats is not None
     crawler.stats.open_spider()
@@ -160,11 +166,7 @@ def test_a_worker_hands_the_store_the_rows_it_would_build() -> None:
     checked by the crawl-level equality test above (two workers vs in-process)."""
     postings = replay_spider("remotive", realdata("remotive"), pipelines=False).postings[:30]
     expected = [prepare(copy.deepcopy(p), "remotive", lambda stat: None) for p in postings]
-    crawler = get_crawler(
-        RemotiveSpider, {"PREPARE_PROCESSES": 1, "ITEM_PIPELINES": _with_pipelines()["ITEM_PIPELINES"]}
-    )
-    crawler.spider = RemotiveSpider.from_crawler(crawler)
-    pipeline = PreparePipeline.from_crawler(crawler)
+    pipeline = _pipeline(1, store_next=True)
     assert pipeline.rows
 
     async def crawl() -> list[object]:
@@ -179,3 +181,37 @@ def test_a_worker_hands_the_store_the_rows_it_would_build() -> None:
     assert rows == [posting_row(dict(item)) for item in expected]
     assert all(row["spider_hash"] and row["raw_json"] and row["content_hash"] for row in rows)
     assert [dict(item) for item in got] == [dict(item) for item in expected]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("behind", [False, True], ids=["workers-keep-up", "workers-behind"])
+def test_the_hash_and_the_row_go_to_the_side_with_time(monkeypatch, behind) -> None:
+    """With the workers behind (every one with batches waiting) this process takes new postings'
+    spider hashes and leaves the rows to the store; else the workers do both. The same postings
+    come back either way."""
+    monkeypatch.setattr(prepare_module, "BEHIND", 0 if behind else 10**6)
+    postings = replay_spider("remotive", realdata("remotive"), pipelines=False).postings[:30]
+    expected = [prepare(copy.deepcopy(p), "remotive", lambda stat: None) for p in postings]
+    pipeline = _pipeline(1, store_next=True)
+    sent: list[tuple[bool, list[object]]] = []
+
+    async def crawl() -> list[object]:
+        pipeline.start_pool()
+        assert pipeline.pool is not None
+        original = pipeline.pool.submit
+
+        def recorded(fn, items, spider_name, rows):
+            sent.append((rows, [item.get("spider_hash") for item in items]))
+            return original(fn, items, spider_name, rows)
+
+        pipeline.pool.submit = recorded  # type: ignore[method-assign]
+        try:
+            return await asyncio.gather(*(pipeline.process_item(copy.deepcopy(p)) for p in postings))
+        finally:
+            pipeline.close_spider()
+
+    got = asyncio.run(crawl())
+    assert [dict(item) for item in got] == [dict(item) for item in expected]
+    assert sent and all(rows is not behind for rows, _ in sent)
+    assert all((digest is not None) is behind for _, digests in sent for digest in digests)
+    assert all(hasattr(item, PREPARED_ROW) is not behind for item in got)
