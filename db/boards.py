@@ -23,6 +23,7 @@ import hashlib
 import html
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -31,7 +32,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.util import chunks, marks, read_only_rows, utc_now
+from db.util import CHUNK, chunks, marks, read_only_rows, utc_now
 
 PATTERNS_CSV = Path(__file__).resolve().parents[1] / "data" / "ats_patterns.csv"
 
@@ -40,6 +41,8 @@ INACTIVE_AFTER_404S = 3
 STATUSES = ("active", "inactive", "disabled")
 #: Posting columns that carry links.
 LINK_COLUMNS = ("url", "apply_url", "description_html")
+#: One board a posting links to: (ats, board, posting id).
+Found = tuple[str, str, int]
 #: Sites shorten long link texts ("https://jobs.lever.co/acm...", Hacker News does); the href has it whole.
 TRUNCATED = re.compile(r"[\w.%-]*(?:\.\.\.|\u2026)")
 
@@ -125,37 +128,93 @@ def patterns_fingerprint(path: Path = PATTERNS_CSV) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def discover_boards_of_run(db: sqlite_utils.Database, source: str, run_id: int) -> int:
-    """Boards linked from the postings a run of ``source`` saw: only those whose content the run
-    wrote (new or changed; or stored before content_run_id existed), unless the pattern table
-    changed since this spider's postings were last read, then all of them."""
-    fingerprint = patterns_fingerprint()
+def run_selection(db: sqlite_utils.Database, source: str, run_id: int) -> tuple[str, list[Any], bool]:
+    """The postings board discovery reads after a run of ``source``: (SQL after ``FROM
+    postings``, its parameters, whether the pattern table changed since this spider's postings
+    were last read -- then every posting the run saw, and the caller records the new table with
+    :func:`record_patterns` -- else only those whose content the run wrote: new or changed, or
+    stored before content_run_id existed)."""
     known = db.execute("SELECT patterns FROM board_discovery WHERE source = ?", [source]).fetchone()
-    if known is not None and known[0] == fingerprint:
-        return discover_boards(
-            db,
-            "WHERE source = ? AND last_run_id = ? AND (content_run_id = ? OR content_run_id IS NULL)",
-            [source, run_id, run_id],
-        )
-    new = discover_boards(db, "WHERE source = ? AND last_run_id = ?", [source, run_id])
-    db.execute("INSERT OR REPLACE INTO board_discovery (source, patterns) VALUES (?, ?)", [source, fingerprint])
+    if known is not None and known[0] == patterns_fingerprint():
+        where = "WHERE source = ? AND last_run_id = ? AND (content_run_id = ? OR content_run_id IS NULL)"
+        return where, [source, run_id, run_id], False
+    return "WHERE source = ? AND last_run_id = ?", [source, run_id], True
+
+
+def record_patterns(db: sqlite_utils.Database, source: str) -> None:
+    """This spider's postings have been read with the current pattern table."""
+    db.execute(
+        "INSERT OR REPLACE INTO board_discovery (source, patterns) VALUES (?, ?)", [source, patterns_fingerprint()]
+    )
+
+
+def discover_boards_of_run(db: sqlite_utils.Database, source: str, run_id: int) -> int:
+    """Boards linked from the postings a run of ``source`` saw (:func:`run_selection`); returns
+    how many were new."""
+    where, params, patterns_changed = run_selection(db, source, run_id)
+    new = discover_boards(db, where, params)
+    if patterns_changed:
+        record_patterns(db, source)
     return new
+
+
+def scan_boards(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> Iterator[list[Found]]:
+    """The boards the postings selected by ``where`` link to, a page of postings at a time:
+    (ats, board, posting id), in posting id order."""
+    columns = ", ".join(LINK_COLUMNS)
+    ids = [int(r[0]) for r in conn.execute(f"SELECT id FROM postings {where} ORDER BY id", list(params))]
+    # a page of descriptions at a time: a first crawl's are hundreds of MB together
+    for part in chunks(ids):
+        rows = conn.execute(f"SELECT id, {columns} FROM postings WHERE id IN ({marks(part)}) ORDER BY id", list(part))
+        yield [(ats, board, posting_id) for posting_id, *texts in rows for ats, board in find_boards(texts)]
 
 
 def discover_boards(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> int:
     """Scan the postings selected by ``where`` (SQL after ``FROM postings``, with parameters) and
     store the boards they link to; returns how many boards were new."""
-    columns = ", ".join(LINK_COLUMNS)
     now = utc_now()
     before = db.execute("SELECT count(*) FROM boards").fetchone()[0]
-    ids = [int(r[0]) for r in db.execute(f"SELECT id FROM postings {where} ORDER BY id", list(params))]
-    # a page of descriptions at a time: a first crawl's are hundreds of MB together
-    for part in chunks(ids):
-        rows = db.execute(f"SELECT id, {columns} FROM postings WHERE id IN ({marks(part)}) ORDER BY id", list(part))
-        found = [(ats, board, now, posting_id) for posting_id, *texts in rows for ats, board in find_boards(texts)]
+    for found in scan_boards(db.conn, where, params):
         db.conn.executemany(
-            "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)", found
+            "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)",
+            [(ats, board, now, posting_id) for ats, board, posting_id in found],
         )
+    return int(db.execute("SELECT count(*) FROM boards").fetchone()[0]) - int(before)
+
+
+def scan_to_file(db_path: str, where: str, params: Sequence[Any], out: str) -> None:
+    """:func:`scan_boards` on a read-only connection, its finds written in order to a new SQLite
+    file ``out`` (table ``found``): run in another process while the crawl process places
+    postings into listings, then added with :func:`add_scanned`."""
+    source = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    target = sqlite3.connect(out, isolation_level=None)
+    try:
+        target.execute("CREATE TABLE found (ats TEXT, board TEXT, posting_id INTEGER)")
+        target.execute("BEGIN")
+        for found in scan_boards(source, where, params):
+            target.executemany("INSERT INTO found (ats, board, posting_id) VALUES (?, ?, ?)", found)
+        target.execute("COMMIT")
+    finally:
+        source.close()
+        target.close()
+
+
+def add_scanned(db: sqlite_utils.Database, scanned: str) -> int:
+    """The boards :func:`scan_to_file` found, stored as :func:`discover_boards` stores its own
+    (in the scan's order: the first posting that named a board stays its ``found_in_posting``);
+    returns how many boards were new. Read a page at a time (memory stays flat)."""
+    now = utc_now()
+    before = db.execute("SELECT count(*) FROM boards").fetchone()[0]
+    finds = sqlite3.connect(f"{Path(scanned).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = finds.execute("SELECT ats, board, posting_id FROM found ORDER BY rowid")
+        while page := rows.fetchmany(CHUNK):
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)",
+                [(ats, board, now, posting_id) for ats, board, posting_id in page],
+            )
+    finally:
+        finds.close()
     return int(db.execute("SELECT count(*) FROM boards").fetchone()[0]) - int(before)
 
 

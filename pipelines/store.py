@@ -24,7 +24,7 @@ from db.postings import PostingStore, posting_row
 from db.schema import open_db
 from db.util import utc_now
 from pipelines.after_crawl import platform_facts, run_after_crawl
-from pipelines.prepare import PREPARED_ROW
+from pipelines.prepare import PREPARED_ROW, prepare_processes
 from pipelines.verdict import RunCounts, judge, run_status
 
 __all__ = ["StorePipeline", "run_status"]
@@ -166,6 +166,8 @@ class StorePipeline:
             settings=self.crawler.settings,
             on_error=self._count_after_crawl_error,
             stats=stats,
+            # board discovery scans in a forked process beside the listings step, as the workers did
+            scan_apart=prepare_processes(self.crawler.settings.get("PREPARE_PROCESSES", "auto")) > 0,
         )
         counts = replace(counts, after_crawl_failed=tuple(failed_steps))
         status, verdict, verdict_reason = judge(counts)

@@ -12,14 +12,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlite_utils
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
 import db.boards as boards_module
+import pipelines.after_crawl as after_crawl
 from crawler.cli.main import main
 from db.boards import INACTIVE_AFTER_404S, discover_boards_of_run, find_boards, load_patterns
 from db.postings import PostingStore
 from db.schema import open_db
+from pipelines.after_crawl import BoardScan, find_boards_of_run
 from spiders.base import AtsBoardSpider
 from tests.conftest import REALDATA, cassette_bodies, json_strings, realdata, run_scrapy
 from tests.spiders.test_hackernews import algolia_cassette
@@ -386,3 +389,53 @@ def test_discovery_reads_postings_a_page_at_a_time(tmp_path):
     assert stored == expected
     assert peak < 0.4 * description_bytes, (peak, description_bytes)
     db.close()
+
+
+def _real_postings_db(path: Path) -> tuple[sqlite_utils.Database, int]:
+    """Real Ashby jobs (each on its board; descriptions that link elsewhere) and Remotive jobs
+    (descriptions with ATS links), stored twice over with each copy's apply URL on another job's
+    board: boards named by several postings, found in id order."""
+    jobs = [job for body in cassette_bodies("ashby") if isinstance(body, dict) for job in body.get("jobs") or []]
+    postings = [(j["id"], j["jobUrl"], j["title"], j.get("descriptionHtml")) for j in jobs]
+    postings += [(j["id"], j["url"], j["title"], j["description"]) for j in cassette_bodies("remotive")[0]["jobs"]]
+    db = open_db(path)
+    store = PostingStore(db)
+    run = store.start_run("ashby")
+    copies = [
+        {"source": "ashby", "source_id": f"{key}-{n}", "url": url, "title": title, "description_html": text,
+         "apply_url": postings[(i * 7 + n) % len(postings)][1], "raw": {"id": key}}
+        for n in range(2) for i, (key, url, title, text) in enumerate(postings)
+    ]  # fmt: skip
+    store.write_batch(run, copies, [])
+    return db, run
+
+
+def _boards(db: sqlite_utils.Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    return (
+        db.execute("SELECT ats, board, found_in_posting, status FROM boards ORDER BY ats, board").fetchall(),
+        db.execute("SELECT source, patterns FROM board_discovery").fetchall(),
+    )
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("fails", [False, True], ids=["scan-apart", "scan-apart-fails"])
+def test_a_scan_in_another_process_stores_what_the_scan_here_stores(tmp_path, monkeypatch, fails):
+    """The after-crawl scan run in a forked process (beside the listings step) leaves the same
+    boards, first postings and pattern record as the scan in the crawl process; a failed scanning
+    process costs nothing (the step scans here)."""
+    here, _ = _real_postings_db(tmp_path / "here.db")
+    apart, run = _real_postings_db(tmp_path / "apart.db")
+    find_boards_of_run(here, run, "ashby")
+    if fails:
+        monkeypatch.setattr(after_crawl, "scan_to_file", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    scan = BoardScan.start(apart, run, "ashby")
+    assert scan is not None
+    try:
+        find_boards_of_run(apart, run, "ashby", scan)
+    finally:
+        scan.close()
+    assert (scan.process.exitcode != 0) is fails
+    assert not Path(scan.folder).exists()
+    expected = _boards(here)
+    assert len(expected[0]) > 20 and expected[1]
+    assert _boards(apart) == expected
