@@ -42,6 +42,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -148,12 +149,12 @@ class BoardScan:
     as the scan in this process leaves it."""
 
     def __init__(self, db_path: str, where: str, params: list[Any], patterns_changed: bool) -> None:
-        self.where, self.params, self.patterns_changed = where, params, patterns_changed
+        self.patterns_changed = patterns_changed
         self.folder = tempfile.mkdtemp(prefix="remotejobs-boards-")
         self.out = os.path.join(self.folder, "found.db")
         context = multiprocessing.get_context("fork")
         self.process = context.Process(
-            target=scan_to_file, args=(db_path, where, params, self.out), name="board-scan", daemon=True
+            target=_scan, args=(db_path, where, params, self.out), name="board-scan", daemon=True
         )
         self.process.start()
 
@@ -185,6 +186,12 @@ class BoardScan:
             self.process.kill()
             self.process.join()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _scan(db_path: str, where: str, params: list[Any], out: str) -> None:
+    # Ctrl-C reaches the whole process group: the crawl process decides when this one stops
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    scan_to_file(db_path, where, params, out)
 
 
 def find_boards_of_run(db: sqlite_utils.Database, run_id: int, spider: str, scan: BoardScan | None = None) -> None:
