@@ -32,7 +32,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.util import CHUNK, chunks, marks, read_only_rows, utc_now
+from db.util import CHUNK, chunks, marks, read_only, read_only_rows, utc_now
 
 PATTERNS_CSV = Path(__file__).resolve().parents[1] / "data" / "ats_patterns.csv"
 
@@ -172,9 +172,15 @@ def scan_boards(conn: sqlite3.Connection, where: str = "", params: Sequence[Any]
 def discover_boards(db: sqlite_utils.Database, where: str = "", params: Sequence[Any] = ()) -> int:
     """Scan the postings selected by ``where`` (SQL after ``FROM postings``, with parameters) and
     store the boards they link to; returns how many boards were new."""
+    return _store_finds(db, scan_boards(db.conn, where, params))
+
+
+def _store_finds(db: sqlite_utils.Database, pages: Iterable[Sequence[Found]]) -> int:
+    """Store a scan's finds in order (``INSERT OR IGNORE``: the first posting that named a board
+    stays its ``found_in_posting``); returns how many boards were new."""
     now = utc_now()
     before = db.execute("SELECT count(*) FROM boards").fetchone()[0]
-    for found in scan_boards(db.conn, where, params):
+    for found in pages:
         db.conn.executemany(
             "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)",
             [(ats, board, now, posting_id) for ats, board, posting_id in found],
@@ -186,7 +192,7 @@ def scan_to_file(db_path: str, where: str, params: Sequence[Any], out: str) -> N
     """:func:`scan_boards` on a read-only connection, its finds written in order to a new SQLite
     file ``out`` (table ``found``): run in another process while the crawl process places
     postings into listings, then added with :func:`add_scanned`."""
-    source = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    source = read_only(db_path)
     target = sqlite3.connect(out, isolation_level=None)
     try:
         target.execute("CREATE TABLE found (ats TEXT, board TEXT, posting_id INTEGER)")
@@ -203,19 +209,12 @@ def add_scanned(db: sqlite_utils.Database, scanned: str) -> int:
     """The boards :func:`scan_to_file` found, stored as :func:`discover_boards` stores its own
     (in the scan's order: the first posting that named a board stays its ``found_in_posting``);
     returns how many boards were new. Read a page at a time (memory stays flat)."""
-    now = utc_now()
-    before = db.execute("SELECT count(*) FROM boards").fetchone()[0]
-    finds = sqlite3.connect(f"{Path(scanned).resolve().as_uri()}?mode=ro", uri=True)
+    finds = read_only(scanned)
     try:
         rows = finds.execute("SELECT ats, board, posting_id FROM found ORDER BY rowid")
-        while page := rows.fetchmany(CHUNK):
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO boards (ats, board, first_seen, found_in_posting) VALUES (?, ?, ?, ?)",
-                [(ats, board, now, posting_id) for ats, board, posting_id in page],
-            )
+        return _store_finds(db, iter(lambda: rows.fetchmany(CHUNK), []))
     finally:
         finds.close()
-    return int(db.execute("SELECT count(*) FROM boards").fetchone()[0]) - int(before)
 
 
 def active_boards(db_path: str | Path, ats: str) -> list[str]:

@@ -35,6 +35,11 @@ def marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
+def read_only(db_path: str | Path) -> sqlite3.Connection:
+    """A read-only connection to an existing database (WAL: reads beside another process's writes)."""
+    return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
 def read_only_rows(db_path: str | Path, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows of one query on a read-only connection; [] when the database does not exist or is
     older than the table asked for (a spider reads this before any crawl wrote the file)."""
@@ -42,7 +47,7 @@ def read_only_rows(db_path: str | Path, sql: str, params: Sequence[Any] = ()) ->
     if not path.is_file():
         return []
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = read_only(path)
     except sqlite3.Error:
         return []
     try:

@@ -67,12 +67,18 @@ def prepare(item: Any, spider_name: str | None, count: Callable[[str], None]) ->
     any other item passes as it is)."""
     if not isinstance(item, JobPosting):
         return item
-    if item.get("spider_hash") is None:  # the spider's output, before validation changes it
-        item["spider_hash"] = spider_hash(dict(item))
+    take_spider_hash(item)
     checked = validate_item(item, spider_name, count)
     if isinstance(checked, JobPosting):
         return normalize_or_keep_raw(checked, lambda kind: count(f"normalize/{kind}/unparsed"))
     return checked
+
+
+def take_spider_hash(item: Any) -> None:
+    """A posting's spider hash, unless the skip pipeline took it: the spider's output, before
+    validation changes it."""
+    if isinstance(item, JobPosting) and item.get("spider_hash") is None:
+        item["spider_hash"] = spider_hash(dict(item))
 
 
 def prepare_processes(setting: Any, cpus: int | None = None) -> int:
@@ -260,8 +266,7 @@ class PreparePipeline:
             if self.workers_behind():  # this process hashes, and its store builds the rows
                 rows = False
                 for item in items:
-                    if isinstance(item, JobPosting) and item.get("spider_hash") is None:
-                        item["spider_hash"] = spider_hash(dict(item))
+                    take_spider_hash(item)
             try:
                 work = self.pool.submit(prepare_batch, items, self.spider_name, rows)
                 self.in_flight.append(work)

@@ -28,6 +28,7 @@ from crawler.items import NORMALIZED_FIELDS
 from db.posting_tables import FIELDS_TABLE
 from db.postings import json_text
 from db.schema import BOOL_COLUMNS, JSON_COLUMNS, open_db
+from db.util import read_only
 from pipelines.normalization import NORMALIZER_INPUTS, normalize_item, warm_up
 
 BATCH = 1000
@@ -100,7 +101,7 @@ def renormalised_batch(db_path: str, sql: str, params: list[Any]) -> tuple[list[
     """:func:`renormalised` over one batch that this (worker) process reads itself: handing the
     rows over from the main process cost more than reading them (descriptions are kilobytes)."""
     if db_path not in _READERS:  # one read-only connection per worker (WAL: reads beside the writes)
-        _READERS[db_path] = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        _READERS[db_path] = read_only(db_path)
     return renormalised(_READERS[db_path].execute(sql, params))
 
 
