@@ -3,7 +3,7 @@
 Items are buffered and written in batches (``STORE_BATCH_SIZE``, one transaction each);
 one ``crawl_runs`` row per crawl. When the spider closes, the after-crawl steps run
 (:mod:`pipelines.after_crawl`: listings, boards, lifecycle, salary index) before the run row is
-finalised.
+finalised. WAL checkpoints run on a thread of their own meanwhile (:mod:`db.checkpoint`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler.items import JobPosting, RejectedRecord, SeenBody, SeenPosting
 from crawler.scope import CrawlScope
+from db.checkpoint import BackgroundCheckpoints, background_checkpoints
 from db.postings import PostingStore, posting_row
 from db.schema import open_db
 from db.util import utc_now
@@ -46,6 +47,7 @@ class StorePipeline:
         self.store: PostingStore | None = None
         self.run_id: int | None = None
         self.skipped = False
+        self.checkpoints: BackgroundCheckpoints | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -73,6 +75,9 @@ class StorePipeline:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("jobs/run_id", self.run_id)
             self.crawler.stats.set_value("jobs/db", str(self.db_path))
+        # the WAL copied back into the database file on another thread, not in this one's commits
+        interval = self.crawler.settings.getfloat("WAL_CHECKPOINT_SECONDS", 0.25)
+        self.checkpoints = background_checkpoints(self.store.db, self.db_path, interval)
         logger.info("Storing into %s (crawl run %d)", self.db_path, self.run_id)
 
     def _too_soon(self) -> str | None:
@@ -135,10 +140,15 @@ class StorePipeline:
             self.crawler.stats.inc_value("jobs/after_run_errors")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.store is None or self.run_id is None:
-            return
-        if self.skipped:  # recorded when it was skipped
-            self.store.db.close()
+        try:
+            self.finish(spider, reason)
+        finally:
+            self.close_db()
+
+    def finish(self, spider: Any, reason: str) -> None:
+        """The after-crawl steps and the run row's final values (not for a skipped run: recorded
+        when it was skipped)."""
+        if self.store is None or self.run_id is None or self.skipped:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
         spider_exceptions = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
@@ -201,4 +211,13 @@ class StorePipeline:
             self.counts["rejected"],
             counts.request_errors,
         )
-        self.store.db.close()
+
+    def close_db(self) -> None:
+        if self.checkpoints is not None:  # (its thread ends before the connection it works beside)
+            self.checkpoints.stop()
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("jobs/wal_checkpoints", self.checkpoints.checkpoints)
+            self.checkpoints = None
+        if self.store is not None:
+            self.store.db.close()
+            self.store = None
