@@ -215,3 +215,21 @@ def test_the_hash_and_the_row_go_to_the_side_with_time(monkeypatch, behind) -> N
     assert sent and all(rows is not behind for rows, _ in sent)
     assert all((digest is not None) is behind for _, digests in sent for digest in digests)
     assert all(hasattr(item, PREPARED_ROW) is not behind for item in got)
+
+
+@pytest.mark.realdata
+def test_a_posting_travels_back_from_a_worker_without_its_raw_record() -> None:
+    """Its raw record is many small objects to unpickle: the worker leaves it out and the crawl
+    process puts back its own (test_the_hash_and_the_row_go_to_the_side_with_time checks that
+    the postings handed on have it)."""
+    postings = replay_spider("remotive", realdata("remotive"), pipelines=False).postings[:20]
+    expected = [prepare(copy.deepcopy(p), "remotive", lambda stat: None) for p in postings]
+    results, _counts, _records, _seconds, without_raw = prepare_module.prepare_batch(
+        copy.deepcopy(postings), "remotive", rows=True
+    )
+    assert without_raw == list(range(len(postings)))
+    assert all(result["raw"] is None for result in results)
+    assert [getattr(result, PREPARED_ROW) for result in results] == [posting_row(dict(p)) for p in expected]
+    assert [{**dict(result), "raw": p["raw"]} for result, p in zip(results, expected, strict=True)] == [
+        dict(p) for p in expected
+    ]
