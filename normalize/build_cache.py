@@ -38,6 +38,10 @@ from pathlib import Path
 from re import _compiler, _parser  # type: ignore[attr-defined]
 from typing import Any, TypeVar
 
+import yaml
+
+from normalize import YAML_LOADER
+
 logger = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "REMOTEJOBS_CACHE_DIR"
@@ -137,9 +141,25 @@ def derived(name: str, inputs: Sequence[Path | str], build: Callable[[], T]) -> 
         _used["derived"][name] = stored
         return stored[1]  # type: ignore[no-any-return]
     value = build()
+    try:
+        marshal.dumps(value)  # type: ignore[arg-type]
+    except ValueError:  # not kept (a date in a YAML table): built again by the next process
+        return value
     _used["derived"][name] = (key, value)
     _new += 1
     return value
+
+
+def yaml_file(path: Path) -> Any:
+    """A YAML table's values (PyYAML's safe loader), kept like a :func:`derived` value while the
+    file and PyYAML's version are unchanged (the pure-Python half of loading a table costs more
+    than reading the cache)."""
+
+    def load() -> Any:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=YAML_LOADER)
+
+    return derived(f"yaml {path.parent.name}/{path.name}", [path, f"pyyaml {yaml.__version__}"], load)
 
 
 def save() -> Path | None:

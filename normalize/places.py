@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from normalize import YAML_LOADER
+from normalize import build_cache
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
 
@@ -51,8 +49,7 @@ def table_inputs() -> list[Path | str]:
 @functools.cache
 def read_yaml(name: str) -> Any:
     """One YAML table of ``data/places/`` (read once; callers must not mutate it)."""
-    with (DATA_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=YAML_LOADER)
+    return build_cache.yaml_file(DATA_DIR / name)
 
 
 @functools.cache

@@ -30,9 +30,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from normalize import YAML_LOADER, build_cache, places
+from normalize import build_cache, places
 from normalize.places import place_key
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -66,8 +64,7 @@ class _Tables:
 
 
 def _load_yaml(name: str) -> Any:
-    with (TITLES / name).open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=YAML_LOADER)
+    return build_cache.yaml_file(TITLES / name)
 
 
 def _check(pattern: str, where: str) -> str:
@@ -359,6 +356,30 @@ class _Scanner:
         return found
 
 
+def _vocabulary(
+    markers: dict[str, Any],
+) -> tuple[dict[str, str], frozenset[str], int, frozenset[str], frozenset[str]]:
+    """(phrase key -> kind, big place keys, most words of a phrase, first words of the phrases,
+    last words of the big places) from the place vocabulary and ``markers.yaml``."""
+    names, big, codes = _place_names()
+    not_places = {_key(w) for w in markers["not_places"]}
+    vocab: dict[str, str] = {code: "code" for code in codes}
+    for name in names - not_places:
+        vocab[name] = "place"
+    upper_only = places.upper_only_region_words()
+    for region in (*places.region_words(), *places.country_groups(), *markers["place_words"]):
+        vocab[_key(region)] = "code" if place_key(region) in upper_only else "place"
+    for word in markers["fillers"]:
+        vocab.setdefault(_key(str(word)) or str(word), "filler")
+    for word in markers["remote"]:
+        vocab[_key(word)] = "remote"
+    big_places = frozenset(k for k in big - not_places if len(k) > 3)
+    max_words = max(len(k.split()) for k in vocab)
+    first_words = frozenset(k.split()[0] for k in vocab if k)
+    last_words = frozenset(k.split()[-1] for k in big_places)
+    return vocab, big_places, max_words, first_words, last_words
+
+
 @cache
 def _tables() -> _Tables:
     sen = _load_yaml("seniority.yaml")
@@ -396,22 +417,11 @@ def _tables() -> _Tables:
 
     markers = _load_yaml("markers.yaml")
     gender_re = build_cache.compile("|".join(f"(?:{_check(p, 'markers.yaml gender')})" for p in markers["gender"]))
-    names, big, codes = _place_names()
-    not_places = {_key(w) for w in markers["not_places"]}
-    vocab: dict[str, str] = {code: "code" for code in codes}
-    for name in names - not_places:
-        vocab[name] = "place"
-    upper_only = places.upper_only_region_words()
-    for region in (*places.region_words(), *places.country_groups(), *markers["place_words"]):
-        vocab[_key(region)] = "code" if place_key(region) in upper_only else "place"
-    for word in markers["fillers"]:
-        vocab.setdefault(_key(str(word)) or str(word), "filler")
-    for word in markers["remote"]:
-        vocab[_key(word)] = "remote"
-    big_places = frozenset(k for k in big - not_places if len(k) > 3)
-    max_words = max(len(k.split()) for k in vocab)
-    first_words = frozenset(k.split()[0] for k in vocab if k)
-    last_words = frozenset(k.split()[-1] for k in big_places)
+    # ~42,000 place names made into the vocabulary: a function of the tables, kept between processes
+    inputs = [Path(__file__), TITLES / "markers.yaml", *places.table_inputs()]
+    vocab, big_places, max_words, first_words, last_words = build_cache.derived(
+        "title.vocabulary", inputs, lambda: _vocabulary(markers)
+    )
     return _Tables(
         ranks=ranks,
         seniority_re=seniority_re,
