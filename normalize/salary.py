@@ -33,7 +33,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from normalize import build_cache, fx
+import yaml
+
+from normalize import YAML_LOADER, fx
 from normalize.guard import Guarded
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "salary.yaml"
@@ -118,7 +120,9 @@ def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple
 @functools.cache
 def _raw_rules() -> dict[str, Any]:
     """``data/salary.yaml`` as read (once); callers must not mutate it."""
-    raw: dict[str, Any] = build_cache.yaml_file(RULES_FILE)
+    # (read directly, not through build_cache: spiders read salary periods in the crawl process,
+    # which would then hold the whole normalisers' cache, +20 MB, for a small table)
+    raw: dict[str, Any] = yaml.load(RULES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     return raw
 
 

@@ -76,7 +76,7 @@ def test_real_titles_and_locations_read_the_same_through_a_warm_cache(tmp_path):
     # (the title vocabulary read back, so the place names it was built from are not needed)
     assert [name for name in derived if not name.startswith("yaml ")] == [
         "location.towns", "title.roles", "title.seniority", "title.vocabulary"]  # fmt: skip
-    assert {"yaml titles/roles.yaml", "yaml data/salary.yaml", "yaml places/regions.yaml"} <= set(derived)
+    assert {"yaml titles/roles.yaml", "yaml places/regions.yaml"} <= set(derived)
     assert warm["stats"]["patterns"] > 500
     assert cache_file.stat().st_mtime_ns == written  # the warm process built nothing, so wrote nothing
     for key in ("titles", "locations"):
@@ -208,3 +208,20 @@ def test_a_value_marshal_cannot_keep_is_built_each_time(fresh_cache, monkeypatch
     reopened(monkeypatch)
     assert build_cache.yaml_file(table) == first
     assert not [name for name in build_cache.stats()["derived"] if "dated" in name]  # loaded again
+
+
+def test_a_crawl_process_reads_salary_periods_without_loading_the_cache(tmp_path) -> None:
+    """Spiders read salary periods in the crawl process; the whole cache (tens of MB once read)
+    is for the processes that normalise."""
+    script = (
+        "import spiders.base\n"
+        "from normalize import build_cache\n"
+        "from normalize.salary import period_of\n"
+        "assert period_of('per year') == 'year'\n"
+        "print(build_cache._file is None and build_cache.stats()['derived'] == [])\n"
+    )
+    env = {**os.environ, build_cache.CACHE_DIR_ENV: str(tmp_path)}
+    (tmp_path / "x").write_bytes(b"")  # a folder that exists, with no cache file yet
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
