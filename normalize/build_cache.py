@@ -153,12 +153,16 @@ def derived(name: str, inputs: Sequence[Path | str], build: Callable[[], T]) -> 
 def yaml_file(path: Path) -> Any:
     """A YAML table's values (PyYAML's safe loader), kept like a :func:`derived` value while the
     file and PyYAML's version are unchanged (the pure-Python half of loading a table costs more
-    than reading the cache)."""
+    than reading it back), in a process that reads the cache anyway: one that only needs a small
+    table (a crawl process: salary periods in the spiders, places in dedupe) loads the table
+    rather than the whole cache (tens of MB once read)."""
 
     def load() -> Any:
         with path.open(encoding="utf-8") as fh:
             return yaml.load(fh, Loader=YAML_LOADER)
 
+    if _file is None:
+        return load()
     return derived(f"yaml {path.parent.name}/{path.name}", [path, f"pyyaml {yaml.__version__}"], load)
 
 

@@ -33,9 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from normalize import YAML_LOADER, fx
+from normalize import build_cache, fx
 from normalize.guard import Guarded
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "salary.yaml"
@@ -120,9 +118,7 @@ def _period_pattern(periods: Mapping[str, Mapping[str, list[str]]], kinds: tuple
 @functools.cache
 def _raw_rules() -> dict[str, Any]:
     """``data/salary.yaml`` as read (once); callers must not mutate it."""
-    # (read directly, not through build_cache: spiders read salary periods in the crawl process,
-    # which would then hold the whole normalisers' cache, +20 MB, for a small table)
-    raw: dict[str, Any] = yaml.load(RULES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    raw: dict[str, Any] = build_cache.yaml_file(RULES_FILE)
     return raw
 
 

@@ -76,7 +76,7 @@ def test_real_titles_and_locations_read_the_same_through_a_warm_cache(tmp_path):
     # (the title vocabulary read back, so the place names it was built from are not needed)
     assert [name for name in derived if not name.startswith("yaml ")] == [
         "location.towns", "title.roles", "title.seniority", "title.vocabulary"]  # fmt: skip
-    assert {"yaml titles/roles.yaml", "yaml places/regions.yaml"} <= set(derived)
+    assert {"yaml titles/roles.yaml", "yaml titles/markers.yaml"} <= set(derived)
     assert warm["stats"]["patterns"] > 500
     assert cache_file.stat().st_mtime_ns == written  # the warm process built nothing, so wrote nothing
     for key in ("titles", "locations"):
@@ -189,35 +189,43 @@ def test_a_yaml_table_reads_back_as_pyyaml_reads_it(fresh_cache, monkeypatch, pa
     import yaml
 
     expected = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert build_cache.yaml_file(path) == expected
+    assert build_cache.yaml_file(path) == expected  # no cache read yet in this process: loaded
+    assert build_cache.stats()["derived"] == []
+    build_cache.compile(r"\d+")  # a process that reads the cache...
+    assert build_cache.yaml_file(path) == expected  # ...keeps the table in it
     build_cache.save()
     reopened(monkeypatch)
+    build_cache.compile(r"\d+")
     assert build_cache.yaml_file(path) == expected
     assert build_cache.stats()["built"] == 0  # read back, not loaded again
+    assert any(name.endswith(path.name) for name in build_cache.stats()["derived"])
 
 
 def test_a_value_marshal_cannot_keep_is_built_each_time(fresh_cache, monkeypatch, tmp_path) -> None:
     """A date in a YAML table: the value is returned, never written (the file stays writable)."""
     table = tmp_path / "dated.yaml"
     table.write_text("published: 2025-04-25\nrates: [1, 2]\n", encoding="utf-8")
+    build_cache.compile(r"\w+")  # the cache read: a table would be kept in it
     first = build_cache.yaml_file(table)
     assert str(first["published"]) == "2025-04-25" and first["rates"] == [1, 2]
-    assert build_cache.save() is None  # nothing new that marshal can keep
-    assert build_cache.compile(r"\d+").pattern == r"\d+"
-    assert build_cache.save() == build_cache.cache_path()  # the next value is written as before
+    assert build_cache.save() == build_cache.cache_path()  # written (the pattern), the table left out
     reopened(monkeypatch)
+    build_cache.compile(r"\w+")
     assert build_cache.yaml_file(table) == first
     assert not [name for name in build_cache.stats()["derived"] if "dated" in name]  # loaded again
 
 
-def test_a_crawl_process_reads_salary_periods_without_loading_the_cache(tmp_path) -> None:
-    """Spiders read salary periods in the crawl process; the whole cache (tens of MB once read)
-    is for the processes that normalise."""
+def test_a_crawl_process_reads_salary_periods_and_places_without_loading_the_cache(tmp_path) -> None:
+    """Spiders read salary periods and dedupe reads place tables in the crawl process; the whole
+    cache (tens of MB once read) is for the processes that normalise."""
     script = (
         "import spiders.base\n"
         "from normalize import build_cache\n"
         "from normalize.salary import period_of\n"
+        "from listings.keys import place_of, title_core_from, title_key\n"
         "assert period_of('per year') == 'year'\n"
+        "assert place_of('Berlin, Germany', ['DE'], False).countries == frozenset({'DE'})\n"
+        "assert title_key('Senior Software Engineer') and title_core_from('Senior Software Engineer')\n"
         "print(build_cache._file is None and build_cache.stats()['derived'] == [])\n"
     )
     env = {**os.environ, build_cache.CACHE_DIR_ENV: str(tmp_path)}
