@@ -128,8 +128,9 @@ class BackgroundCheckpoints:
 
 
 def _before_fork() -> None:
-    with _running_lock:
-        held = list(_running)
+    # held through the fork: no checkpointer starts or stops meanwhile, none is inside SQLite
+    _running_lock.acquire()
+    held = list(_running)
     for checkpoints in held:
         checkpoints._in_sqlite.acquire()
     _held_at_fork.extend(held)
@@ -140,6 +141,7 @@ def _after_fork() -> None:
     _held_at_fork.clear()
     for checkpoints in held:
         checkpoints._in_sqlite.release()
+    _running_lock.release()
 
 
 def _after_fork_in_child() -> None:
