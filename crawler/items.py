@@ -91,6 +91,33 @@ class _Item(scrapy.Item):
         return key in self._values
 
 
+#: Attribute of a posting (not a field): ``(raw, text)``, its raw record and ``json.dumps(raw)`` as
+#: the spider wrote it when it checked that the record is JSON (:func:`keep_raw_text`). The spider
+#: hash and the stored ``raw_json`` start from that text instead of serialising the record again
+#: (a real record is ~6-12 KB of JSON: two of the three passes over it saved, on every posting).
+RAW_TEXT = "_raw_text"
+
+
+def keep_raw_text(item: scrapy.Item, raw: Any, text: str) -> None:
+    """Keep ``text`` (``json.dumps(raw)``) on the posting whose ``raw`` is ``raw``."""
+    setattr(item, RAW_TEXT, (raw, text))
+
+
+def raw_text_of(item: Any) -> str | None:
+    """``json.dumps(item["raw"])`` as the spider kept it, or None: none kept, or ``raw`` replaced
+    since (a raw record is never changed in place once the spider has yielded it)."""
+    kept = getattr(item, RAW_TEXT, None)
+    if kept is None or item.get("raw") is not kept[0]:
+        return None
+    return str(kept[1])
+
+
+def drop_raw_text(item: Any) -> None:
+    """Forget the kept text (before the posting travels without its raw record)."""
+    if getattr(item, RAW_TEXT, None) is not None:
+        delattr(item, RAW_TEXT)
+
+
 class JobPosting(_Item):
     """One posting on one platform. See ``PLATFORM_FIELDS``/``NORMALIZED_FIELDS``."""
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ HASHED_FIELDS = sorted(set(PLATFORM_FIELDS) - UNHASHED_FIELDS)
 _PLAIN_TYPES = frozenset({str, int, float, type(None), bytes})
 
 
-def content_hash(item: dict[str, Any]) -> str:
+def content_hash(item: Mapping[str, Any]) -> str:
     payload = json.dumps({k: item.get(k) for k in HASHED_FIELDS}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -51,14 +52,51 @@ def content_hash(item: dict[str, Any]) -> str:
 SPIDER_UNHASHED_FIELDS = {"scraped_at", "board", "spider_hash"}
 
 
-def spider_hash(item: dict[str, Any]) -> str:
+def spider_hash(item: Mapping[str, Any], raw_text: str | None = None) -> str:
     """Digest of a posting exactly as the spider yielded it (raw record included), taken before
     validation: the same digest on a re-run means validating, normalising and comparing it again
-    would only find it unchanged."""
+    would only find it unchanged. ``raw_text``: ``json.dumps(item["raw"])`` when the spider kept
+    it (:func:`crawler.items.raw_text_of`), spliced in instead of serialising the record again."""
     # keys unsorted: the same body parses to the same key order, and a reordered record only
     # costs one full pass (sorting every nested record costs more on every posting)
-    payload = json.dumps([(k, v) for k, v in sorted(item.items()) if k not in SPIDER_UNHASHED_FIELDS], default=str)
+    pairs = [(k, v) for k, v in sorted(item.items()) if k not in SPIDER_UNHASHED_FIELDS]
+    if raw_text is None or item.get("raw") is None:
+        payload = json.dumps(pairs, default=str)
+    else:  # the same text: the pairs before "raw", raw's pair, the pairs after it
+        before = json.dumps([pair for pair in pairs if pair[0] < "raw"], default=str)[1:-1]
+        after = json.dumps([pair for pair in pairs if pair[0] > "raw"], default=str)[1:-1]
+        payload = "[" + ", ".join(part for part in (before, f'["raw", {raw_text}]', after) if part) + "]"
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+#: In ``json.dumps`` output: an escaped backslash, or the ``\uXXXX`` escape of a character that
+#: ``ensure_ascii=False`` writes as it is (U+007F and above; control characters stay escaped).
+_WRITTEN_AS_IS = re.compile(r"\\(?:\\|u(00[89a-f][0-9a-f]|007f|0[1-9a-f][0-9a-f]{2}|[1-9a-f][0-9a-f]{3}))")
+#: A high surrogate's escape: with the low one after it, one character or two lone surrogates.
+_HIGH_SURROGATE = re.compile(r"\\ud[89ab]")
+
+
+def _written_as_is(match: re.Match[str]) -> str:
+    code = match.group(1)
+    return chr(int(code, 16)) if code else match.group()
+
+
+def json_text_of_ascii(ascii_json: str) -> str | None:
+    """``json.dumps(value, ensure_ascii=False)`` from ``json.dumps(value)``: the escapes of
+    non-ASCII characters written as the characters (a third of the cost of serialising again).
+    None where the ASCII text cannot tell (a surrogate pair's escapes)."""
+    if "\\u" not in ascii_json:
+        return ascii_json
+    if _HIGH_SURROGATE.search(ascii_json):
+        return None
+    return _WRITTEN_AS_IS.sub(_written_as_is, ascii_json)
+
+
+def raw_json(raw: Any, raw_text: str | None = None) -> str:
+    """The stored ``raw_json``: ``json.dumps(raw, ensure_ascii=False)``, from the spider's
+    ``json.dumps(raw)`` (``raw_text``) where it can be."""
+    text = json_text_of_ascii(raw_text) if raw_text is not None else None
+    return text if text is not None else json.dumps(raw, ensure_ascii=False, default=str)
 
 
 #: ``json.dumps(value, ensure_ascii=False)`` without building an encoder on every call.
@@ -75,13 +113,14 @@ def column_value(name: str, value: Any) -> Any:
     return value
 
 
-def posting_row(item: dict[str, Any]) -> dict[str, Any]:
-    """Map an item to column values (JSON for lists, 0/1 for booleans)."""
+def posting_row(item: Mapping[str, Any], raw_text: str | None = None) -> dict[str, Any]:
+    """Map an item to column values (JSON for lists, 0/1 for booleans); ``raw_text`` as for
+    :func:`spider_hash`."""
     row: dict[str, Any] = {}
     for name in ALL_FIELDS:
         value = item.get(name)
         if name == "raw":
-            row["raw_json"] = json.dumps(value, ensure_ascii=False, default=str) if value is not None else None
+            row["raw_json"] = raw_json(value, raw_text) if value is not None else None
         else:
             row[name] = column_value(name, value)
     row["content_hash"] = content_hash(item)

@@ -40,7 +40,7 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 
-from crawler.items import JobPosting
+from crawler.items import JobPosting, drop_raw_text, keep_raw_text, raw_text_of
 from db.postings import posting_row, spider_hash
 from normalize import build_cache
 from pipelines.normalization import normalize_or_keep_raw
@@ -78,7 +78,7 @@ def take_spider_hash(item: Any) -> None:
     """A posting's spider hash, unless the skip pipeline took it: the spider's output, before
     validation changes it."""
     if isinstance(item, JobPosting) and item.get("spider_hash") is None:
-        item["spider_hash"] = spider_hash(dict(item))
+        item["spider_hash"] = spider_hash(dict(item), raw_text_of(item))
 
 
 def prepare_processes(setting: Any, cpus: int | None = None) -> int:
@@ -158,11 +158,12 @@ def prepare_batch(items: list[Any], spider_name: str | None, rows: bool = False)
     if rows:
         for result in results:
             if isinstance(result, JobPosting):
-                setattr(result, PREPARED_ROW, posting_row(dict(result)))
+                setattr(result, PREPARED_ROW, posting_row(dict(result), raw_text_of(result)))
     without_raw = []
     for at, (item, result) in enumerate(zip(items, results, strict=True)):
         if result is item and isinstance(result, JobPosting) and result.get("raw") is raws[at] is not None:
             result["raw"] = None  # (set, not deleted: the fields keep their order)
+            drop_raw_text(result)  # (it holds the raw record too)
             without_raw.append(at)
     if not _saved_tables:  # the tables this worker built: the next crawl's workers read them back
         _saved_tables = True
@@ -329,7 +330,10 @@ class PreparePipeline:
                 return
             results, counts, records, seconds, without_raw = outcome
             for at in without_raw:  # the raw record as this process sent it (preparing left it so)
-                results[at]["raw"] = batch[at][0]["raw"]
+                sent = batch[at][0]
+                results[at]["raw"] = sent["raw"]
+                if not hasattr(results[at], PREPARED_ROW) and (text := raw_text_of(sent)) is not None:
+                    keep_raw_text(results[at], sent["raw"], text)  # for the row the store builds
             for record in records:
                 logging.getLogger(record.name).handle(record)
             self.count("prepare/worker_cpu_seconds", seconds)

@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from crawler.items import JobPosting, SeenPosting
+from crawler.items import JobPosting, SeenPosting, raw_text_of
 from db.postings import PostingStore, spider_hash
 from db.schema import open_db
 
@@ -62,7 +62,7 @@ class SkipUnchangedPipeline:
         known = stored.get(str(item.get("source_id")))
         if known is None:
             return item  # nothing to compare with: hashed where it is prepared, off this process
-        digest = spider_hash(dict(item))
+        digest = spider_hash(dict(item), raw_text_of(item))
         item["spider_hash"] = digest
         if known != digest:
             return item

@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from crawler.items import JobPosting, RejectedRecord, SeenBody, SeenPosting
+from crawler.items import JobPosting, RejectedRecord, SeenBody, SeenPosting, raw_text_of
 from crawler.scope import CrawlScope
 from db.checkpoint import BackgroundCheckpoints, background_checkpoints
 from db.postings import PostingStore, posting_row
@@ -107,7 +107,7 @@ class StorePipeline:
         elif isinstance(item, JobPosting):
             # mapped to columns by the worker that prepared it, when nothing could change it since
             row = getattr(item, PREPARED_ROW, None)
-            self.postings.append(row if row is not None else posting_row(dict(item)))
+            self.postings.append(row if row is not None else posting_row(dict(item), raw_text_of(item)))
         elif isinstance(item, SeenPosting):
             self.seen.append(dict(item))
         elif isinstance(item, SeenBody):

@@ -35,7 +35,7 @@ from parsel import Selector
 from scrapy.http import JsonRequest, Request, Response
 
 from crawler.distributed import BoardDone, BoardQueue, connect, worker_id
-from crawler.items import JobPosting, RejectedRecord, SeenBody
+from crawler.items import JobPosting, RejectedRecord, SeenBody, keep_raw_text
 from crawler.middlewares import OffsiteRedirect
 from crawler.scope import CrawlScope
 from db.boards import active_boards
@@ -400,7 +400,10 @@ class JobSpider(scrapy.Spider):
         item.setdefault("source", self.name)
         item.setdefault("board", self.board_of(response))
         item.setdefault("scraped_at", self.scraped_at)
-        item.setdefault("raw", jsonable(record))
+        if "raw" not in item:
+            raw, text = json_and_text(record)
+            item["raw"] = raw
+            keep_raw_text(item, raw, text)  # the pipelines hash and store this text
         yield item
 
 
@@ -610,11 +613,17 @@ def resolve_html_entities(body: bytes) -> bytes:
 
 def jsonable(value: Any) -> Any:
     """Make a record safe to store as JSON (parsel selectors, sets, bytes...)."""
+    return json_and_text(value)[0]
+
+
+def json_and_text(value: Any) -> tuple[Any, str]:
+    """A record safe to store as JSON (parsel selectors, sets, bytes... as text), and its
+    ``json.dumps``: the check that it is JSON writes the text the pipelines need anyway."""
     try:
-        json.dumps(value)
-        return value
+        return value, json.dumps(value)
     except (TypeError, ValueError):
-        return json.loads(json.dumps(value, default=str))
+        safe = json.loads(json.dumps(value, default=str))
+        return safe, json.dumps(safe)
 
 
 def read_list_file(path: str | Path) -> list[str]:
