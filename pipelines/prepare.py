@@ -176,23 +176,37 @@ def prepare_batch(items: list[Any], spider_name: str | None, rows: bool = False)
 
 #: Crawls of this process that froze the heap and whose engine has not stopped.
 _frozen_crawls = 0
+#: The collector's thresholds while a crawl runs (Python's: 700, 10, 10). Every posting allocates
+#: hundreds of containers (its item, raw record, rows, Scrapy's futures), so at 700 the crawl
+#: process ran ~870 young collections per 11,800 postings: 0.36-0.43 s, 3-4 % of its time; at
+#: 10,000, 30 of them and 0.14-0.16 s. Cyclic garbage waits a little longer: a few MB at most.
+CRAWL_GC_THRESHOLDS = (10_000, 10, 10)
+_thresholds_before: tuple[int, int, int] | None = None
 
 
 def _freeze_heap() -> None:
     """What exists when a crawl's pipelines open (imports, settings, components) lives as long as
     the crawl: the collector stops walking it and forked workers stop copying the pages it sits
-    on (a Hacker News thread, 420 comments: ~12 % less CPU)."""
-    global _frozen_crawls
+    on (a Hacker News thread, 420 comments: ~12 % less CPU); young collections get rarer
+    (:data:`CRAWL_GC_THRESHOLDS`)."""
+    global _frozen_crawls, _thresholds_before
     gc.freeze()
+    if not _frozen_crawls:
+        _thresholds_before = gc.get_threshold()
+        gc.set_threshold(*CRAWL_GC_THRESHOLDS)
     _frozen_crawls += 1
 
 
 def _thaw_heap() -> None:
-    """Collectable again once the last crawl of the process stops (crawlall's run side by side)."""
-    global _frozen_crawls
+    """Collectable again, at the thresholds from before, once the last crawl of the process stops
+    (crawlall's run side by side)."""
+    global _frozen_crawls, _thresholds_before
     _frozen_crawls -= 1
     if not _frozen_crawls:
         gc.unfreeze()
+        if _thresholds_before is not None:
+            gc.set_threshold(*_thresholds_before)
+            _thresholds_before = None
 
 
 # -- the crawl side ------------------------------------------------------------------------

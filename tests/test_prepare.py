@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import json
 import logging
 import os
@@ -235,3 +236,21 @@ def test_a_posting_travels_back_from_a_worker_without_its_raw_record() -> None:
     assert [{**dict(result), "raw": p["raw"]} for result, p in zip(results, expected, strict=True)] == [
         dict(p) for p in expected
     ]
+
+
+def test_a_crawl_collects_young_objects_less_often_and_gives_the_thresholds_back() -> None:
+    """Two crawls side by side (crawlall): the crawl thresholds hold until the last one stops."""
+    before = gc.get_threshold()
+    assert before != prepare_module.CRAWL_GC_THRESHOLDS
+    try:
+        prepare_module._freeze_heap()
+        prepare_module._freeze_heap()
+        assert gc.get_threshold() == prepare_module.CRAWL_GC_THRESHOLDS
+        prepare_module._thaw_heap()
+        assert gc.get_threshold() == prepare_module.CRAWL_GC_THRESHOLDS
+        prepare_module._thaw_heap()
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
