@@ -266,7 +266,7 @@ class PostingStore:
                             "source_id": None if r.get("source_id") is None else str(r.get("source_id")),
                             "url": r.get("url"),
                             "reason": r.get("reason"),
-                            "raw_json": json.dumps(r.get("raw"), ensure_ascii=False, default=str),
+                            "raw_json": raw_json(r.get("raw")),
                             "rejected_at": seen_at,
                         }
                         for r in rejects
